@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian packages fakeit needs that are missing.
+# `make test`, `make demo` and `make fixtures` call it first, so a fresh
+# Debian 12 machine needs nothing installed by hand.
+#
+# usage: scripts/install-deps.sh [build|fixtures]
+#   build     compiler, make, cJSON (default)
+#   fixtures  also Debian's PyTorch, for regenerating test fixtures (large; never
+#             needed to build, test or run fakeit)
+set -euo pipefail
+
+build=(gcc make libc6-dev libcjson-dev)
+fixtures=(python3 python3-torch python3-numpy)
+
+want=("${build[@]}")
+case "${1:-build}" in
+    build) ;;
+    fixtures) want+=("${fixtures[@]}") ;;
+    *) echo "usage: $0 [build|fixtures]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "fakeit: installing missing Debian packages: ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null; then
+    sudo=(sudo)
+else
+    echo "fakeit: need root to install: apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,106 @@
+// backend.h: the one table of functions through which networks and training
+// reach memory and ops.
+//
+// Every op has the meaning, arguments and accumulation rules of its reference
+// definition in ops.h. A backend fills every entry; one that cannot provide an
+// op points it at a function that says so and stops (never at a silently
+// different behaviour). Pointers handed to ops are in the backend's memory
+// (host memory for CPU backends, device memory for a GPU backend); upload and
+// download cross that boundary.
+#ifndef FAKEIT_BACKEND_H
+#define FAKEIT_BACKEND_H
+
+#include <stddef.h>
+
+typedef struct Backend {
+    const char *name;         // "ref", later "cpu", "cuda"
+    const char *description;  // one line for `fakeit backends`
+    int host_memory;          // 1 when op pointers are ordinary host memory (CPU backends)
+
+    // threads for ops that run on host cores; the same count gives the same bits
+    void (*set_threads)(int n);
+    int (*get_threads)(void);
+
+    // memory, counted in floats
+    float *(*alloc)(size_t n);  // zero-filled; aborts when memory is exhausted
+    void (*free)(float *p);
+    void (*upload)(float *dst, const float *host_src, size_t n);
+    void (*download)(float *host_dst, const float *src, size_t n);
+    void (*copy)(float *dst, const float *src, size_t n);
+    void (*zero)(float *p, size_t n);
+
+    // ops: see ops.h for shapes and meaning
+    void (*conv2d_forward)(float *out, const float *inp, const float *w, const float *b,
+                           int N, int C, int H, int W, int OC, int K, int S, int P);
+    void (*conv2d_backward)(float *dinp, float *dw, float *db, const float *dout,
+                            const float *inp, const float *w,
+                            int N, int C, int H, int W, int OC, int K, int S, int P);
+    void (*convt2d_forward)(float *out, const float *inp, const float *w, const float *b,
+                            int N, int C, int H, int W, int OC, int K, int S, int P);
+    void (*convt2d_backward)(float *dinp, float *dw, float *db, const float *dout,
+                             const float *inp, const float *w,
+                             int N, int C, int H, int W, int OC, int K, int S, int P);
+    void (*batchnorm_forward_train)(float *out, float *save_mean, float *save_rstd,
+                                    float *running_mean, float *running_var,
+                                    const float *inp, const float *gamma, const float *beta,
+                                    int N, int C, int HW, float eps, float momentum);
+    void (*batchnorm_backward_train)(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                     const float *inp, const float *save_mean, const float *save_rstd,
+                                     const float *gamma, int N, int C, int HW);
+    void (*batchnorm_forward_eval)(float *out, const float *inp, const float *gamma, const float *beta,
+                                   const float *running_mean, const float *running_var,
+                                   int N, int C, int HW, float eps);
+    void (*batchnorm_backward_eval)(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                    const float *inp, const float *gamma,
+                                    const float *running_mean, const float *running_var,
+                                    int N, int C, int HW, float eps);
+    void (*layernorm_forward)(float *out, float *save_mean, float *save_rstd,
+                              const float *inp, const float *gamma, const float *beta,
+                              int N, int C, int HW, float eps);
+    void (*layernorm_backward)(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                               const float *inp, const float *save_mean, const float *save_rstd,
+                               const float *gamma, int N, int C, int HW);
+    void (*relu_forward)(float *out, const float *inp, size_t n);
+    void (*relu_backward)(float *dinp, const float *dout, const float *inp, size_t n);
+    void (*lrelu_forward)(float *out, const float *inp, size_t n, float slope);
+    void (*lrelu_backward)(float *dinp, const float *dout, const float *inp, size_t n, float slope);
+    void (*tanh_forward)(float *out, const float *inp, size_t n);
+    void (*tanh_backward)(float *dinp, const float *dout, const float *out, size_t n);
+    void (*prelu_forward)(float *out, const float *inp, const float *a, int N, int C, int HW);
+    void (*prelu_backward)(float *dinp, float *da, const float *dout, const float *inp,
+                           const float *a, int N, int C, int HW);
+    void (*linear_forward)(float *out, const float *inp, const float *w, const float *b,
+                           int N, int D, int OD);
+    void (*linear_backward)(float *dinp, float *dw, float *db, const float *dout,
+                            const float *inp, const float *w, int N, int D, int OD);
+    void (*pixel_shuffle_forward)(float *out, const float *inp, int N, int C, int H, int W, int r);
+    void (*pixel_shuffle_backward)(float *dinp, const float *dout, int N, int C, int H, int W, int r);
+    void (*upsample_nearest_forward)(float *out, const float *inp, int N, int C, int H, int W, int s);
+    void (*upsample_nearest_backward)(float *dinp, const float *dout, int N, int C, int H, int W, int s);
+    void (*add_forward)(float *out, const float *a, const float *b, size_t n);
+    void (*add_backward)(float *da, float *db, const float *dout, size_t n);
+    void (*mean_batch_forward)(float *out, const float *inp, int N, int D);
+    void (*mean_batch_backward)(float *dinp, const float *dout, int N, int D);
+    void (*wgan_loss_forward)(float *loss, const float *score, int N, float sign);
+    void (*wgan_loss_backward)(float *dscore, int N, float sign);
+    void (*l1_loss_forward)(float *loss, const float *pred, const float *target, size_t n);
+    void (*l1_loss_backward)(float *dpred, const float *pred, const float *target, size_t n);
+    void (*mse_loss_forward)(float *loss, const float *pred, const float *target, size_t n);
+    void (*mse_loss_backward)(float *dpred, const float *pred, const float *target, size_t n);
+    void (*rmsprop_step)(float *p, float *sq, const float *g, size_t n,
+                         double lr, double alpha, double eps);
+    void (*adam_step)(float *p, float *m, float *v, const float *g, size_t n,
+                      double lr, double beta1, double beta2, double eps, long t);
+    void (*clip_weights)(float *p, size_t n, float c);
+} Backend;
+
+extern const Backend backend_ref;  // the reference: plain C, the oracle for all others
+
+// The backend called `name`, or NULL when this build has none by that name.
+const Backend *backend_find(const char *name);
+// The fastest backend this build has (today: the reference).
+const Backend *backend_default(void);
+// Every backend this build has, NULL-terminated.
+const Backend *const *backend_all(void);
+
+#endif

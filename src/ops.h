@@ -1,0 +1,145 @@
+// ops.h: the reference operations, the definition of what every op means.
+//
+// Plain C over raw float pointers with explicit sizes. Tensors are dense,
+// row-major, batch first. Dimension letters, used everywhere in fakeit:
+//   N batch, C input channels, H W input height and width,
+//   OC output channels, OH OW output height and width,
+//   K kernel size (square), S stride, P zero padding (both sides),
+//   D features of a flattened sample.
+//
+// Conventions every backend keeps:
+//   - forward functions overwrite their output;
+//   - backward functions ACCUMULATE (+=) into every gradient pointer given,
+//     like PyTorch's .grad, so a critic's real and fake passes sum into one
+//     gradient and a residual input receives the sum of both paths;
+//   - a NULL gradient pointer means "not wanted" and is never touched: that is
+//     how a generator step gets dL/d(fake) through a frozen critic without
+//     touching the critic's gradients;
+//   - every loop that reduces is ordered so that each output element is summed
+//     by one thread in a fixed order: results do not depend on thread count.
+//
+// WGAN-GP (later): the penalty's gradient with respect to the critic weights
+// is one more forward-like pass of the same convolutions on the penalty's
+// input-gradient (conv2d_forward with b = NULL), LeakyReLU masks applied with
+// lrelu_backward on the saved pre-activations, and weight-gradient products
+// (conv2d_backward with dinp = NULL). Each of those pieces is a call below.
+#ifndef FAKEIT_OPS_H
+#define FAKEIT_OPS_H
+
+#include <stddef.h>
+
+// Output size of a convolution / transposed convolution along one axis.
+static inline int conv_out_size(int in, int K, int S, int P) { return (in + 2 * P - K) / S + 1; }
+static inline int convt_out_size(int in, int K, int S, int P) { return (in - 1) * S - 2 * P + K; }
+
+// ---- convolution (PyTorch Conv2d, cross-correlation) -----------------------
+// inp (N, C, H, W), w (OC, C, K, K), b (OC) or NULL, out (N, OC, OH, OW)
+void conv2d_forward(float *out, const float *inp, const float *w, const float *b,
+                    int N, int C, int H, int W, int OC, int K, int S, int P);
+void conv2d_backward(float *dinp, float *dw, float *db, const float *dout,
+                     const float *inp, const float *w,
+                     int N, int C, int H, int W, int OC, int K, int S, int P);
+
+// ---- transposed convolution (PyTorch ConvTranspose2d, no output padding) ---
+// inp (N, C, H, W), w (C, OC, K, K), b (OC) or NULL, out (N, OC, OH, OW)
+// with OH = (H - 1) * S - 2P + K.
+void convt2d_forward(float *out, const float *inp, const float *w, const float *b,
+                     int N, int C, int H, int W, int OC, int K, int S, int P);
+void convt2d_backward(float *dinp, float *dw, float *db, const float *dout,
+                      const float *inp, const float *w,
+                      int N, int C, int H, int W, int OC, int K, int S, int P);
+
+// ---- batch normalisation over (N, H, W) per channel ------------------------
+// inp, out (N, C, HW); gamma, beta (C); running_mean, running_var (C);
+// save_mean, save_rstd (C): batch statistics kept for the backward pass.
+// Training: normalise with the batch mean and biased variance, then update
+// running_mean and running_var (unbiased) with `momentum`, as PyTorch.
+void batchnorm_forward_train(float *out, float *save_mean, float *save_rstd,
+                             float *running_mean, float *running_var,
+                             const float *inp, const float *gamma, const float *beta,
+                             int N, int C, int HW, float eps, float momentum);
+void batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                              const float *inp, const float *save_mean, const float *save_rstd,
+                              const float *gamma, int N, int C, int HW);
+// Eval: normalise with the running statistics.
+void batchnorm_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
+                            const float *running_mean, const float *running_var,
+                            int N, int C, int HW, float eps);
+void batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                             const float *inp, const float *gamma,
+                             const float *running_mean, const float *running_var,
+                             int N, int C, int HW, float eps);
+
+// ---- layer normalisation over (C, H, W) per sample, per-channel affine ----
+// inp, out (N, C, HW); gamma, beta (C); save_mean, save_rstd (N).
+void layernorm_forward(float *out, float *save_mean, float *save_rstd,
+                       const float *inp, const float *gamma, const float *beta,
+                       int N, int C, int HW, float eps);
+void layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                        const float *inp, const float *save_mean, const float *save_rstd,
+                        const float *gamma, int N, int C, int HW);
+
+// ---- activations, element-wise over n values -------------------------------
+// Backward passes take the forward input (ReLU, LeakyReLU, PReLU) or output
+// (Tanh); the derivative at exactly 0 is the negative side's, as PyTorch.
+void relu_forward(float *out, const float *inp, size_t n);
+void relu_backward(float *dinp, const float *dout, const float *inp, size_t n);
+void lrelu_forward(float *out, const float *inp, size_t n, float slope);
+void lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope);
+void tanh_forward(float *out, const float *inp, size_t n);
+void tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
+// PReLU with one slope per channel: inp, out (N, C, HW); a (C).
+void prelu_forward(float *out, const float *inp, const float *a, int N, int C, int HW);
+void prelu_backward(float *dinp, float *da, const float *dout, const float *inp,
+                    const float *a, int N, int C, int HW);
+
+// ---- fully connected: out = inp w^T + b ------------------------------------
+// inp (N, D), w (OD, D), b (OD) or NULL, out (N, OD)
+void linear_forward(float *out, const float *inp, const float *w, const float *b,
+                    int N, int D, int OD);
+void linear_backward(float *dinp, float *dw, float *db, const float *dout,
+                     const float *inp, const float *w, int N, int D, int OD);
+
+// ---- resampling ------------------------------------------------------------
+// Pixel shuffle (depth-to-space) by r: inp (N, C*r*r, H, W) -> out (N, C, H*r, W*r),
+// out[n, c, h*r+i, w*r+j] = inp[n, c*r*r + i*r + j, h, w].
+void pixel_shuffle_forward(float *out, const float *inp, int N, int C, int H, int W, int r);
+void pixel_shuffle_backward(float *dinp, const float *dout, int N, int C, int H, int W, int r);
+// Nearest-neighbour upsampling by an integer factor s:
+// inp (N, C, H, W) -> out (N, C, H*s, W*s).
+void upsample_nearest_forward(float *out, const float *inp, int N, int C, int H, int W, int s);
+void upsample_nearest_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s);
+
+// ---- element-wise add (residual connections) and batch mean ----------------
+void add_forward(float *out, const float *a, const float *b, size_t n);
+void add_backward(float *da, float *db, const float *dout, size_t n);
+// inp (N, D) -> out (D), the mean over the batch.
+void mean_batch_forward(float *out, const float *inp, int N, int D);
+void mean_batch_backward(float *dinp, const float *dout, int N, int D);
+
+// ---- losses: each writes the scalar loss to *loss (one float) ---------------
+// WGAN score: loss = sign * mean(score), score (N) the critic's per-sample
+// output. Critic loss (minimised) = D(real) - D(fake): wgan_loss(real, +1)
+// plus wgan_loss(fake, -1), in separate passes; generator loss = wgan_loss(fake, +1).
+// -(critic loss) is the Wasserstein estimate.
+void wgan_loss_forward(float *loss, const float *score, int N, float sign);
+void wgan_loss_backward(float *dscore, int N, float sign);
+// Mean absolute / mean squared error over n values; gradient wrt pred.
+void l1_loss_forward(float *loss, const float *pred, const float *target, size_t n);
+void l1_loss_backward(float *dpred, const float *pred, const float *target, size_t n);
+void mse_loss_forward(float *loss, const float *pred, const float *target, size_t n);
+void mse_loss_backward(float *dpred, const float *pred, const float *target, size_t n);
+
+// ---- optimisers over a whole parameter block of n floats --------------------
+// PyTorch semantics, no weight decay. RMSprop: alpha, eps 1e-8, no momentum;
+// sq (n) is square_avg. Adam: m, v (n) first and second moments, t the step
+// number starting at 1 (bias correction).
+// Hyperparameters are doubles, as in PyTorch, and are rounded to float the
+// way PyTorch rounds its Python scalars (1 - alpha is formed in double).
+void rmsprop_step(float *p, float *sq, const float *g, size_t n,
+                  double lr, double alpha, double eps);
+void adam_step(float *p, float *m, float *v, const float *g, size_t n,
+               double lr, double beta1, double beta2, double eps, long t);
+void clip_weights(float *p, size_t n, float c);  // clamp to [-c, c]
+
+#endif

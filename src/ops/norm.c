@@ -1,0 +1,200 @@
+// norm.c: reference batch normalisation and layer normalisation.
+//
+// Statistics are summed in double. Batch norm normalises with the biased
+// variance and keeps the unbiased one in running_var, exactly as PyTorch's
+// BatchNorm2d in training mode.
+#include <math.h>
+
+#include "../ops.h"
+#include "../util.h"
+
+// ---------------------------------------------------------------------------
+// Batch normalisation: one mean and variance per channel over (N, H, W).
+
+void batchnorm_forward_train(float *out, float *save_mean, float *save_rstd,
+                             float *running_mean, float *running_var,
+                             const float *inp, const float *gamma, const float *beta,
+                             int N, int C, int HW, float eps, float momentum) {
+    const size_t M = (size_t)N * HW;  // values per channel
+    FK_CHECK(M > 1, "batch norm in training mode needs more than one value per channel (N=%d, HW=%d)", N, HW);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        double sum = 0.0;
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) sum += x[i];
+        }
+        const double mean = sum / (double)M;
+        double sq = 0.0;
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                double d = x[i] - mean;
+                sq += d * d;
+            }
+        }
+        const double var = sq / (double)M;  // biased: used to normalise
+        const float rstd = (float)(1.0 / sqrt(var + eps));
+        const float m = (float)mean;
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + ((size_t)n * C + c) * HW;
+            float *o = out + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) o[i] = (x[i] - m) * rstd * gamma[c] + beta[c];
+        }
+        save_mean[c] = m;
+        save_rstd[c] = rstd;
+        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
+        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)(var * (double)M / (double)(M - 1));
+    }
+}
+
+void batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                              const float *inp, const float *save_mean, const float *save_rstd,
+                              const float *gamma, int N, int C, int HW) {
+    const double M = (double)N * HW;
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        const float m = save_mean[c], rstd = save_rstd[c];
+        double sum_dy = 0.0, sum_dy_xhat = 0.0;
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + ((size_t)n * C + c) * HW;
+            const float *dy = dout + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                sum_dy += dy[i];
+                sum_dy_xhat += (double)dy[i] * ((x[i] - m) * rstd);
+            }
+        }
+        if (dgamma) dgamma[c] += (float)sum_dy_xhat;
+        if (dbeta) dbeta[c] += (float)sum_dy;
+        if (!dinp) continue;
+        // dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat))
+        const float k = gamma[c] * rstd;
+        const float mean_dy = (float)(sum_dy / M), mean_dy_xhat = (float)(sum_dy_xhat / M);
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + ((size_t)n * C + c) * HW;
+            const float *dy = dout + ((size_t)n * C + c) * HW;
+            float *dx = dinp + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                const float xhat = (x[i] - m) * rstd;
+                dx[i] += k * (dy[i] - mean_dy - xhat * mean_dy_xhat);
+            }
+        }
+    }
+}
+
+void batchnorm_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
+                            const float *running_mean, const float *running_var,
+                            int N, int C, int HW, float eps) {
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < N; n++) {
+        for (int c = 0; c < C; c++) {
+            const float rstd = (float)(1.0 / sqrt((double)running_var[c] + eps));
+            const float m = running_mean[c];
+            const float *x = inp + ((size_t)n * C + c) * HW;
+            float *o = out + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) o[i] = (x[i] - m) * rstd * gamma[c] + beta[c];
+        }
+    }
+}
+
+void batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                             const float *inp, const float *gamma,
+                             const float *running_mean, const float *running_var,
+                             int N, int C, int HW, float eps) {
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        const float rstd = (float)(1.0 / sqrt((double)running_var[c] + eps));
+        const float m = running_mean[c];
+        double sum_dy = 0.0, sum_dy_xhat = 0.0;
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + ((size_t)n * C + c) * HW;
+            const float *dy = dout + ((size_t)n * C + c) * HW;
+            float *dx = dinp ? dinp + ((size_t)n * C + c) * HW : NULL;
+            for (int i = 0; i < HW; i++) {
+                sum_dy += dy[i];
+                sum_dy_xhat += (double)dy[i] * ((x[i] - m) * rstd);
+                if (dx) dx[i] += dy[i] * gamma[c] * rstd;
+            }
+        }
+        if (dgamma) dgamma[c] += (float)sum_dy_xhat;
+        if (dbeta) dbeta[c] += (float)sum_dy;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Layer normalisation: one mean and variance per sample over (C, H, W), then a
+// per-channel scale and shift (the WGAN-GP critic's normalisation).
+
+void layernorm_forward(float *out, float *save_mean, float *save_rstd,
+                       const float *inp, const float *gamma, const float *beta,
+                       int N, int C, int HW, float eps) {
+    const size_t M = (size_t)C * HW;
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        const float *x = inp + (size_t)n * M;
+        float *o = out + (size_t)n * M;
+        double sum = 0.0;
+        for (size_t i = 0; i < M; i++) sum += x[i];
+        const double mean = sum / (double)M;
+        double sq = 0.0;
+        for (size_t i = 0; i < M; i++) {
+            double d = x[i] - mean;
+            sq += d * d;
+        }
+        const float rstd = (float)(1.0 / sqrt(sq / (double)M + eps));
+        const float m = (float)mean;
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < HW; i++)
+                o[(size_t)c * HW + i] = (x[(size_t)c * HW + i] - m) * rstd * gamma[c] + beta[c];
+        save_mean[n] = m;
+        save_rstd[n] = rstd;
+    }
+}
+
+void layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                        const float *inp, const float *save_mean, const float *save_rstd,
+                        const float *gamma, int N, int C, int HW) {
+    const size_t M = (size_t)C * HW;
+    if (dinp) {
+        // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma[c]
+#pragma omp parallel for schedule(static)
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + (size_t)n * M;
+            const float *dy = dout + (size_t)n * M;
+            float *dx = dinp + (size_t)n * M;
+            const float m = save_mean[n], rstd = save_rstd[n];
+            double sum_g = 0.0, sum_g_xhat = 0.0;
+            for (int c = 0; c < C; c++)
+                for (int i = 0; i < HW; i++) {
+                    const size_t j = (size_t)c * HW + i;
+                    const double g = (double)dy[j] * gamma[c];
+                    sum_g += g;
+                    sum_g_xhat += g * ((x[j] - m) * rstd);
+                }
+            const float mean_g = (float)(sum_g / (double)M), mean_g_xhat = (float)(sum_g_xhat / (double)M);
+            for (int c = 0; c < C; c++)
+                for (int i = 0; i < HW; i++) {
+                    const size_t j = (size_t)c * HW + i;
+                    const float xhat = (x[j] - m) * rstd;
+                    dx[j] += rstd * (dy[j] * gamma[c] - mean_g - xhat * mean_g_xhat);
+                }
+        }
+    }
+    if (dgamma || dbeta) {
+#pragma omp parallel for schedule(static)
+        for (int c = 0; c < C; c++) {
+            double sg = 0.0, sb = 0.0;
+            for (int n = 0; n < N; n++) {
+                const float *x = inp + (size_t)n * M + (size_t)c * HW;
+                const float *dy = dout + (size_t)n * M + (size_t)c * HW;
+                const float m = save_mean[n], rstd = save_rstd[n];
+                for (int i = 0; i < HW; i++) {
+                    sg += (double)dy[i] * ((x[i] - m) * rstd);
+                    sb += dy[i];
+                }
+            }
+            if (dgamma) dgamma[c] += (float)sg;
+            if (dbeta) dbeta[c] += (float)sb;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void fk_fail(const char *file, int line, const char *cond, const char *fmt, ...) {
+    fprintf(stderr, "fakeit: internal error at %s:%d: check '%s' failed: ", file, line, cond);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+void fk_error(const char *fmt, ...) {
+    fputs("fakeit: ", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void *fk_malloc(size_t bytes) {
+    void *p = malloc(bytes ? bytes : 1);
+    FK_CHECK(p != NULL, "out of memory allocating %zu bytes", bytes);
+    return p;
+}
+
+void *fk_calloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    FK_CHECK(p != NULL, "out of memory allocating %zu x %zu bytes", n, size);
+    return p;
+}

@@ -1,0 +1,31 @@
+// util.h: errors, always-on invariant checks, checked allocation.
+//
+// Two kinds of failure, kept apart on purpose:
+//   - the outside world is wrong (a file, an option, a checkpoint): the caller
+//     reports with fk_error() naming the file and what to do, and returns an
+//     error code up to main(), which exits non-zero;
+//   - fakeit itself is wrong (a broken invariant, a shape mismatch between
+//     layers): FK_CHECK aborts with file:line. It is on in every build.
+#ifndef FAKEIT_UTIL_H
+#define FAKEIT_UTIL_H
+
+#include <stddef.h>
+
+#define FK_CHECK(cond, ...)                                                    \
+    do {                                                                       \
+        if (!(cond)) fk_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);          \
+    } while (0)
+
+_Noreturn void fk_fail(const char *file, int line, const char *cond,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+// Prints "fakeit: <message>" to stderr. For errors the user can act on.
+void fk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// malloc/calloc that abort on exhaustion (an out-of-memory host is not
+// something the caller can repair mid-step).
+void *fk_malloc(size_t bytes);
+void *fk_calloc(size_t n, size_t size);
+
+#endif

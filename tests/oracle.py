@@ -1,0 +1,282 @@
+#!/usr/bin/python3
+"""PyTorch oracle for fakeit's engine.
+
+Builds, in PyTorch, the networks the C tests build (the reference DCGAN_G and
+DCGAN_D of martinarjovsky/WassersteinGAN at 64x64 with small widths, a small
+super-resolution net and a layer-norm critic), runs them on fixed weights and
+inputs, and writes inputs, outputs, losses, every parameter gradient, input
+gradients, batch-norm running statistics, and the weights after 3
+RMSprop-with-clipping steps and 3 Adam steps to one safetensors file.
+
+Run with Debian's Python (python3-torch):  make fixtures
+The output is committed, so the C tests never need PyTorch.
+"""
+import copy
+import json
+import struct
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ISIZE, NZ, NC, NGF, NDF, BATCH = 64, 16, 3, 8, 8, 3
+SEED = 20261128
+
+
+# --- the reference networks, transcribed from models/dcgan.py ---------------
+class DCGAN_D(nn.Module):
+    def __init__(self, isize, nz, nc, ndf, ngpu, n_extra_layers=0):
+        super().__init__()
+        assert isize % 16 == 0
+        main = nn.Sequential()
+        main.add_module('initial:{0}-{1}:conv'.format(nc, ndf), nn.Conv2d(nc, ndf, 4, 2, 1, bias=False))
+        main.add_module('initial:{0}:relu'.format(ndf), nn.LeakyReLU(0.2, inplace=True))
+        csize, cndf = isize / 2, ndf
+        for t in range(n_extra_layers):
+            main.add_module('extra-layers-{0}:{1}:conv'.format(t, cndf), nn.Conv2d(cndf, cndf, 3, 1, 1, bias=False))
+            main.add_module('extra-layers-{0}:{1}:batchnorm'.format(t, cndf), nn.BatchNorm2d(cndf))
+            main.add_module('extra-layers-{0}:{1}:relu'.format(t, cndf), nn.LeakyReLU(0.2, inplace=True))
+        while csize > 4:
+            in_feat, out_feat = cndf, cndf * 2
+            main.add_module('pyramid:{0}-{1}:conv'.format(in_feat, out_feat), nn.Conv2d(in_feat, out_feat, 4, 2, 1, bias=False))
+            main.add_module('pyramid:{0}:batchnorm'.format(out_feat), nn.BatchNorm2d(out_feat))
+            main.add_module('pyramid:{0}:relu'.format(out_feat), nn.LeakyReLU(0.2, inplace=True))
+            cndf, csize = cndf * 2, csize / 2
+        main.add_module('final:{0}-{1}:conv'.format(cndf, 1), nn.Conv2d(cndf, 1, 4, 1, 0, bias=False))
+        self.main = main
+
+    def forward(self, x):
+        return self.main(x).mean(0).view(1)
+
+
+class DCGAN_G(nn.Module):
+    def __init__(self, isize, nz, nc, ngf, ngpu, n_extra_layers=0):
+        super().__init__()
+        assert isize % 16 == 0
+        cngf, tisize = ngf // 2, 4
+        while tisize != isize:
+            cngf, tisize = cngf * 2, tisize * 2
+        main = nn.Sequential()
+        main.add_module('initial:{0}-{1}:convt'.format(nz, cngf), nn.ConvTranspose2d(nz, cngf, 4, 1, 0, bias=False))
+        main.add_module('initial:{0}:batchnorm'.format(cngf), nn.BatchNorm2d(cngf))
+        main.add_module('initial:{0}:relu'.format(cngf), nn.ReLU(True))
+        csize = 4
+        while csize < isize // 2:
+            main.add_module('pyramid:{0}-{1}:convt'.format(cngf, cngf // 2), nn.ConvTranspose2d(cngf, cngf // 2, 4, 2, 1, bias=False))
+            main.add_module('pyramid:{0}:batchnorm'.format(cngf // 2), nn.BatchNorm2d(cngf // 2))
+            main.add_module('pyramid:{0}:relu'.format(cngf // 2), nn.ReLU(True))
+            cngf, csize = cngf // 2, csize * 2
+        for t in range(n_extra_layers):
+            main.add_module('extra-layers-{0}:{1}:conv'.format(t, cngf), nn.Conv2d(cngf, cngf, 3, 1, 1, bias=False))
+            main.add_module('extra-layers-{0}:{1}:batchnorm'.format(t, cngf), nn.BatchNorm2d(cngf))
+            main.add_module('extra-layers-{0}:{1}:relu'.format(t, cngf), nn.ReLU(True))
+        main.add_module('final:{0}-{1}:convt'.format(cngf, nc), nn.ConvTranspose2d(cngf, nc, 4, 2, 1, bias=False))
+        main.add_module('final:{0}:tanh'.format(nc), nn.Tanh())
+        self.main = main
+
+    def forward(self, x):
+        return self.main(x)
+
+
+def weights_init(m):
+    classname = m.__class__.__name__
+    if classname.find('Conv') != -1:
+        m.weight.data.normal_(0.0, 0.02)
+    elif classname.find('BatchNorm') != -1:
+        m.weight.data.normal_(1.0, 0.02)
+        m.bias.data.fill_(0)
+
+
+# --- a small super-resolution net: conv 9x9, PReLU, a residual block, -------
+# --- pixel shuffle x2, plus the nearest-upsampled input -----------------------
+class SR(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Conv2d(3, 8, 9, 1, 4)
+        self.head_act = nn.PReLU(8)
+        self.body1 = nn.Conv2d(8, 8, 3, 1, 1)
+        self.body_act = nn.PReLU(8)
+        self.body2 = nn.Conv2d(8, 8, 3, 1, 1)
+        self.up = nn.Conv2d(8, 12, 3, 1, 1)
+
+    def forward(self, x):
+        h = self.head_act(self.head(x))
+        r = self.body2(self.body_act(self.body1(h))) + h
+        return F.pixel_shuffle(self.up(r), 2) + F.interpolate(x, scale_factor=2, mode='nearest')
+
+
+# --- a layer-norm critic (WGAN-GP style): conv, layer norm over (C,H,W) ------
+# --- with per-channel affine, LeakyReLU, linear --------------------------------
+class LNCritic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 4, 2, 1, bias=False)
+        self.ln = nn.Module()
+        self.ln.weight = nn.Parameter(1 + 0.1 * torch.randn(4))
+        self.ln.bias = nn.Parameter(0.1 * torch.randn(4))
+        self.fc = nn.Linear(4 * 4 * 4, 1)
+
+    def forward(self, x):
+        h = self.conv(x)
+        h = F.layer_norm(h, h.shape[1:], eps=1e-5) * self.ln.weight.view(1, -1, 1, 1) + self.ln.bias.view(1, -1, 1, 1)
+        h = F.leaky_relu(h, 0.2)
+        return self.fc(h.flatten(1))
+
+
+def main(path):
+    torch.manual_seed(SEED)
+    torch.set_num_threads(1)
+    out = {}
+
+    def put(name, t):
+        assert name not in out, name
+        out[name] = t.detach().clone().float().contiguous()
+
+    def put_state(prefix, net):
+        for k, v in net.state_dict().items():
+            if not k.endswith('num_batches_tracked'):
+                put(prefix + k, v)
+
+    def put_buffers(prefix, net):
+        for k, v in net.named_buffers():
+            if not k.endswith('num_batches_tracked'):
+                put(prefix + k, v)
+
+    def put_grads(prefix, net):
+        for k, p in net.named_parameters():
+            put(prefix + k, p.grad)
+
+    G = DCGAN_G(ISIZE, NZ, NC, NGF, 0)
+    D = DCGAN_D(ISIZE, NZ, NC, NDF, 0)
+    G.apply(weights_init)
+    D.apply(weights_init)
+    put_state('G.init.', G)
+    put_state('D.init.', D)
+    real = torch.rand(BATCH, NC, ISIZE, ISIZE) * 2 - 1
+    z = torch.randn(BATCH, NZ, 1, 1)
+    put('real', real)
+    put('z', z)
+
+    # 1. every gradient, once: a critic step (real and fake in separate
+    #    passes, gradients summed), then a generator step through the critic.
+    g, d = copy.deepcopy(G), copy.deepcopy(D)
+    fake = g(z)
+    put('G.fake', fake)
+    real_in = real.clone().requires_grad_()
+    s_real = d.main(real_in).view(-1)
+    s_real.mean().backward()
+    fake_in = fake.detach().clone().requires_grad_()
+    s_fake = d.main(fake_in).view(-1)
+    (-s_fake.mean()).backward()
+    put('D.score_real', s_real)
+    put('D.score_fake', s_fake)
+    put('D.loss', s_real.mean() - s_fake.mean())
+    put('D.dreal', real_in.grad)
+    put_grads('D.grad.', d)
+    for p in d.parameters():
+        p.requires_grad = False
+    fake2 = g(z)
+    fake2.retain_grad()
+    errG = d.main(fake2).view(-1).mean()
+    errG.backward()
+    put('G.loss', errG)
+    put('G.dfake', fake2.grad)
+    put_grads('G.grad.', g)
+    assert torch.equal(fake_in.grad, -fake2.grad)  # so one of them is enough
+    put_buffers('G.after.', g)  # running statistics after two forwards
+    put_buffers('D.after.', d)  # after three
+
+    # 2. three critic steps: RMSprop lr 5e-5, weights clipped to +-0.01 first
+    g, d = copy.deepcopy(G), copy.deepcopy(D)
+    opt = torch.optim.RMSprop(d.parameters(), lr=5e-5)
+    fake = g(z).detach()
+    losses = []
+    for _ in range(3):
+        for p in d.parameters():
+            p.data.clamp_(-0.01, 0.01)
+        d.zero_grad()
+        err_real = d(real)
+        err_real.backward(torch.ones(1))
+        err_fake = d(fake)
+        err_fake.backward(-torch.ones(1))
+        losses.append((err_real - err_fake).item())
+        opt.step()
+    put('D.rms.loss', torch.tensor(losses))
+    put_state('D.rms.', d)
+
+    # 3. three generator steps: Adam lr 1e-3 betas (0.5, 0.999), critic frozen
+    g, d = copy.deepcopy(G), copy.deepcopy(D)
+    for p in d.parameters():
+        p.requires_grad = False
+    opt = torch.optim.Adam(g.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    losses = []
+    for _ in range(3):
+        g.zero_grad()
+        err = d(g(z))
+        err.backward()
+        losses.append(err.item())
+        opt.step()
+    put('G.adam.loss', torch.tensor(losses))
+    put_state('G.adam.', g)
+    g.eval()  # batch norm on running statistics
+    put('G.eval_out', g(z))
+
+    # 4. super-resolution net: L1 gradients, MSE value and gradient
+    sr = SR()
+    with torch.no_grad():
+        sr.head_act.weight.uniform_(0.1, 0.4)
+        sr.body_act.weight.uniform_(0.1, 0.4)
+    x = torch.rand(2, 3, 10, 10).requires_grad_()
+    target = torch.rand(2, 3, 20, 20)
+    put_state('SR.init.', sr)
+    put('SR.x', x)
+    put('SR.target', target)
+    y = sr(x)
+    l1 = F.l1_loss(y, target)
+    l1.backward()
+    mse = F.mse_loss(y, target)
+    (dmse,) = torch.autograd.grad(mse, y)
+    put('SR.out', y)
+    put('SR.l1', l1)
+    put('SR.mse', mse)
+    put('SR.dmse', dmse)
+    put('SR.dx', x.grad)
+    put_grads('SR.grad.', sr)
+
+    # 5. layer-norm critic: generator-loss gradients
+    ln = LNCritic()
+    x = (torch.rand(3, 3, 8, 8) * 2 - 1).requires_grad_()
+    put_state('LN.init.', ln)
+    put('LN.x', x)
+    s = ln(x).view(-1)
+    s.mean().backward()
+    put('LN.score', s)
+    put('LN.dx', x.grad)
+    put_grads('LN.grad.', ln)
+
+    write_safetensors(path, out, {'generator': 'tests/oracle.py', 'torch': torch.__version__,
+                                  'seed': str(SEED)})
+    total = sum(t.numel() for t in out.values())
+    print(f'{path}: {len(out)} tensors, {total * 4 / 1e6:.2f} MB (torch {torch.__version__})')
+
+
+def write_safetensors(path, tensors, metadata):
+    header, blobs, off = {}, [], 0
+    for k, t in tensors.items():
+        b = t.numpy().astype('<f4').tobytes()
+        header[k] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    header['__metadata__'] = metadata
+    h = json.dumps(header, separators=(',', ':')).encode()
+    h += b' ' * (-len(h) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1] if len(sys.argv) > 1 else 'tests/fixtures/engine.safetensors')
