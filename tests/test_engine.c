@@ -18,6 +18,7 @@
 #include "../src/backend.h"
 #include "../src/dcgan.h"
 #include "../src/net.h"
+#include "../src/ops.h"
 #include "../src/optimizer.h"
 #include "../src/rng.h"
 #include "../src/safetensors.h"
@@ -48,6 +49,24 @@ static void test_rng(void) {
     }
     double mean = s / n, var = s2 / n - mean * mean;
     tl_check(fabs(mean) < 0.01 && fabs(var - 1) < 0.01, "rng: normal mean %.4f var %.4f", mean, var);
+}
+
+// Derivatives at exactly the kink, where finite differences cannot look:
+// PyTorch takes the negative side's (ReLU 0, LeakyReLU slope, PReLU a) and
+// sign(0) = 0 for L1.
+static void test_kinks(void) {
+    const float zero[2] = {0.0f, 0.0f}, one[2] = {1.0f, 1.0f}, a[1] = {0.25f};
+    float d[2] = {0, 0};
+    be->relu_backward(d, one, zero, 1);
+    be->lrelu_backward(d + 1, one, zero, 1, 0.2f);
+    tl_check(d[0] == 0.0f && d[1] == 0.2f, "kinks: relu'(0) = %g (want 0), leaky relu'(0) = %g (want 0.2)", d[0], d[1]);
+    float da = 0;
+    d[0] = 0;
+    be->prelu_backward(d, &da, one, zero, a, 1, 1, 1);
+    tl_check(d[0] == 0.25f && da == 0.0f, "kinks: prelu'(0) = %g (want a = 0.25), d/da = %g (want 0)", d[0], da);
+    d[0] = d[1] = 0;
+    be->l1_loss_backward(d, one, one, 2);
+    tl_check(d[0] == 0.0f && d[1] == 0.0f, "kinks: L1 gradient where pred = target is 0");
 }
 
 static float *host_params(const Net *net) {
@@ -336,6 +355,7 @@ static void test_safetensors(void) {
 
 int main(void) {
     test_rng();
+    test_kinks();
     test_init();
     test_shapes();
     test_layout();
