@@ -85,26 +85,32 @@ static size_t add_tensor(Net *net, const Layer *L, const char *suffix, TensorRol
     return t->off;
 }
 
-int net_conv2d(Net *net, int from, const char *name, int OC, int K, int S, int P, int bias) {
-    Layer *L = push_layer(net, LAYER_CONV, from, name);
+// Conv2d (weight (OC, C, K, K)) or ConvTranspose2d (weight (C, OC, K, K)).
+static int add_conv(Net *net, LayerKind kind, int from, const char *name, int OC, int K, int S, int P, int bias) {
+    FK_CHECK(OC > 0 && K > 0 && S > 0 && P >= 0, "convolution '%s': bad arguments OC %d K %d S %d P %d",
+             name, OC, K, S, P);
+    Layer *L = push_layer(net, kind, from, name);
+    const int C = L->id.C;
     L->u.conv.K = K, L->u.conv.S = S, L->u.conv.P = P;
-    L->od = (Dims){OC, conv_out_size(L->id.H, K, S, P), conv_out_size(L->id.W, K, S, P)};
-    FK_CHECK(OC > 0 && K > 0 && S > 0 && P >= 0 && L->od.H > 0 && L->od.W > 0,
-             "conv '%s': bad shape", name);
-    L->w = add_tensor(net, L, "weight", NET_PARAM, 4, OC, L->id.C, K, K);
+    if (kind == LAYER_CONV) {
+        L->od = (Dims){OC, conv_out_size(L->id.H, K, S, P), conv_out_size(L->id.W, K, S, P)};
+        L->w = add_tensor(net, L, "weight", NET_PARAM, 4, OC, C, K, K);
+    } else {
+        L->od = (Dims){OC, convt_out_size(L->id.H, K, S, P), convt_out_size(L->id.W, K, S, P)};
+        L->w = add_tensor(net, L, "weight", NET_PARAM, 4, C, OC, K, K);
+    }
+    FK_CHECK(L->od.H > 0 && L->od.W > 0, "convolution '%s': %dx%d input gives an empty output", name,
+             L->id.H, L->id.W);
     if (bias) L->b = add_tensor(net, L, "bias", NET_PARAM, 1, OC, 0, 0, 0);
     return net->n_layers - 1;
 }
 
+int net_conv2d(Net *net, int from, const char *name, int OC, int K, int S, int P, int bias) {
+    return add_conv(net, LAYER_CONV, from, name, OC, K, S, P, bias);
+}
+
 int net_convt2d(Net *net, int from, const char *name, int OC, int K, int S, int P, int bias) {
-    Layer *L = push_layer(net, LAYER_CONVT, from, name);
-    L->u.conv.K = K, L->u.conv.S = S, L->u.conv.P = P;
-    L->od = (Dims){OC, convt_out_size(L->id.H, K, S, P), convt_out_size(L->id.W, K, S, P)};
-    FK_CHECK(OC > 0 && K > 0 && S > 0 && P >= 0 && L->od.H > 0 && L->od.W > 0,
-             "conv-transpose '%s': bad shape", name);
-    L->w = add_tensor(net, L, "weight", NET_PARAM, 4, L->id.C, OC, K, K);
-    if (bias) L->b = add_tensor(net, L, "bias", NET_PARAM, 1, OC, 0, 0, 0);
-    return net->n_layers - 1;
+    return add_conv(net, LAYER_CONVT, from, name, OC, K, S, P, bias);
 }
 
 int net_batchnorm(Net *net, int from, const char *name) {
