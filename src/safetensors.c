@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -95,9 +96,9 @@ int st_load(StFile *f, const char *path) {
     }
     const char *err = NULL;
     cJSON *root = NULL;
-    if (fseek(fp, 0, SEEK_END) != 0) err = "cannot seek (not a regular file?)";
-    long size = err ? -1 : ftell(fp);
-    if (!err && (size < 0 || fseek(fp, 0, SEEK_SET) != 0)) err = "cannot determine its size";
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) err = "is not a regular file";
+    const off_t size = err ? -1 : st.st_size;
     if (!err && size < 8) err = "is too short to be a safetensors file (under 8 bytes)";
     uint64_t hlen = 0;
     unsigned char prefix[8];
@@ -159,6 +160,9 @@ int st_load(StFile *f, const char *path) {
         for (int i = 1; i < f->n && !err; i++)
             if (s[i - 1].data + s[i - 1].nbytes > s[i].data) err = "has tensors whose data overlap";
         free(s);
+        for (int i = 0; i < f->n && !err; i++)
+            for (int j = i + 1; j < f->n && !err; j++)
+                if (strcmp(f->tensors[i].name, f->tensors[j].name) == 0) err = "names a tensor twice";
     }
     cJSON_Delete(root);
     if (err) {

@@ -337,6 +337,10 @@ static void test_safetensors(void) {
     write_st("overlap.st", "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
                            "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", data, 24, -1);
     tl_check(!loads("overlap.st"), "safetensors: overlapping tensors refused");
+    write_st("dup.st", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                       "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", data, 24, -1);
+    tl_check(!loads("dup.st"), "safetensors: a tensor named twice refused");
+    tl_check(!loads("."), "safetensors: a directory refused");
     write_st("shape.st", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,16]}}", data, 24, -1);
     tl_check(!loads("shape.st"), "safetensors: shape that does not match its byte span refused");
     write_st("dtype.st", "{\"a\":{\"dtype\":\"Q4\",\"shape\":[4],\"data_offsets\":[0,16]}}", data, 24, -1);
