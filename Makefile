@@ -14,8 +14,10 @@ PREFIX  ?= /usr/local
 # reference stays bit-reproducible across compilers and flags.
 # CFLAGS is the user's (optimisation, sanitizers); FK_CFLAGS is always used.
 CFLAGS  ?= -O2 -g
-FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -MMD -MP
-LDLIBS  += -lcjson -lm
+PKGS    = vips cairo zlib
+FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -MMD -MP \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcjson -lm
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 SRC := $(wildcard src/*.c src/ops/*.c)

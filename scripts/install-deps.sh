@@ -4,12 +4,12 @@
 # Debian 12 machine needs nothing installed by hand.
 #
 # usage: scripts/install-deps.sh [build|fixtures]
-#   build     compiler, make, cJSON (default)
+#   build     compiler, make, pkg-config, cJSON, libvips, cairo, zlib, a font (default)
 #   fixtures  also Debian's PyTorch, for regenerating test fixtures (large; never
 #             needed to build, test or run fakeit)
 set -euo pipefail
 
-build=(gcc make libc6-dev libcjson-dev)
+build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core)
 fixtures=(python3 python3-torch python3-numpy)
 
 want=("${build[@]}")

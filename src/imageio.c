@@ -1,0 +1,162 @@
+// imageio.c: libvips decoding and PNG writing.
+#include "imageio.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <vips/vips.h>
+
+#include "util.h"
+
+static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
+
+static void vips_start(void) {
+    if (VIPS_INIT("fakeit") != 0) {
+        fk_error("cannot start libvips: %s", vips_error_buffer());
+        exit(1);
+    }
+    vips_concurrency_set(1);  // fakeit runs one file per thread instead
+    vips_cache_set_max(0);    // every file is decoded once: nothing to cache
+}
+
+void img_init(void) { pthread_once(&vips_once, vips_start); }
+
+void thumb_free(Thumb *t) {
+    free(t->rgb);
+    t->rgb = NULL;
+}
+
+// Converts any decoded image to 3-band 8-bit sRGB with alpha flattened onto white.
+static VipsImage *to_srgb8(VipsImage *in) {
+    VipsImage *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    if (vips_colourspace(in, &a, VIPS_INTERPRETATION_sRGB, NULL) != 0) return NULL;
+    if (vips_image_hasalpha(a)) {
+        VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
+        int rc = vips_flatten(a, &b, "background", white, NULL);
+        vips_area_unref(VIPS_AREA(white));
+        g_object_unref(a);
+        if (rc != 0) return NULL;
+    } else {
+        b = a;
+    }
+    if (vips_cast_uchar(b, &c, NULL) != 0) {
+        g_object_unref(b);
+        return NULL;
+    }
+    g_object_unref(b);
+    if (c->Bands == 3) return c;
+    int rc;
+    if (c->Bands == 1) {
+        VipsImage *in3[3] = {c, c, c};
+        rc = vips_bandjoin(in3, &d, 3, NULL);
+    } else {
+        rc = vips_extract_band(c, &d, 0, "n", 3, NULL);
+    }
+    g_object_unref(c);
+    return rc == 0 ? d : NULL;
+}
+
+ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixels, int min_side,
+                        Thumb *out, char *why, size_t why_len) {
+    memset(out, 0, sizeof *out);
+    struct stat st, lst;
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && stat(path, &st) != 0) {
+        snprintf(why, why_len, "broken symbolic link");
+        return IMG_UNREADABLE;
+    }
+    if (stat(path, &st) != 0) {
+        snprintf(why, why_len, "cannot read: %s", strerror(errno));
+        return IMG_UNREADABLE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, why_len, "not a regular file");
+        return IMG_UNREADABLE;
+    }
+    if (st.st_size == 0) {
+        snprintf(why, why_len, "empty file");
+        return IMG_UNREADABLE;
+    }
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        snprintf(why, why_len, "cannot read: %s", strerror(errno));
+        return IMG_UNREADABLE;
+    }
+    fclose(probe);
+    // header only: libvips opens lazily, no pixels are decoded here
+    VipsImage *hdr = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!hdr) {
+        snprintf(why, why_len, "not an image in a format libvips reads");
+        vips_error_clear();
+        return IMG_UNREADABLE;
+    }
+    const int w = vips_image_get_width(hdr), h = vips_image_get_height(hdr);
+    g_object_unref(hdr);
+    if ((double)w * (double)h > max_pixels) {
+        snprintf(why, why_len, "header declares %dx%d pixels, over the limit of %.0f", w, h, max_pixels);
+        return IMG_TOO_LARGE;
+    }
+    if (w < min_side || h < min_side) {
+        snprintf(why, why_len, "%dx%d is smaller than %d pixels on a side", w, h, min_side);
+        return IMG_TOO_SMALL;
+    }
+    VipsImage *t = NULL, *rgb = NULL;
+    if (vips_thumbnail(path, &t, size, "height", size, "crop",
+                       fit == FIT_CROP ? VIPS_INTERESTING_CENTRE : VIPS_INTERESTING_NONE,
+                       "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL) != 0 ||
+        !(rgb = to_srgb8(t))) {
+        if (t) g_object_unref(t);
+        snprintf(why, why_len, "corrupt or truncated image data");
+        vips_error_clear();
+        return IMG_UNREADABLE;
+    }
+    g_object_unref(t);
+    size_t bytes = 0;
+    void *mem = vips_image_write_to_memory(rgb, &bytes);  // the decode happens here
+    out->w = rgb->Xsize, out->h = rgb->Ysize;
+    g_object_unref(rgb);
+    if (!mem || bytes != (size_t)out->w * out->h * 3) {
+        g_free(mem);
+        snprintf(why, why_len, "corrupt or truncated image data");
+        vips_error_clear();
+        return IMG_UNREADABLE;
+    }
+    out->rgb = fk_malloc(bytes);
+    memcpy(out->rgb, mem, bytes);
+    g_free(mem);
+    return IMG_OK;
+}
+
+int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands) {
+    img_init();
+    VipsImage *im = vips_image_new_from_memory(pix, (size_t)w * h * bands, w, h, bands, VIPS_FORMAT_UCHAR);
+    int rc = im ? vips_pngsave(im, path, "compression", 6, NULL) : -1;
+    if (im) g_object_unref(im);
+    if (rc != 0) {
+        fk_error("%s: cannot write PNG: %s", path, vips_error_buffer());
+        vips_error_clear();
+        return -1;
+    }
+    return 0;
+}
+
+int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh) {
+    img_init();
+    VipsImage *im = vips_image_new_from_memory(pix, (size_t)w * h * bands, w, h, bands, VIPS_FORMAT_UCHAR);
+    VipsImage *r = NULL, *c = NULL;
+    int rc = -1;
+    if (im && vips_resize(im, &r, (double)ow / w, "vscale", (double)oh / h, "kernel", VIPS_KERNEL_LANCZOS3, NULL) == 0 &&
+        vips_cast_uchar(r, &c, NULL) == 0 && c->Xsize == ow && c->Ysize == oh) {
+        size_t bytes = 0;
+        void *mem = vips_image_write_to_memory(c, &bytes);
+        if (mem && bytes == (size_t)ow * oh * bands) memcpy(out, mem, bytes), rc = 0;
+        g_free(mem);
+    }
+    if (c) g_object_unref(c);
+    if (r) g_object_unref(r);
+    if (im) g_object_unref(im);
+    if (rc) vips_error_clear();
+    return rc;
+}

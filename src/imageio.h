@@ -1,0 +1,46 @@
+// imageio.h: decoding images of any common format into small sRGB thumbnails
+// (libvips), and writing 8-bit images as PNG.
+#ifndef FAKEIT_IMAGEIO_H
+#define FAKEIT_IMAGEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { FIT_PAD, FIT_CROP } FitMode;
+
+typedef enum {
+    IMG_OK,
+    IMG_UNREADABLE,  // missing, not a regular file, empty, not an image, corrupt or truncated
+    IMG_TOO_LARGE,   // header declares more pixels than the limit: never decoded
+    IMG_TOO_SMALL,   // shorter side under the minimum
+} ImgStatus;
+
+typedef struct {
+    int w, h;      // at most size x size (pad) or exactly size x size (crop)
+    uint8_t *rgb;  // (h, w, 3) interleaved 8-bit sRGB, alpha composited onto white
+} Thumb;
+
+// Starts libvips (once per process) for use from many threads: each thread
+// decodes its own files, libvips itself runs single-threaded per image.
+void img_init(void);
+
+// Decodes `path` (JPEG, PNG, WebP, GIF first frame, TIFF, BMP, ...): checks
+// the header first (over max_pixels: IMG_TOO_LARGE without decoding; shorter
+// side under min_side: IMG_TOO_SMALL), then shrinks on load with an
+// antialiasing filter, applies the EXIF orientation, converts CMYK, 16-bit,
+// palette and grey to 8-bit sRGB and composites transparency onto white. With
+// FIT_PAD the whole picture fits in size x size; with FIT_CROP it fills it and
+// the centre is kept. On failure `why` says what was wrong.
+ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixels, int min_side,
+                        Thumb *out, char *why, size_t why_len);
+void thumb_free(Thumb *t);
+
+// Writes an 8-bit (h, w, bands) interleaved image (bands 1, 3 or 4) as PNG;
+// returns -1 after printing the problem.
+int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands);
+
+// Resizes an 8-bit (h, w, bands) interleaved image to (oh, ow) with the same
+// antialiasing filter as thumbnails (Lanczos 3). Returns 0 on success.
+int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh);
+
+#endif
