@@ -22,7 +22,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 
 SRC := $(wildcard src/*.c src/ops/*.c)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
-TESTS := test_oracle test_gradcheck test_engine
+TESTS := test_oracle test_gradcheck test_engine test_data
 
 BUILD ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
@@ -56,14 +56,16 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) fakeit
 	$(BUILD)/test_engine
 	$(BUILD)/test_gradcheck
 	$(BUILD)/test_oracle tests/fixtures/engine.safetensors
+	$(BUILD)/test_data
 	FAKEIT=./fakeit tests/test_cli.sh
 
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" \
 	    build-asan/libfakeit.a $(addprefix build-asan/,$(TESTS))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    sh -c 'build-asan/test_engine && build-asan/test_gradcheck && \
-	           build-asan/test_oracle tests/fixtures/engine.safetensors'
+	           build-asan/test_oracle tests/fixtures/engine.safetensors && build-asan/test_data'
 
 test: deps
 	$(MAKE) test-unit

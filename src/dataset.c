@@ -99,7 +99,7 @@ int ds_writer_open(DsWriter *w, const char *out_path, uint32_t size, uint32_t ch
     w->size = size, w->channels = channels;
     w->pix = fopen(w->pix_path, "wb");
     if (!w->pix) {
-        fk_error("%s: cannot write here: %s (choose a writable output with -o)", w->pix_path, strerror(errno));
+        fk_error("%s: cannot write here: %s (choose a writable output with -o)", out_path, strerror(errno));
         ds_writer_abort(w);
         return -1;
     }

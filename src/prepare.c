@@ -401,7 +401,7 @@ int prepare_run(const PrepareOpts *o, char *const *inputs, int n_inputs, Prepare
         sl_free(&images), sl_free(&idx);
         return rc;
     }
-    qsort(images.v, (size_t)images.n, sizeof(char *), cmp_str);
+    if (images.n > 1) qsort(images.v, (size_t)images.n, sizeof(char *), cmp_str);
     const int C = o->channels ? o->channels : images.n == 0 && idx.n > 0 ? 1 : 3;
     const int idx_white = o->white_only_set ? o->white_only : 0;  // IDX sets are kept whole unless asked
     img_init();

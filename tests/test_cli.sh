@@ -35,5 +35,33 @@ expect 1 "inspect of a missing file names it" "$tmp/none.safetensors: cannot ope
 head -c 1000 tests/fixtures/engine.safetensors > "$tmp/cut.safetensors"
 expect 1 "inspect of a truncated file names it and the problem" "cut.safetensors: declares a header longer than the file" -- \
     "$FAKEIT" inspect "$tmp/cut.safetensors"
+# data sets: bikes -> prepare -> info
+expect 0 "bikes draws PNG files and bikes.csv" "wrote 24 images of 96x96" -- "$FAKEIT" bikes -n 24 -o "$tmp/bikes" --size 96 --seed 3
+expect 0 "bikes.csv names every file" "^bike_00023.png,(white|colour|gradient|texture)$" -- cat "$tmp/bikes/bikes.csv"
+expect 0 "prepare keeps the white-background bikes" "wrote $tmp/d.fkd: [0-9]+ images, 32x32, 3 channels" -- \
+    "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/d.fkd" --size 32
+kept=$("$FAKEIT" prepare "$tmp/bikes" -o "$tmp/d.fkd" --size 32 | sed -n 's/^  kept *//p')
+expect 0 "info prints what prepare wrote" "images +$kept\b" -- "$FAKEIT" info "$tmp/d.fkd"
+expect 0 "info prints size and channels" "size +32x32" -- "$FAKEIT" info "$tmp/d.fkd"
+expect 0 "contact sheets beside the output" "accepted.png" -- ls "$tmp"
+expect 0 "--background any keeps all 24" "wrote $tmp/all.fkd: 24 images" -- \
+    "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/all.fkd" --size 32 --background any
+expect 0 "--fit crop --channels 1" "1 channel" -- \
+    "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/g.fkd" --size 32 --fit crop --channels 1 --background any
+expect 2 "prepare: missing input folder, exit 2 naming it" "$tmp/nope: no such file or folder" -- \
+    "$FAKEIT" prepare "$tmp/nope" -o "$tmp/x.fkd"
+expect 2 "prepare: unwritable output, exit 2 naming it" "/nonexistent-dir/x.fkd: cannot write here" -- \
+    "$FAKEIT" prepare "$tmp/bikes" -o /nonexistent-dir/x.fkd
+expect 2 "prepare: wrong option value, exit 2" "--fit is pad or crop: sideways" -- \
+    "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/x.fkd" --fit sideways
+expect 2 "prepare: unknown option, exit 2" "unknown or incomplete option: --frobnicate" -- \
+    "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/x.fkd" --frobnicate
+expect 2 "prepare: no output, exit 2" "an output is required" -- "$FAKEIT" prepare "$tmp/bikes"
+expect 0 "prepare --help documents the white rule" "white-fraction" -- "$FAKEIT" prepare --help
+expect 2 "bikes: missing -n, exit 2" "-n N and -o DIR are required" -- "$FAKEIT" bikes -o "$tmp/b2"
+head -c 2000 "$tmp/d.fkd" > "$tmp/cut.fkd"
+expect 1 "info: truncated data set refused naming it" "cut.fkd: has a size that does not match its image count" -- \
+    "$FAKEIT" info "$tmp/cut.fkd"
+expect 1 "info: another file type refused" "bad magic" -- "$FAKEIT" info tests/fixtures/engine.safetensors
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
