@@ -4,6 +4,7 @@
 #   make            build ./fakeit and build/libfakeit.a
 #   make test       deps + unit, oracle and gradient tests + the same under sanitizers
 #   make test-asan  the test suite under AddressSanitizer and UBSan only
+#   make bench      benchmarks: print figures (bench/)
 #   make fixtures   regenerate tests/fixtures with PyTorch (installs python3-torch)
 #   make deps       install missing Debian packages (scripts/install-deps.sh)
 #   make install    copy fakeit to $(PREFIX)/bin
@@ -28,7 +29,7 @@ BUILD ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 
 .SECONDARY:
-.PHONY: all test test-unit test-asan fixtures deps install clean
+.PHONY: all test test-unit test-asan bench fixtures deps install clean
 all: fakeit
 
 fakeit: $(BUILD)/main.o $(BUILD)/libfakeit.a
@@ -70,6 +71,14 @@ test-asan:
 test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-asan
+
+$(BUILD)/bench_%: bench/%.c $(BUILD)/libfakeit.a
+	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Benchmarks print figures; they never pass or fail on time.
+bench: deps
+	$(MAKE) fakeit $(BUILD)/bench_photos
+	bench/prepare_speed.sh
 
 fixtures:
 	@scripts/install-deps.sh fixtures
