@@ -346,9 +346,12 @@ static int commit(Run *r, Item *it, const char *source) {
     }
     PrepareResult *res = r->res;
     res->counts[it->reason]++;
-    res->paths = realloc(res->paths, (size_t)(res->seen + 1) * sizeof(char *));
-    res->outcome = realloc(res->outcome, (size_t)(res->seen + 1) * sizeof(PrepReason));
-    FK_CHECK(res->paths && res->outcome, "out of memory");
+    if ((res->seen & (res->seen - 1)) == 0) {  // capacity doubles at powers of two
+        const size_t cap = res->seen ? 2 * (size_t)res->seen : 1;
+        res->paths = realloc(res->paths, cap * sizeof(char *));
+        res->outcome = realloc(res->outcome, cap * sizeof(PrepReason));
+        FK_CHECK(res->paths && res->outcome, "out of memory");
+    }
     res->paths[res->seen] = fk_malloc(strlen(source) + 1);
     strcpy(res->paths[res->seen], source);
     res->outcome[res->seen++] = it->reason;
@@ -390,7 +393,7 @@ int prepare_run(const PrepareOpts *o, char *const *inputs, int n_inputs, Prepare
             rc = 2;
         } else if (S_ISDIR(st.st_mode)) {
             walk(inputs[i], &images, &idx, &res->ignored, &seen, &n_seen);
-        } else if (sniff_idx(inputs[i])) {
+        } else if (S_ISREG(st.st_mode) && sniff_idx(inputs[i])) {  // never open a FIFO to sniff it
             sl_push(&idx, inputs[i]);
         } else {
             sl_push(&images, inputs[i]);
