@@ -23,7 +23,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 
 SRC := $(wildcard src/*.c src/ops/*.c)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
-TESTS := test_oracle test_gradcheck test_engine test_data
+TESTS := test_oracle test_gradcheck test_engine test_data test_train
 
 BUILD ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
@@ -58,6 +58,7 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) fakeit
 	$(BUILD)/test_gradcheck
 	$(BUILD)/test_oracle tests/fixtures/engine.safetensors
 	$(BUILD)/test_data
+	$(BUILD)/test_train
 	FAKEIT=./fakeit tests/test_cli.sh
 
 test-asan:
@@ -66,7 +67,8 @@ test-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    sh -c 'build-asan/test_engine && build-asan/test_gradcheck && \
-	           build-asan/test_oracle tests/fixtures/engine.safetensors && build-asan/test_data'
+	           build-asan/test_oracle tests/fixtures/engine.safetensors && build-asan/test_data && \
+	           build-asan/test_train'
 
 test: deps
 	$(MAKE) test-unit
@@ -82,6 +84,8 @@ bench: deps
 
 fixtures:
 	@scripts/install-deps.sh fixtures
+	$(MAKE) $(BUILD)/fixture_ckpt
+	$(BUILD)/fixture_ckpt tests/fixtures/fakeit_netG.safetensors
 	/usr/bin/python3 tests/oracle.py tests/fixtures/engine.safetensors
 
 install: fakeit

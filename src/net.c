@@ -249,9 +249,12 @@ static const float *src_act(const Net *net, int idx) {
 }
 
 const float *net_forward(Net *net, const float *inp, int N) {
-    FK_CHECK(net->batch == N, "forward with batch %d but activations are for batch %d", N, net->batch);
+    FK_CHECK(N >= 1 && N <= net->batch, "forward with batch %d but activations are for batches up to %d", N,
+             net->batch);
     const Backend *be = net->be;
     net->input = inp;
+    net->n = N;
+    if (net->training && net->n_buffers) net->bn_batches++;
     for (int i = 0; i < net->n_layers; i++) {
         Layer *L = &net->layers[i];
         const float *x = src_act(net, L->in);
@@ -298,7 +301,7 @@ const float *net_forward(Net *net, const float *inp, int N) {
 void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
     FK_CHECK(net->input != NULL, "backward without a forward");
     const Backend *be = net->be;
-    const int N = net->batch;
+    const int N = net->n;
     be->zero(net->dacts, net->act_floats);
     for (int i = net->n_layers - 1; i >= 0; i--) {
         Layer *L = &net->layers[i];

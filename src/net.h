@@ -85,7 +85,9 @@ typedef struct Net {
     int n_tensors, cap_tensors;
     size_t n_params, n_buffers;
     float *params, *grads, *opt, *buffers;  // NULL until net_finish
-    int batch;                               // batch size acts are allocated for, 0 if none
+    int batch;                               // largest batch acts are allocated for, 0 if none
+    int n;                                   // batch of the last forward (<= batch)
+    long bn_batches;                         // training-mode forwards: PyTorch's num_batches_tracked
     size_t act_floats;
     float *acts, *dacts;
     const float *input;  // input of the last forward, kept for the backward pass
@@ -114,14 +116,14 @@ int net_add(Net *net, int a, int b, const char *name);
 // PyTorch's default values for norms and PReLU (weights stay zero: initialise).
 void net_finish(Net *net);
 
-// Allocates activations for batch N (frees those of another batch size).
+// Allocates activations for batches of up to N (frees those of another size).
 void net_set_batch(Net *net, int N);
 
 Dims net_out_dims(const Net *net);
 
-// Runs the layers on inp (N, C, H, W) in backend memory; N must equal the
-// batch set by net_set_batch. Returns the output (N, out dims), valid until
-// the next forward.
+// Runs the layers on inp (N, C, H, W) in backend memory; N may not exceed
+// the batch set by net_set_batch (an epoch's last, smaller batch is fine).
+// Returns the output (N, out dims), valid until the next forward.
 const float *net_forward(Net *net, const float *inp, int N);
 
 // Backpropagates dout (the gradient of the output of the last forward).

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -23,6 +25,12 @@ const char *st_dtype_name(StDtype d) {
     for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
         if (dtypes[i].dtype == d) return dtypes[i].name;
     return "?";
+}
+
+size_t st_dtype_size(StDtype d) {
+    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
+        if (dtypes[i].dtype == d) return dtypes[i].size;
+    return 0;
 }
 
 size_t st_numel(const StTensor *t) {
@@ -170,5 +178,79 @@ int st_load(StFile *f, const char *path) {
         st_free(f);
         return -1;
     }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// writing
+
+static size_t out_bytes(const StOut *t) {
+    size_t n = st_dtype_size(t->dtype);
+    for (int d = 0; d < t->ndim; d++) n *= (size_t)t->shape[d];
+    return n;
+}
+
+// fsync of the folder holding `path`, so the rename itself is durable.
+static void sync_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash) strcpy(dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) > 0 ? (int)(slash - path) : 1, path);
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int st_save(const char *path, const StOut *t, int n, const char *metadata) {
+    cJSON *root = cJSON_CreateObject();
+    if (metadata) {
+        cJSON *meta = cJSON_Parse(metadata);
+        FK_CHECK(cJSON_IsObject(meta), "st_save: metadata is not a JSON object");
+        cJSON_AddItemToObject(root, "__metadata__", meta);
+    }
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject(), *shape = cJSON_CreateArray(), *offs = cJSON_CreateArray();
+        cJSON_AddStringToObject(e, "dtype", st_dtype_name(t[i].dtype));
+        for (int d = 0; d < t[i].ndim; d++) cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t[i].shape[d]));
+        cJSON_AddItemToObject(e, "shape", shape);
+        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)off));
+        off += out_bytes(&t[i]);
+        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)off));
+        cJSON_AddItemToObject(e, "data_offsets", offs);
+        cJSON_AddItemToObject(root, t[i].name, e);
+    }
+    char *json = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    size_t hlen = strlen(json);
+    const size_t padded = (hlen + 7) / 8 * 8;  // data starts 8-byte aligned
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    int ok = f != NULL;
+    if (ok) {
+        unsigned char len[8];
+        for (int i = 0; i < 8; i++) len[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+        ok = fwrite(len, 1, 8, f) == 8 && fwrite(json, 1, hlen, f) == hlen;
+        for (size_t i = hlen; ok && i < padded; i++) ok = fputc(' ', f) != EOF;
+        for (int i = 0; ok && i < n; i++) {
+            const size_t b = out_bytes(&t[i]);
+            ok = b == 0 || fwrite(t[i].data, 1, b, f) == b;
+        }
+        ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+        ok = (fclose(f) == 0) && ok;
+    }
+    free(json);
+    const int saved = errno;
+    if (ok && rename(tmp, path) != 0) ok = 0;
+    if (!ok) {
+        fk_error("%s: cannot save: %s (disk full or not writable? the previous file, if any, is intact)", path,
+                 strerror(errno ? errno : saved));
+        unlink(tmp);
+        return -1;
+    }
+    sync_dir(path);
     return 0;
 }

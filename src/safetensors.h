@@ -43,6 +43,21 @@ int st_load(StFile *f, const char *path);
 void st_free(StFile *f);
 
 const StTensor *st_find(const StFile *f, const char *name);
+
+// One tensor to write: data is little-endian, nbytes = numel * dtype size.
+typedef struct {
+    const char *name;
+    StDtype dtype;
+    int ndim;
+    int64_t shape[ST_MAX_DIMS];
+    const void *data;
+} StOut;
+
+// Writes a safetensors file atomically: `path`.tmp, fsync, rename, fsync of
+// the folder, so a crash leaves the previous file intact. metadata is a JSON
+// object of strings (text) or NULL. Returns -1 after printing the problem.
+int st_save(const char *path, const StOut *t, int n, const char *metadata);
+size_t st_dtype_size(StDtype d);
 size_t st_numel(const StTensor *t);
 const char *st_dtype_name(StDtype d);
 

@@ -125,6 +125,120 @@ class LNCritic(nn.Module):
 
 
 def main(path):
+    engine_fixture(path)
+    train_fixture(path.replace('engine.safetensors', 'train.safetensors'))
+
+
+def state_tensors(net):
+    """state_dict as plain float tensors, num_batches_tracked included (int64)."""
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+
+def read_safetensors(path):
+    """A minimal reader (Debian has no python3-safetensors): name -> tensor."""
+    import numpy as np
+    with open(path, 'rb') as f:
+        blob = f.read()
+    (n,) = struct.unpack('<Q', blob[:8])
+    header = json.loads(blob[8:8 + n])
+    data = blob[8 + n:]
+    dt = {'F32': np.float32, 'I64': np.int64}
+    out = {}
+    for k, v in header.items():
+        if k == '__metadata__':
+            continue
+        b, e = v['data_offsets']
+        out[k] = torch.from_numpy(np.frombuffer(data[b:e], dtype=dt[v['dtype']]).reshape(v['shape']).copy())
+    return out
+
+
+T_SIZE, T_NZ, T_WIDTH, T_BATCH, T_ITERS, T_DITERS = 32, 16, 8, 4, 2, 3
+
+
+def train_fixture(path):
+    """Two generator iterations of the reference training loop (main.py):
+    3 critic steps each (clip, D(real) backward +1, G(z) without gradients,
+    D(fake) backward -1, RMSprop), then a generator step through the frozen
+    critic; plus PyTorch <-> fakeit checkpoint interchange."""
+    torch.manual_seed(SEED + 1)
+    out = {}
+
+    def put(name, t):
+        assert name not in out, name
+        out[name] = t.detach().clone().float().contiguous()
+
+    G = DCGAN_G(T_SIZE, T_NZ, NC, T_WIDTH, 0)
+    D = DCGAN_D(T_SIZE, T_NZ, NC, T_WIDTH, 0)
+    G.apply(weights_init)
+    D.apply(weights_init)
+    for prefix, net in (('G.init.', G), ('D.init.', D)):
+        for k, v in net.state_dict().items():
+            if not k.endswith('num_batches_tracked'):
+                put(prefix + k, v)
+    optD = torch.optim.RMSprop(D.parameters(), lr=5e-5)
+    optG = torch.optim.RMSprop(G.parameters(), lr=5e-5)
+    one, mone = torch.FloatTensor([1]), torch.FloatTensor([-1])
+    loss_d, loss_g = [], []
+    for it in range(T_ITERS):
+        for p in D.parameters():
+            p.requires_grad = True
+        for j in range(T_DITERS):
+            for p in D.parameters():
+                p.data.clamp_(-0.01, 0.01)
+            real = torch.rand(T_BATCH, NC, T_SIZE, T_SIZE) * 2 - 1
+            put(f'real.{it}.{j}', real)
+            D.zero_grad()
+            err_real = D(real)
+            err_real.backward(one)
+            noise = torch.randn(T_BATCH, T_NZ, 1, 1)
+            put(f'z.{it}.{j}', noise)
+            with torch.no_grad():
+                fake = G(noise)  # training mode: G's running statistics move, as in the original
+            err_fake = D(fake)
+            err_fake.backward(mone)
+            loss_d.append((err_real - err_fake).item())
+            optD.step()
+        for p in D.parameters():
+            p.requires_grad = False
+        G.zero_grad()
+        noise = torch.randn(T_BATCH, T_NZ, 1, 1)
+        put(f'zg.{it}', noise)
+        err_g = D(G(noise))
+        err_g.backward(one)
+        loss_g.append(err_g.item())
+        optG.step()
+    put('loss_d', torch.tensor(loss_d))
+    put('loss_g', torch.tensor(loss_g))
+    for prefix, net in (('G.final.', G), ('D.final.', D)):
+        for k, v in net.state_dict().items():
+            if not k.endswith('num_batches_tracked'):
+                put(prefix + k, v)
+
+    # PyTorch -> fakeit: the trained generator's state_dict as a safetensors
+    # file (what safetensors.torch.save_file writes), and its outputs
+    z = torch.randn(T_BATCH, T_NZ, 1, 1)
+    put('interop.z', z)
+    fixtures = path.rsplit('/', 1)[0]
+    write_safetensors(fixtures + '/torch_netG.safetensors', state_tensors(G), None)
+    G.train()
+    put('interop.torch_G_train', G(z))
+    G.eval()
+    put('interop.torch_G_eval', G(z))
+    # fakeit -> PyTorch: a generator saved by fakeit (build/fixture_ckpt)
+    # loads with strict=True and computes the same images
+    G2 = DCGAN_G(T_SIZE, T_NZ, NC, T_WIDTH, 0)
+    G2.load_state_dict(read_safetensors(fixtures + '/fakeit_netG.safetensors'), strict=True)
+    put('interop.fakeit_G_tracked', G2.main[1].num_batches_tracked.float())  # before a forward adds one
+    put('interop.fakeit_G_train', G2(z))
+    G2.eval()
+    put('interop.fakeit_G_eval', G2(z))
+
+    write_safetensors(path, out, {'generator': 'tests/oracle.py', 'torch': torch.__version__, 'seed': str(SEED + 1)})
+    total = sum(t.numel() for t in out.values())
+    print(f'{path}: {len(out)} tensors, {total * 4 / 1e6:.2f} MB (torch {torch.__version__})')
+
+
+def engine_fixture(path):
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
     out = {}
@@ -264,11 +378,15 @@ def main(path):
 def write_safetensors(path, tensors, metadata):
     header, blobs, off = {}, [], 0
     for k, t in tensors.items():
-        b = t.numpy().astype('<f4').tobytes()
-        header[k] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [off, off + len(b)]}
+        if t.dtype == torch.int64:
+            b, dtype = t.numpy().astype('<i8').tobytes(), 'I64'
+        else:
+            b, dtype = t.numpy().astype('<f4').tobytes(), 'F32'
+        header[k] = {'dtype': dtype, 'shape': list(t.shape), 'data_offsets': [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
-    header['__metadata__'] = metadata
+    if metadata:
+        header['__metadata__'] = metadata
     h = json.dumps(header, separators=(',', ':')).encode()
     h += b' ' * (-len(h) % 8)
     with open(path, 'wb') as f:

@@ -63,5 +63,30 @@ head -c 2000 "$tmp/d.fkd" > "$tmp/cut.fkd"
 expect 1 "info: truncated data set refused naming it" "cut.fkd: has a size that does not match its image count" -- \
     "$FAKEIT" info "$tmp/cut.fkd"
 expect 1 "info: another file type refused" "bad magic" -- "$FAKEIT" info tests/fixtures/engine.safetensors
+# training and sampling (tiny networks: this checks the commands, not quality)
+small=(--ngf 8 --ndf 8 --nz 8 --batch 8)
+expect 2 "train: no data set, exit 2" "a data set is required" -- "$FAKEIT" train -o "$tmp/run"
+expect 2 "train: missing data set, exit 2 naming it" "$tmp/none.fkd: cannot open" -- "$FAKEIT" train "$tmp/none.fkd" -o "$tmp/run"
+expect 2 "train: bad option value, exit 2" "--lr-g needs a rate" -- "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run" --lr-g fast
+expect 2 "train: --resume of a folder without a run, exit 2" "nothing to resume" -- "$FAKEIT" train --resume "$tmp"
+expect 0 "train --help documents every option" "--lr-g X, --lr-d X" -- "$FAKEIT" train --help
+"$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run" --iters 100000 "${small[@]}" > "$tmp/train.out" 2> "$tmp/train.err" &
+pid=$!
+for _ in $(seq 1 100); do [ -s "$tmp/run/metrics.csv" ] && [ "$(wc -l < "$tmp/run/metrics.csv")" -ge 3 ] && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+expect 0 "train: Ctrl-C saves and says how to continue" "continue with: fakeit train --resume" -- cat "$tmp/train.out"
+expect 0 "train: Ctrl-C exit status is 130 (got $rc)" "^130$" -- echo "$rc"
+done_iters=$(tail -1 "$tmp/run/metrics.csv" | cut -d, -f1)
+expect 0 "train --resume continues to --iters" "done at generator iteration $((done_iters + 3))" -- \
+    "$FAKEIT" train --resume "$tmp/run" --iters $((done_iters + 3))
+expect 0 "the run folder has models, state, metrics, grids, chart" "netD.safetensors" -- ls "$tmp/run"
+expect 0 "sample: a grid from the saved generator" "wrote grid $tmp/g.png" -- \
+    "$FAKEIT" sample "$tmp/run/netG.safetensors" -n 6 --grid "$tmp/g.png"
+expect 0 "interp: a strip" "wrote $tmp/strip.png: 4 walks of 8 steps" -- "$FAKEIT" interp "$tmp/run/netG.safetensors" -o "$tmp/strip.png"
+expect 1 "sample: a missing model is named" "$tmp/nomodel.safetensors: cannot open" -- \
+    "$FAKEIT" sample "$tmp/nomodel.safetensors" -n 1 --grid "$tmp/x.png"
+expect 2 "sample: nowhere to write, exit 2" "say where to write" -- "$FAKEIT" sample "$tmp/run/netG.safetensors" -n 1
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

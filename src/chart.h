@@ -1,0 +1,14 @@
+// chart.h: the training chart, drawn with cairo: the Wasserstein estimate
+// -Loss_D (median-filtered over 101 iterations as in the paper, a tenth of
+// the run when shorter, over the raw values in light colour) and Loss_G against generator iterations.
+#ifndef FAKEIT_CHART_H
+#define FAKEIT_CHART_H
+
+// x (n) generator iterations, w (n) -Loss_D, g (n) Loss_G. Returns -1 after printing.
+int chart_save(const char *path, const double *x, const double *w, const double *g, int n);
+
+// out[i] = median of v over the window of `window` values centred on i
+// (shrunk at the ends).
+void median_filter(const double *v, double *out, int n, int window);
+
+#endif

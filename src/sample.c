@@ -1,0 +1,171 @@
+// sample.c: fakes, critic ranking and latent walks from saved models.
+#include "sample.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "backend.h"
+#include "checkpoint.h"
+#include "dcgan.h"
+#include "grid.h"
+#include "rng.h"
+#include "util.h"
+
+// A generator (or critic) built from the configuration in its model file.
+static Net *load_model(const Backend *be, const char *path, int critic, WganConfig *cfg) {
+    if (ckpt_read_config(path, cfg) != 0) return NULL;
+    Net *net = critic ? dcgan_critic(be, cfg->isize, cfg->nc, cfg->ndf, cfg->n_extra, DCGAN_NORM_BATCH)
+                      : dcgan_generator(be, cfg->isize, cfg->nz, cfg->nc, cfg->ngf, cfg->n_extra,
+                                        cfg->bn_g ? DCGAN_NORM_BATCH : DCGAN_NORM_NONE);
+    if (ckpt_load_net(path, net) != 0) {
+        if (critic ? strstr(path, "netG") != NULL : strstr(path, "netD") != NULL)
+            fk_error("%s: this looks like the %s; pass the %s", path, critic ? "generator" : "critic",
+                     critic ? "critic (netD.safetensors)" : "generator (netG.safetensors)");
+        net_free(net);
+        return NULL;
+    }
+    net_set_batch(net, cfg->batch);
+    return net;
+}
+
+static const Backend *pick_backend(const char *name, int threads) {
+    const Backend *be = name ? backend_find(name) : backend_default();
+    if (!be) fk_error("no backend called '%s' in this build (fakeit backends lists them)", name);
+    else if (threads > 0) be->set_threads(threads);
+    return be;
+}
+
+typedef struct {
+    int idx;
+    float score;
+} Scored;
+
+static int by_score(const void *a, const void *b) {
+    const Scored *x = a, *y = b;
+    return x->score < y->score ? -1 : x->score > y->score ? 1 : x->idx - y->idx;
+}
+
+int sample_run(const SampleOpts *o) {
+    const Backend *be = pick_backend(o->backend, o->threads);
+    if (!be) return 2;
+    WganConfig cfg;
+    Net *G = load_model(be, o->model, 0, &cfg);
+    if (!G) return 1;
+    Net *D = NULL;
+    if (o->rank_k > 0) {
+        char cpath[4200];
+        if (o->critic) {
+            snprintf(cpath, sizeof cpath, "%s", o->critic);
+        } else {
+            const char *slash = strrchr(o->model, '/');
+            snprintf(cpath, sizeof cpath, "%.*snetD.safetensors", slash ? (int)(slash - o->model + 1) : 0, o->model);
+        }
+        WganConfig dc;
+        D = load_model(be, cpath, 1, &dc);
+        if (!D) {
+            fk_error("--rank-by-critic needs the run's critic: %s (or name it with --critic)", cpath);
+            net_free(G);
+            return 1;
+        }
+    }
+    if (o->out_dir && mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
+        fk_error("%s: cannot create the folder: %s", o->out_dir, strerror(errno));
+        net_free(G), net_free(D);
+        return 2;
+    }
+    const int B = cfg.batch, C = cfg.nc, S = cfg.isize;
+    const size_t img = (size_t)C * S * S;
+    const int batches = (o->n + B - 1) / B;
+    float *fakes = fk_malloc((size_t)o->n * img * sizeof(float));
+    float *zh = fk_malloc((size_t)B * cfg.nz * sizeof(float)), *z = be->alloc((size_t)B * cfg.nz);
+    float *fdev = be->alloc((size_t)B * img), *scores = fk_malloc((size_t)B * sizeof(float));
+    Scored *sc = fk_malloc((size_t)o->n * sizeof(Scored));
+    Rng rng;
+    rng_seed(&rng, o->seed);
+    for (int b = 0; b < batches; b++) {
+        rng_fill_normal(&rng, zh, (size_t)B * cfg.nz, 0.0f, 1.0f);
+        be->upload(z, zh, (size_t)B * cfg.nz);
+        const float *out = net_forward(G, z, B);
+        const int take = o->n - b * B < B ? o->n - b * B : B;
+        be->download(fakes + (size_t)b * B * img, out, (size_t)take * img);
+        if (D) {
+            be->copy(fdev, out, (size_t)B * img);
+            be->download(scores, net_forward(D, fdev, B), (size_t)B);
+            for (int i = 0; i < take; i++) sc[b * B + i] = (Scored){b * B + i, scores[i]};
+        }
+    }
+    int keep = o->n;
+    if (D) {
+        // the critic scores real images LOW (it minimises D(real) - D(fake))
+        qsort(sc, (size_t)o->n, sizeof(Scored), by_score);
+        keep = o->rank_k < o->n ? o->rank_k : o->n;
+        float *best = fk_malloc((size_t)keep * img * sizeof(float));
+        for (int i = 0; i < keep; i++) memcpy(best + (size_t)i * img, fakes + (size_t)sc[i].idx * img, img * sizeof(float));
+        free(fakes);
+        fakes = best;
+        printf("ranked %d fakes by the critic; kept the %d it rates most real (scores %.5f .. %.5f; lower is more real)\n",
+               o->n, keep, sc[0].score, sc[keep - 1].score);
+    }
+    int rc = 0;
+    for (int i = 0; i < keep && o->out_dir && !rc; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/fake_%05d.png", o->out_dir, i);
+        rc = image_save(path, fakes + (size_t)i * img, C, S, S) ? 1 : 0;
+    }
+    if (!rc && o->grid) rc = grid_save(o->grid, fakes, keep, C, S, S, 8) ? 1 : 0;
+    if (!rc) {
+        if (o->out_dir) printf("wrote %d images to %s/fake_00000.png ...\n", keep, o->out_dir);
+        if (o->grid) printf("wrote grid %s\n", o->grid);
+    }
+    free(fakes), free(zh), free(scores), free(sc);
+    be->free(z), be->free(fdev);
+    net_free(G), net_free(D);
+    return rc;
+}
+
+void slerp(float *out, const float *a, const float *b, int n, double t) {
+    double ab = 0, aa = 0, bb = 0;
+    for (int i = 0; i < n; i++) ab += (double)a[i] * b[i], aa += (double)a[i] * a[i], bb += (double)b[i] * b[i];
+    const double c = ab / sqrt(aa * bb), omega = acos(c < -1 ? -1 : c > 1 ? 1 : c), so = sin(omega);
+    for (int i = 0; i < n; i++)
+        out[i] = so < 1e-9 ? (float)((1 - t) * a[i] + t * b[i])  // parallel: a straight line is the same walk
+                           : (float)(sin((1 - t) * omega) / so * a[i] + sin(t * omega) / so * b[i]);
+}
+
+int interp_run(const InterpOpts *o) {
+    const Backend *be = pick_backend(o->backend, o->threads);
+    if (!be) return 2;
+    WganConfig cfg;
+    Net *G = load_model(be, o->model, 0, &cfg);
+    if (!G) return 1;
+    const int B = cfg.batch, nz = cfg.nz, C = cfg.nc, S = cfg.isize, total = o->rows * o->steps;
+    const size_t img = (size_t)C * S * S;
+    float *lat = fk_malloc((size_t)total * nz * sizeof(float)), *ends = fk_malloc(2 * (size_t)nz * sizeof(float));
+    Rng rng;
+    rng_seed(&rng, o->seed);
+    for (int r = 0; r < o->rows; r++) {
+        rng_fill_normal(&rng, ends, 2 * (size_t)nz, 0.0f, 1.0f);
+        for (int s = 0; s < o->steps; s++)
+            slerp(lat + ((size_t)r * o->steps + s) * nz, ends, ends + nz, nz, o->steps > 1 ? (double)s / (o->steps - 1) : 0);
+    }
+    float *out = fk_malloc((size_t)total * img * sizeof(float)), *zh = fk_malloc((size_t)B * nz * sizeof(float));
+    float *z = be->alloc((size_t)B * nz);
+    for (int b = 0; b * B < total; b++) {
+        const int take = total - b * B < B ? total - b * B : B;
+        // a full batch for batch-norm statistics: the walk, then fresh noise
+        rng_fill_normal(&rng, zh, (size_t)B * nz, 0.0f, 1.0f);
+        memcpy(zh, lat + (size_t)b * B * nz, (size_t)take * nz * sizeof(float));
+        be->upload(z, zh, (size_t)B * nz);
+        be->download(out + (size_t)b * B * img, net_forward(G, z, B), (size_t)take * img);
+    }
+    int rc = grid_save(o->out, out, total, C, S, S, o->steps) ? 1 : 0;
+    if (!rc) printf("wrote %s: %d walks of %d steps\n", o->out, o->rows, o->steps);
+    free(lat), free(ends), free(out), free(zh);
+    be->free(z);
+    net_free(G);
+    return rc;
+}

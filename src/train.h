@@ -1,0 +1,29 @@
+// train.h: `fakeit train`, a whole training run: progress, metrics.csv,
+// sample grids from a fixed noise batch, the loss chart, checkpoints, exact
+// resume, and a clean stop on SIGINT / SIGTERM.
+#ifndef FAKEIT_TRAIN_H
+#define FAKEIT_TRAIN_H
+
+#include "wgan.h"
+
+typedef struct {
+    WganConfig cfg;
+    const char *data;      // DATA.fkd (NULL on --resume: the stored path)
+    const char *run_dir;   // RUN_DIR
+    const char *backend;   // NULL: the default
+    long iters;            // generator iterations to reach (0: use epochs)
+    long epochs;           // data passes (default 25, as the original)
+    int threads;           // 0: all cores
+    int sample_every;      // grid + chart every N generator iterations (500)
+    int save_every;        // checkpoint every N generator iterations (500)
+    int resume;            // continue the run in run_dir
+    int iters_set, epochs_set;
+} TrainOpts;
+
+void train_defaults(TrainOpts *o);
+
+// Returns 0 when the run reached its end, 130 / 143 when stopped by
+// SIGINT / SIGTERM (after saving), 1 or 2 on errors (after printing them).
+int train_run(const TrainOpts *o);
+
+#endif

@@ -1,0 +1,380 @@
+// test_train.c: training, checkpoints, resume and sampling.
+//
+// - two generator iterations of the reference training loop (3 critic steps
+//   each) from PyTorch's initial weights reproduce PyTorch's losses, weights
+//   and running statistics (tests/fixtures/train.safetensors);
+// - PyTorch -> fakeit: a state_dict PyTorch saved loads into fakeit and gives
+//   PyTorch's images (training and eval mode); fakeit -> PyTorch: the
+//   generator fakeit saves is byte for byte the file PyTorch loaded with
+//   strict=True in tests/oracle.py, and gives the images PyTorch computed;
+// - `fakeit train`: N iterations straight and N/2 + resume + N/2 give
+//   bit-identical weights, buffers and optimiser state;
+// - sampling is reproducible, -n 1 is the first of -n 8, ranking keeps K;
+// - bad model files (wrong shape, dtype, missing or extra tensors, another
+//   program's file) are refused with a message naming the tensor.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../src/checkpoint.h"
+#include "../src/dataset.h"
+#include "../src/rng.h"
+#include "../src/safetensors.h"
+#include "../src/sample.h"
+#include "../src/train.h"
+#include "../src/wgan.h"
+#include "interop.h"
+#include "testlib.h"
+
+static const Backend *be = &backend_ref;
+static StFile fx;
+static char tmp[256];
+
+static const StTensor *fixture(const char *name) {
+    const StTensor *t = st_find(&fx, name);
+    FK_CHECK(t && t->dtype == ST_F32, "fixture has no F32 tensor '%s' (regenerate with make fixtures)", name);
+    return t;
+}
+
+static void load_prefixed(Net *net, const char *prefix) {
+    for (int i = 0; i < net->n_tensors; i++) {
+        char key[200];
+        snprintf(key, sizeof key, "%s%s", prefix, net->tensors[i].name);
+        const StTensor *t = fixture(key);
+        FK_CHECK(st_numel(t) == net_tensor_size(&net->tensors[i]), "size of %s", key);
+        be->upload(net_tensor_data(net, &net->tensors[i]), (const float *)t->data, st_numel(t));
+    }
+}
+
+static void compare_prefixed(Net *net, const char *prefix, const char *label) {
+    int ok = 1;
+    double worst = 0;
+    const char *worst_name = "";
+    for (int i = 0; i < net->n_tensors; i++) {
+        char key[200];
+        snprintf(key, sizeof key, "%s%s", prefix, net->tensors[i].name);
+        const StTensor *t = fixture(key);
+        const size_t n = st_numel(t);
+        float *h = fk_malloc(n * sizeof(float));
+        be->download(h, net_tensor_data(net, &net->tensors[i]), n);
+        const float *ref = (const float *)t->data;
+        for (size_t j = 0; j < n; j++) {
+            const double d = fabs((double)h[j] - ref[j]);
+            if (!(d <= 1e-5 + 1e-4 * fabs(ref[j]))) ok = 0;
+            if (d > worst) worst = d, worst_name = net->tensors[i].name;
+        }
+        free(h);
+    }
+    tl_check(ok, "%s: every tensor within 1e-5 + 1e-4|ref| (worst %.3g in %s)", label, worst, worst_name);
+}
+
+static float *upload_fixture(const char *name, size_t n) {
+    const StTensor *t = fixture(name);
+    FK_CHECK(st_numel(t) == n, "size of %s", name);
+    float *d = be->alloc(n);
+    be->upload(d, (const float *)t->data, n);
+    return d;
+}
+
+// ---------------------------------------------------------------------------
+
+static void test_replay_pytorch(void) {
+    WganConfig c;
+    wgan_defaults(&c);
+    c.isize = IO_SIZE, c.nz = IO_NZ, c.ngf = c.ndf = IO_WIDTH, c.batch = IO_BATCH;
+    Wgan w;
+    FK_CHECK(wgan_init(&w, &c, be, NULL) == 0, "wgan_init");
+    load_prefixed(w.G, "G.init.");
+    load_prefixed(w.D, "D.init.");
+    const size_t img = (size_t)IO_BATCH * 3 * IO_SIZE * IO_SIZE;
+    float ld[6], lg[2];
+    for (int it = 0; it < 2; it++) {
+        for (int j = 0; j < 3; j++) {
+            char rn[32], zn[32];
+            snprintf(rn, sizeof rn, "real.%d.%d", it, j);
+            snprintf(zn, sizeof zn, "z.%d.%d", it, j);
+            float *real = upload_fixture(rn, img), *z = upload_fixture(zn, IO_BATCH * IO_NZ);
+            wgan_critic_step(&w, real, IO_BATCH, z);
+            ld[it * 3 + j] = w.loss_d;
+            be->free(real), be->free(z);
+        }
+        char zn[32];
+        snprintf(zn, sizeof zn, "zg.%d", it);
+        float *z = upload_fixture(zn, IO_BATCH * IO_NZ);
+        wgan_generator_step(&w, z);
+        lg[it] = w.loss_g;
+        be->free(z);
+    }
+    tl_close("replay: Loss_D of 6 critic steps (clip, RMSprop)", ld, (const float *)fixture("loss_d")->data, 6, 1e-5, 1e-4);
+    tl_close("replay: Loss_G of 2 generator steps", lg, (const float *)fixture("loss_g")->data, 2, 1e-5, 1e-4);
+    compare_prefixed(w.G, "G.final.", "replay: generator after 2 iterations (weights, running statistics)");
+    compare_prefixed(w.D, "D.final.", "replay: critic after 2 iterations (weights, running statistics)");
+    wgan_free(&w);
+}
+
+static void generate(Net *G, const char *zname, const char *ref, const char *label) {
+    const size_t img = (size_t)IO_BATCH * 3 * IO_SIZE * IO_SIZE;
+    float *z = upload_fixture(zname, IO_BATCH * IO_NZ), *h = fk_malloc(img * sizeof(float));
+    be->download(h, net_forward(G, z, IO_BATCH), img);
+    tl_close(label, h, (const float *)fixture(ref)->data, img, 1e-5, 1e-4);
+    free(h);
+    be->free(z);
+}
+
+static void test_interop(void) {
+    // PyTorch -> fakeit
+    Net *G = dcgan_generator(be, IO_SIZE, IO_NZ, 3, IO_WIDTH, 0, DCGAN_NORM_BATCH);
+    net_set_batch(G, IO_BATCH);
+    tl_check(ckpt_load_net("tests/fixtures/torch_netG.safetensors", G) == 0,
+             "interop: a state_dict saved from PyTorch loads into fakeit");
+    generate(G, "interop.z", "interop.torch_G_train", "interop: PyTorch's weights in fakeit, training mode = PyTorch");
+    G->training = 0;
+    generate(G, "interop.z", "interop.torch_G_eval", "interop: PyTorch's weights in fakeit, eval mode = PyTorch");
+    net_free(G);
+    // fakeit -> PyTorch
+    char path[512];
+    snprintf(path, sizeof path, "%s/netG.safetensors", tmp);
+    G = interop_generator(be, path);
+    size_t na = 0, nb = 0;
+    FILE *a = fopen(path, "rb"), *b = fopen("tests/fixtures/fakeit_netG.safetensors", "rb");
+    unsigned char *ba = fk_malloc(1 << 20), *bb = fk_malloc(1 << 20);
+    if (a) na = fread(ba, 1, 1 << 20, a), fclose(a);
+    if (b) nb = fread(bb, 1, 1 << 20, b), fclose(b);
+    tl_check(na > 0 && na == nb && !memcmp(ba, bb, na),
+             "interop: fakeit writes byte for byte the generator file PyTorch loaded with strict=True");
+    free(ba), free(bb);
+    net_free(G);
+    G = dcgan_generator(be, IO_SIZE, IO_NZ, 3, IO_WIDTH, 0, DCGAN_NORM_BATCH);
+    net_set_batch(G, IO_BATCH);
+    FK_CHECK(ckpt_load_net(path, G) == 0, "reload");
+    tl_check(G->bn_batches == (long)*(const float *)fixture("interop.fakeit_G_tracked")->data,
+             "interop: num_batches_tracked survives the round trip (%ld)", G->bn_batches);
+    generate(G, "interop.z", "interop.fakeit_G_train", "interop: fakeit's weights in PyTorch, training mode = fakeit");
+    G->training = 0;
+    generate(G, "interop.z", "interop.fakeit_G_eval", "interop: fakeit's weights in PyTorch, eval mode = fakeit");
+    net_free(G);
+}
+
+// ---------------------------------------------------------------------------
+
+static void make_dataset(const char *path, int n, int size) {
+    DsWriter w;
+    FK_CHECK(ds_writer_open(&w, path, (uint32_t)size, 3) == 0, "writer");
+    Rng r;
+    rng_seed(&r, 77);
+    uint8_t *px = fk_malloc((size_t)3 * size * size);
+    for (int i = 0; i < n; i++) {
+        // a bright disc at a random place on white: something to learn
+        const double cx = rng_uniform(&r) * size, cy = rng_uniform(&r) * size, rad = size * (0.15 + 0.2 * rng_uniform(&r));
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                    px[(c * size + y) * size + x] = (x - cx) * (x - cx) + (y - cy) * (y - cy) < rad * rad ? (uint8_t)(60 * c) : 255;
+        char src[32];
+        snprintf(src, sizeof src, "disc%d", i);
+        FK_CHECK(ds_writer_add(&w, px, src) == 0, "add");
+    }
+    free(px);
+    FK_CHECK(ds_writer_finish(&w) == 0, "finish");
+}
+
+static unsigned char *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return *n = 0, NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = fk_malloc(*n + 1);
+    if (fread(b, 1, *n, f) != *n) *n = 0;
+    fclose(f);
+    return b;
+}
+
+static int same_file(const char *a, const char *b) {
+    size_t na, nb;
+    unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
+    int same = x && y && na == nb && !memcmp(x, y, na);
+    free(x), free(y);
+    return same;
+}
+
+// The run's state, without its metadata (which holds wall-clock-free counters
+// only, but also the data path): every tensor compared bit for bit.
+static int same_state(const char *run_a, const char *run_b) {
+    char pa[600], pb[600];
+    snprintf(pa, sizeof pa, "%s/state.safetensors", run_a);
+    snprintf(pb, sizeof pb, "%s/state.safetensors", run_b);
+    StFile a, b;
+    if (st_load(&a, pa) || st_load(&b, pb)) return 0;
+    int same = a.n == b.n;
+    for (int i = 0; i < a.n && same; i++) {
+        const StTensor *t = st_find(&b, a.tensors[i].name);
+        same = t && t->nbytes == a.tensors[i].nbytes && !memcmp(t->data, a.tensors[i].data, t->nbytes);
+        if (!same) printf("# state tensor %s differs\n", a.tensors[i].name);
+    }
+    st_free(&a), st_free(&b);
+    return same;
+}
+
+static void small_config(TrainOpts *o, const char *data, const char *run, long iters) {
+    train_defaults(o);
+    o->data = data;
+    o->run_dir = run;
+    o->iters = iters, o->iters_set = 1, o->epochs = 0;
+    o->cfg.batch = 8, o->cfg.nz = 8, o->cfg.ngf = o->cfg.ndf = 8;
+    o->cfg.d_iters = 2, o->cfg.d_iters_warm = 4, o->cfg.warm_iters = 2, o->cfg.warm_every = 5;
+    o->sample_every = 3, o->save_every = 4;
+    o->cfg.seed = 9;
+}
+
+static void test_resume(void) {
+    char data[512], straight[512], split[512];
+    snprintf(data, sizeof data, "%s/discs.fkd", tmp);
+    snprintf(straight, sizeof straight, "%s/straight", tmp);
+    snprintf(split, sizeof split, "%s/split", tmp);
+    make_dataset(data, 37, 16);  // 37 / 8: epochs end mid critic loop, with a short last batch
+    TrainOpts o;
+    small_config(&o, data, straight, 10);
+    int rc1 = train_run(&o);
+    small_config(&o, data, split, 5);
+    int rc2 = train_run(&o);
+    small_config(&o, NULL, split, 10);
+    o.resume = 1;
+    int rc3 = train_run(&o);
+    char ga[600], gb[600];
+    snprintf(ga, sizeof ga, "%s/netG.safetensors", straight);
+    snprintf(gb, sizeof gb, "%s/netG.safetensors", split);
+    tl_check(rc1 == 0 && rc2 == 0 && rc3 == 0, "resume: three runs finish");
+    tl_check(same_state(straight, split), "resume: 10 iterations straight = 5 + resume + 5, every state tensor bit for bit");
+    tl_check(same_file(ga, gb), "resume: the generator files are byte-identical");
+    snprintf(ga, sizeof ga, "%s/metrics.csv", straight);
+    size_t n;
+    unsigned char *m = slurp(ga, &n);
+    int rows = 0;
+    for (size_t i = 0; i < n; i++) rows += m[i] == '\n';
+    free(m);
+    tl_check(rows == 11, "resume: metrics.csv has a header and one row per generator iteration (%d lines)", rows);
+    snprintf(ga, sizeof ga, "%s/fake_samples_000009.png", straight);
+    snprintf(gb, sizeof gb, "%s/fake_samples_000009.png", split);
+    tl_check(same_file(ga, gb), "resume: the grid at iteration 9 is the same picture in both runs");
+    // a new run into a folder that holds one is refused
+    small_config(&o, data, straight, 10);
+    tl_check(train_run(&o) == 2, "train: refuses to overwrite an existing run (exit 2)");
+}
+
+static void test_sampling(void) {
+    char model[600], d1[600], d2[600], d3[600], d4[600], f1[700], f2[700];
+    snprintf(model, sizeof model, "%s/straight/netG.safetensors", tmp);
+    snprintf(d1, sizeof d1, "%s/s1", tmp), snprintf(d2, sizeof d2, "%s/s2", tmp);
+    snprintf(d3, sizeof d3, "%s/s3", tmp), snprintf(d4, sizeof d4, "%s/s4", tmp);
+    SampleOpts o = {.model = model, .out_dir = d1, .n = 8, .seed = 3};
+    int rc = sample_run(&o);
+    o.out_dir = d2;
+    rc |= sample_run(&o);
+    o.out_dir = d3, o.n = 1;
+    rc |= sample_run(&o);
+    o.out_dir = d4, o.n = 8, o.seed = 4;
+    rc |= sample_run(&o);
+    int same = 1;
+    for (int i = 0; i < 8; i++) {
+        snprintf(f1, sizeof f1, "%s/fake_%05d.png", d1, i), snprintf(f2, sizeof f2, "%s/fake_%05d.png", d2, i);
+        same &= same_file(f1, f2);
+    }
+    tl_check(rc == 0 && same, "sample: the same seed gives the same 8 images");
+    snprintf(f1, sizeof f1, "%s/fake_00000.png", d1), snprintf(f2, sizeof f2, "%s/fake_00000.png", d3);
+    tl_check(same_file(f1, f2), "sample: -n 1 gives the first image of -n 8");
+    snprintf(f2, sizeof f2, "%s/fake_00000.png", d4);
+    tl_check(!same_file(f1, f2), "sample: another seed, another image");
+    char d5[600];
+    snprintf(d5, sizeof d5, "%s/s5", tmp);
+    SampleOpts r = {.model = model, .out_dir = d5, .n = 16, .rank_k = 3, .seed = 3};
+    rc = sample_run(&r);
+    struct stat st;
+    snprintf(f1, sizeof f1, "%s/fake_00002.png", d5), snprintf(f2, sizeof f2, "%s/fake_00003.png", d5);
+    tl_check(rc == 0 && stat(f1, &st) == 0 && stat(f2, &st) != 0, "sample --rank-by-critic 3: keeps 3 of 16, using netD beside the model");
+    snprintf(f1, sizeof f1, "%s/strip.png", tmp);
+    InterpOpts io = {.model = model, .out = f1, .rows = 2, .steps = 5, .seed = 1};
+    tl_check(interp_run(&io) == 0 && stat(f1, &st) == 0, "interp: a strip of 2 walks of 5 steps");
+    float a[3] = {1, 0, 0}, b[3] = {0, 1, 0}, m[3];
+    slerp(m, a, b, 3, 0.5);
+    tl_check(fabsf(m[0] - 0.70710678f) < 1e-6f && fabsf(m[1] - 0.70710678f) < 1e-6f && m[2] == 0,
+             "slerp: halfway between orthogonal unit vectors is (0.7071, 0.7071, 0)");
+}
+
+// A model file with one tensor changed (renamed, reshaped or retyped).
+static int load_tampered(const char *src, const char *dst, const char *victim, const char *rename_to,
+                         int64_t reshape0, StDtype dtype, int drop, int add_extra) {
+    StFile f;
+    FK_CHECK(st_load(&f, src) == 0, "load %s", src);
+    StOut *t = fk_calloc((size_t)f.n + 1, sizeof(StOut));
+    int n = 0;
+    static float extra[4];
+    for (int i = 0; i < f.n; i++) {
+        const StTensor *s = &f.tensors[i];
+        if (!strcmp(s->name, victim) && drop) continue;
+        t[n] = (StOut){.name = s->name, .dtype = s->dtype, .ndim = s->ndim, .data = s->data};
+        memcpy(t[n].shape, s->shape, sizeof s->shape);
+        if (!strcmp(s->name, victim)) {
+            if (rename_to) t[n].name = rename_to;
+            if (reshape0) {  // same bytes, other shape
+                t[n].shape[0] = reshape0, t[n].shape[1] = (int64_t)(st_numel(s) / (size_t)reshape0);
+                t[n].ndim = 2;
+            }
+            if (dtype != ST_F32) {  // same bytes, other dtype of the same size
+                t[n].dtype = dtype;
+            }
+        }
+        n++;
+    }
+    if (add_extra) t[n++] = (StOut){.name = "main.surprise.weight", .dtype = ST_F32, .ndim = 1, .shape = {4}, .data = extra};
+    FK_CHECK(st_save(dst, t, n, f.metadata) == 0, "save %s", dst);
+    free(t);
+    st_free(&f);
+    Net *G = dcgan_generator(be, 16, 8, 3, 8, 0, DCGAN_NORM_BATCH);
+    printf("# expected refusal: ");
+    fflush(stdout);
+    int rc = ckpt_load_net(dst, G);
+    net_free(G);
+    return rc;
+}
+
+static void test_bad_models(void) {
+    char src[600], dst[600];
+    snprintf(src, sizeof src, "%s/straight/netG.safetensors", tmp);
+    snprintf(dst, sizeof dst, "%s/bad.safetensors", tmp);
+    const char *w = "main.pyramid:16-8:convt.weight";
+    tl_check(load_tampered(src, dst, w, NULL, 0, ST_F32, 0, 0) == 0, "model: an untouched copy loads");
+    tl_check(load_tampered(src, dst, w, NULL, 4, ST_F32, 0, 0) != 0, "model: a tensor of the wrong shape is refused");
+    tl_check(load_tampered(src, dst, w, NULL, 0, ST_I32, 0, 0) != 0, "model: a tensor of the wrong dtype is refused");
+    tl_check(load_tampered(src, dst, w, NULL, 0, ST_F32, 1, 0) != 0, "model: a missing tensor is refused");
+    tl_check(load_tampered(src, dst, w, NULL, 0, ST_F32, 0, 1) != 0, "model: an unexpected tensor is refused");
+    Net *G = dcgan_generator(be, 16, 8, 3, 16, 0, DCGAN_NORM_BATCH);
+    printf("# expected refusal: ");
+    fflush(stdout);
+    tl_check(ckpt_load_net(src, G) != 0, "model: a model of another width is refused");
+    net_free(G);
+    WganConfig c;
+    printf("# expected refusal: ");
+    fflush(stdout);
+    tl_check(ckpt_read_config("tests/fixtures/torch_netG.safetensors", &c) != 0,
+             "model: a file without fakeit's configuration cannot be sampled (message, no crash)");
+}
+
+int main(void) {
+    snprintf(tmp, sizeof tmp, "/tmp/fakeit-train-XXXXXX");
+    FK_CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
+    if (st_load(&fx, "tests/fixtures/train.safetensors") != 0) return 2;
+    be->set_threads(2);
+    test_replay_pytorch();
+    test_interop();
+    test_resume();
+    test_sampling();
+    test_bad_models();
+    st_free(&fx);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    tl_check(system(cmd) == 0, "temporary files removed");
+    return tl_summary();
+}
