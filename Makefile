@@ -1,6 +1,7 @@
 # fakeit: one Makefile. `make` builds the program, `make test` installs any
 # missing Debian package, builds and runs every test (also under ASan/UBSan).
 #
+#   make demo      deps + build + draw bikes, prepare, train a few minutes, sample
 #   make            build ./fakeit and build/libfakeit.a
 #   make test       deps + unit, oracle and gradient tests + the same under sanitizers
 #   make test-asan  the test suite under AddressSanitizer and UBSan only
@@ -29,7 +30,7 @@ BUILD ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 
 .SECONDARY:
-.PHONY: all test test-unit test-asan bench fixtures deps install clean
+.PHONY: all test test-unit test-asan bench demo fixtures deps install clean
 all: fakeit
 
 fakeit: $(BUILD)/main.o $(BUILD)/libfakeit.a
@@ -77,10 +78,17 @@ test: deps
 $(BUILD)/bench_%: bench/%.c $(BUILD)/libfakeit.a
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The README's first command: bikes, prepare, a few minutes of training, samples.
+demo: deps
+	$(MAKE) fakeit
+	scripts/demo.sh
+
 # Benchmarks print figures; they never pass or fail on time.
-bench: deps
+bench:
+	@scripts/install-deps.sh bench
 	$(MAKE) fakeit $(BUILD)/bench_photos
 	bench/prepare_speed.sh
+	bench/train_speed.sh
 
 fixtures:
 	@scripts/install-deps.sh fixtures

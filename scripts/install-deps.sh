@@ -3,20 +3,25 @@
 # `make test`, `make demo` and `make fixtures` call it first, so a fresh
 # Debian 12 machine needs nothing installed by hand.
 #
-# usage: scripts/install-deps.sh [build|fixtures]
+# usage: scripts/install-deps.sh [build|fixtures|bench]
 #   build     compiler, make, pkg-config, cJSON, libvips, cairo, zlib, a font (default)
 #   fixtures  also Debian's PyTorch, for regenerating test fixtures (large; never
 #             needed to build, test or run fakeit)
+#   bench     also PyTorch with OpenBLAS, for the side-by-side benchmarks
+#             (without OpenBLAS Debian's PyTorch falls back to the reference BLAS
+#             and its transposed convolutions run 5x slower)
 set -euo pipefail
 
 build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core)
 fixtures=(python3 python3-torch python3-numpy)
+bench=(python3 python3-torch python3-numpy libopenblas0-pthread)
 
 want=("${build[@]}")
 case "${1:-build}" in
     build) ;;
     fixtures) want+=("${fixtures[@]}") ;;
-    *) echo "usage: $0 [build|fixtures]" >&2; exit 2 ;;
+    bench) want+=("${bench[@]}") ;;
+    *) echo "usage: $0 [build|fixtures|bench]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -132,19 +132,17 @@ static const char *take_f32(const StFile *f, const char *name, int ndim, const i
     return NULL;
 }
 
-static int load_net_from(const StFile *f, Net *net, const char *path, const char *prefix) {
+static int load_net_from(const StFile *f, Net *net, const char *path) {
     float *params = fk_malloc((net->n_params + 1) * sizeof(float));
     float *bufs = fk_malloc((net->n_buffers + 1) * sizeof(float));
     int rc = 0;
     for (int i = 0; i < net->n_tensors && !rc; i++) {
         const NetTensor *nt = &net->tensors[i];
-        char key[256];
-        snprintf(key, sizeof key, "%s%s", prefix, nt->name);
-        const char *why = take_f32(f, key, nt->ndim, nt->dims, net_tensor_size(nt),
+        const char *why = take_f32(f, nt->name, nt->ndim, nt->dims, net_tensor_size(nt),
                                    (nt->role == NET_PARAM ? params : bufs) + nt->off);
-        if (why) fk_error("%s: tensor '%s' %s", path, key, why), rc = -1;
+        if (why) fk_error("%s: tensor '%s' %s", path, nt->name, why), rc = -1;
     }
-    if (!rc && !prefix[0]) {
+    if (!rc) {
         // nothing unexpected: every tensor is the net's or a num_batches_tracked
         for (int i = 0; i < f->n && !rc; i++) {
             const StTensor *s = &f->tensors[i];
@@ -171,7 +169,7 @@ static int load_net_from(const StFile *f, Net *net, const char *path, const char
 int ckpt_load_net(const char *path, Net *net) {
     StFile f;
     if (st_load(&f, path) != 0) return -1;
-    int rc = load_net_from(&f, net, path, "");
+    int rc = load_net_from(&f, net, path);
     st_free(&f);
     return rc;
 }

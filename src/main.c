@@ -278,9 +278,13 @@ static const char train_help[] =
     "  --beta1 X, --beta2 X Adam's betas (default 0.5, 0.999)\n"
     "  --clip X             critic weight clipping to [-X, X] (default 0.01)\n"
     "  --d-iters N          critic steps per generator step (default 5)\n"
+    "  --d-iters-early N    critic steps in the early and periodic iterations (100)\n"
+    "  --early-iters N      the first N generator iterations are early (25)\n"
+    "  --early-every N      and so is every Nth (500)\n"
     "  --seed N             seed for initialisation, data order and noise (default 1)\n"
     "  --sample-every N     grid and chart every N generator iterations (default 500)\n"
     "  --save-every N       checkpoint every N generator iterations (default 500)\n"
+    "  --time-limit M       save and stop after M minutes of training (default: none)\n"
     "  --threads N          CPU threads (default: all cores)\n"
     "  --backend NAME       compute backend (default: the fastest; fakeit backends)\n";
 
@@ -288,7 +292,8 @@ static int cmd_train(int argc, char **argv) {
     TrainOpts o;
     train_defaults(&o);
     enum { O_RESUME = 256, O_ITERS, O_EPOCHS, O_BATCH, O_NZ, O_NGF, O_NDF, O_EXTRA, O_NOBN, O_LRG, O_LRD, O_LR,
-           O_ADAM, O_B1, O_B2, O_CLIP, O_DITERS, O_SEED, O_SAMPLE, O_SAVE, O_THREADS, O_BACKEND };
+           O_ADAM, O_B1, O_B2, O_CLIP, O_DITERS, O_SEED, O_SAMPLE, O_SAVE, O_THREADS, O_BACKEND,
+           O_DEARLY, O_EARLY, O_EVERY, O_TIME };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"resume", required_argument, 0, O_RESUME},
         {"iters", required_argument, 0, O_ITERS}, {"epochs", required_argument, 0, O_EPOCHS},
@@ -299,6 +304,8 @@ static int cmd_train(int argc, char **argv) {
         {"lr", required_argument, 0, O_LR}, {"adam", no_argument, 0, O_ADAM},
         {"beta1", required_argument, 0, O_B1}, {"beta2", required_argument, 0, O_B2},
         {"clip", required_argument, 0, O_CLIP}, {"d-iters", required_argument, 0, O_DITERS},
+        {"d-iters-early", required_argument, 0, O_DEARLY}, {"early-iters", required_argument, 0, O_EARLY},
+        {"early-every", required_argument, 0, O_EVERY}, {"time-limit", required_argument, 0, O_TIME},
         {"seed", required_argument, 0, O_SEED}, {"sample-every", required_argument, 0, O_SAMPLE},
         {"save-every", required_argument, 0, O_SAVE}, {"threads", required_argument, 0, O_THREADS},
         {"backend", required_argument, 0, O_BACKEND}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
@@ -342,6 +349,13 @@ static int cmd_train(int argc, char **argv) {
         case O_B2: REAL_OPT(o.cfg.beta2, 0, 0.999999, "--beta2 needs 0 to 1") break;
         case O_CLIP: REAL_OPT(o.cfg.clip, 0, 1e6, "--clip needs a positive bound") break;
         case O_DITERS: INT_OPT(o.cfg.d_iters, 1, 100000, "--d-iters needs a positive count") break;
+        case O_DEARLY: INT_OPT(o.cfg.d_iters_warm, 1, 100000, "--d-iters-early needs a positive count") break;
+        case O_EARLY: INT_OPT(o.cfg.warm_iters, 0, INT_MAX, "--early-iters needs a count") break;
+        case O_EVERY: INT_OPT(o.cfg.warm_every, 1, INT_MAX, "--early-every needs a positive count") break;
+        case O_TIME:
+            REAL_OPT(o.time_limit, 0.001, 1e7, "--time-limit needs minutes")
+            o.time_limit *= 60;
+            break;
         case O_SEED:
             if (parse_int(optarg, 0, LONG_MAX, &v)) return bad_usage("train", "--seed needs a non-negative integer", optarg);
             o.cfg.seed = (uint64_t)v;

@@ -249,10 +249,14 @@ int train_run(const TrainOpts *o) {
     const double t0 = now();
     const long start_iter = w.gen_iter, start_images = w.images;
     long critic_steps = 0;
-    int sampled_now = 0;
+    int sampled_now = 0, timed_out = 0;
     for (;;) {
         if (iters > 0 ? w.gen_iter >= iters : w.epoch >= epochs && w.pos >= (long)ds.count) break;
         if (stop_signal) break;
+        if (o->time_limit > 0 && now() - t0 >= o->time_limit) {
+            timed_out = 1;
+            break;
+        }
         wgan_iteration(&w);
         critic_steps += w.last_d_iters;
         const double el = now() - t0, ips = (w.images - start_images) / (el > 0 ? el : 1);
@@ -275,6 +279,7 @@ int train_run(const TrainOpts *o) {
             const double rest_images = (double)(epochs - w.epoch) * ds.count + (double)(ds.count - w.pos);
             eta = ips > 0 ? rest_images / ips : 0;
         }
+        if (o->time_limit > 0 && eta > o->time_limit - el) eta = o->time_limit - el;
         char e1[40], e2[40];
         hms(el, e1, sizeof e1), hms(eta, e2, sizeof e2);
         if (tty || w.gen_iter % 10 == 0 || w.gen_iter == start_iter + 1)
@@ -306,11 +311,11 @@ int train_run(const TrainOpts *o) {
     if (!rc) {
         const double el = now() - t0;
         printf("%s at generator iteration %ld (epoch %ld) after %.1f s: %.2f s per generator iteration\n",
-               stop_signal ? "stopped by signal" : "done", w.gen_iter, w.epoch, el,
+               stop_signal ? "stopped by signal" : timed_out ? "time limit reached" : "done", w.gen_iter, w.epoch, el,
                w.gen_iter > start_iter ? el / (w.gen_iter - start_iter) : 0.0);
         printf("  models   %s/netG.safetensors %s/netD.safetensors\n", o->run_dir, o->run_dir);
         printf("  samples  %s/fake_samples_%06ld.png, chart %s, metrics %s\n", o->run_dir, w.gen_iter, cpath, mpath);
-        if (stop_signal) printf("  continue with: fakeit train --resume %s\n", o->run_dir);
+        if (stop_signal || timed_out) printf("  continue with: fakeit train --resume %s\n", o->run_dir);
         if (stop_signal) rc = 128 + stop_signal;
     }
     signal(SIGINT, SIG_DFL);

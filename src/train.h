@@ -17,6 +17,7 @@ typedef struct {
     int sample_every;      // grid + chart every N generator iterations (500)
     int save_every;        // checkpoint every N generator iterations (500)
     int resume;            // continue the run in run_dir
+    double time_limit;     // seconds of training before saving and stopping (0: none)
     int iters_set, epochs_set;
 } TrainOpts;
 

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""The reference WGAN training loop (martinarjovsky/WassersteinGAN main.py) in
+PyTorch, timed, for side-by-side figures with `fakeit train`.
+
+It trains the same DCGAN_G / DCGAN_D (tests/oracle.py holds the transcription)
+on the same .fkd data set with the same hyperparameters, RMSprop and
+clipping, and prints seconds per generator iteration with `--d-iters`
+critic steps in every iteration (no early 100-step iterations, so the figure
+is the steady-state cost). Run with Debian's Python: /usr/bin/python3.
+
+usage: bench/torch_wgan.py DATA.fkd [--iters N] [--batch B] [--width W] [--threads T]
+"""
+import argparse
+import os
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from oracle import DCGAN_D, DCGAN_G, weights_init  # noqa: E402
+
+
+def load_fkd(path):
+    with open(path, 'rb') as f:
+        head = f.read(40)
+    assert head[:8] == b'FAKEITDS', f'{path}: not a fakeit data set'
+    _, count, size, channels, pix_off, _ = struct.unpack('<IIIIQQ', head[8:40])
+    pix = np.memmap(path, dtype=np.uint8, mode='r', offset=pix_off, shape=(count, channels, size, size))
+    return pix
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('data')
+    ap.add_argument('--iters', type=int, default=3)
+    ap.add_argument('--batch', type=int, default=64)
+    ap.add_argument('--width', type=int, default=64)
+    ap.add_argument('--nz', type=int, default=100)
+    ap.add_argument('--d-iters', type=int, default=5)
+    ap.add_argument('--threads', type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    pix = load_fkd(a.data)
+    count, nc, size, _ = pix.shape
+    G, D = DCGAN_G(size, a.nz, nc, a.width, 0), DCGAN_D(size, a.nz, nc, a.width, 0)
+    G.apply(weights_init)
+    D.apply(weights_init)
+    optD = torch.optim.RMSprop(D.parameters(), lr=5e-5)
+    optG = torch.optim.RMSprop(G.parameters(), lr=5e-5)
+    one, mone = torch.FloatTensor([1]), torch.FloatTensor([-1])
+    noise = torch.FloatTensor(a.batch, a.nz, 1, 1)
+    order, pos = np.random.permutation(count), 0
+    times = []
+    for it in range(a.iters + 1):  # the first iteration is a warm-up, not timed
+        t0 = time.perf_counter()
+        for p in D.parameters():
+            p.requires_grad = True
+        for _ in range(a.d_iters):
+            if pos + a.batch > count:
+                order, pos = np.random.permutation(count), 0
+            idx = np.sort(order[pos:pos + a.batch])
+            pos += a.batch
+            real = (torch.from_numpy(np.asarray(pix[idx], dtype=np.float32)) / 255 - 0.5) / 0.5
+            for p in D.parameters():
+                p.data.clamp_(-0.01, 0.01)
+            D.zero_grad()
+            D(real).backward(one)
+            noise.normal_(0, 1)
+            with torch.no_grad():
+                fake = G(noise)
+            D(fake).backward(mone)
+            optD.step()
+        for p in D.parameters():
+            p.requires_grad = False
+        G.zero_grad()
+        noise.normal_(0, 1)
+        D(G(noise)).backward(one)
+        optG.step()
+        if it > 0:
+            times.append(time.perf_counter() - t0)
+    print(f'torch_wgan torch={torch.__version__} size={size} batch={a.batch} width={a.width} threads={a.threads} '
+          f'd_iters={a.d_iters} seconds_per_gen_iter={np.mean(times):.3f}')
+
+
+if __name__ == '__main__':
+    main()
