@@ -177,15 +177,9 @@ int ckpt_load_net(const char *path, Net *net) {
 // ---------------------------------------------------------------------------
 // the run
 
-static char *join(const char *dir, const char *name) {
-    char *s = fk_malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(s, "%s/%s", dir, name);
-    return s;
-}
-
 int ckpt_save_run(const char *dir, const Wgan *w, const float *fixed, int n_fixed, const char *extra) {
     const Backend *be = w->be;
-    char *gpath = join(dir, "netG.safetensors"), *dpath = join(dir, "netD.safetensors"), *spath = join(dir, "state.safetensors");
+    char *gpath = fk_join(dir, "netG.safetensors"), *dpath = fk_join(dir, "netD.safetensors"), *spath = fk_join(dir, "state.safetensors");
     char *gmeta = wgan_config_json(&w->cfg, "generator"), *dmeta = wgan_config_json(&w->cfg, "critic");
     int rc = ckpt_save_net(gpath, w->G, gmeta) || ckpt_save_net(dpath, w->D, dmeta) ? -1 : 0;
     free(gmeta), free(dmeta);
@@ -246,7 +240,7 @@ int ckpt_save_run(const char *dir, const Wgan *w, const float *fixed, int n_fixe
 }
 
 char *ckpt_run_metadata(const char *dir) {
-    char *spath = join(dir, "state.safetensors");
+    char *spath = fk_join(dir, "state.safetensors");
     StFile f;
     char *m = NULL;
     if (st_load(&f, spath) == 0) {
@@ -268,7 +262,7 @@ static int meta_long(const cJSON *m, const char *key, long *out) {
 }
 
 int ckpt_load_run(const char *dir, Wgan *w, float *fixed, int n_fixed) {
-    char *spath = join(dir, "state.safetensors");
+    char *spath = fk_join(dir, "state.safetensors");
     StFile f;
     int rc = st_load(&f, spath);
     cJSON *meta = NULL;

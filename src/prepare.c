@@ -360,12 +360,6 @@ static int commit(Run *r, Item *it, const char *source) {
     return rc;
 }
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 // The folder of `path` joined with `name`.
 static char *beside(const char *path, const char *name) {
     const char *slash = strrchr(path, '/');
@@ -379,7 +373,7 @@ static char *beside(const char *path, const char *name) {
 enum { CHUNK = 512 };
 
 int prepare_run(const PrepareOpts *o, char *const *inputs, int n_inputs, PrepareResult *res_out) {
-    const double t0 = now();
+    const double t0 = fk_seconds();
     PrepareResult local;
     PrepareResult *res = res_out ? res_out : &local;
     memset(res, 0, sizeof *res);
@@ -471,7 +465,7 @@ int prepare_run(const PrepareOpts *o, char *const *inputs, int n_inputs, Prepare
         const double mb = (double)kept * C * o->size * o->size / 1e6;
         printf("prepare: %d images", res->seen);
         if (res->ignored) printf(" (%d other files ignored)", res->ignored);
-        printf(" in %.1f s on %d threads\n", now() - t0, threads);
+        printf(" in %.1f s on %d threads\n", fk_seconds() - t0, threads);
         for (int k = 0; k < PR_NREASONS; k++) printf("  %-22s %d\n", prep_reason_names[k], res->counts[k]);
         printf("wrote %s: %d images, %dx%d, %d channel%s, %.1f MB\n", o->out, kept, o->size, o->size, C,
                C > 1 ? "s" : "", mb);

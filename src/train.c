@@ -32,18 +32,6 @@ static void on_signal(int sig) {
     signal(sig, SIG_DFL);  // a second Ctrl-C stops at once
 }
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static char *join(const char *dir, const char *name) {
-    char *s = fk_malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(s, "%s/%s", dir, name);
-    return s;
-}
-
 static void hms(double s, char *out, size_t n) {
     long t = s < 0 || s > 1e9 ? 0 : (long)(s + 0.5);
     snprintf(out, n, "%02ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
@@ -156,7 +144,7 @@ int train_run(const TrainOpts *o) {
             fk_error("%s: nothing to resume here (no readable state.safetensors)", o->run_dir);
             return 2;
         }
-        char *spath = join(o->run_dir, "state.safetensors");
+        char *spath = fk_join(o->run_dir, "state.safetensors");
         int bad = wgan_config_parse(m, &cfg, spath);
         free(spath);
         meta = cJSON_Parse(m);
@@ -177,7 +165,7 @@ int train_run(const TrainOpts *o) {
             fk_error("%s: cannot create the run folder: %s", o->run_dir, strerror(errno));
             return 2;
         }
-        char *spath = join(o->run_dir, "state.safetensors");
+        char *spath = fk_join(o->run_dir, "state.safetensors");
         struct stat st;
         int exists = stat(spath, &st) == 0;
         free(spath);
@@ -224,12 +212,12 @@ int train_run(const TrainOpts *o) {
         free(s);
         cJSON_Delete(e);
     }
-    char *mpath = join(o->run_dir, "metrics.csv"), *cpath = join(o->run_dir, "loss.png");
+    char *mpath = fk_join(o->run_dir, "metrics.csv"), *cpath = fk_join(o->run_dir, "loss.png");
     Series series = {0};
     FILE *metrics = rc ? NULL : open_metrics(mpath, w.gen_iter, o->resume, &series);
     if (!rc && !metrics) rc = 1;
     if (!rc && !o->resume) {
-        char *rpath = join(o->run_dir, "real_samples.png");
+        char *rpath = fk_join(o->run_dir, "real_samples.png");
         rc = save_reals(&ds, 64, rpath) ? 1 : 0;
         free(rpath);
     }
@@ -246,20 +234,20 @@ int train_run(const TrainOpts *o) {
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     const int tty = isatty(STDERR_FILENO);
-    const double t0 = now();
+    const double t0 = fk_seconds();
     const long start_iter = w.gen_iter, start_images = w.images;
     long critic_steps = 0;
     int sampled_now = 0, timed_out = 0;
     for (;;) {
         if (iters > 0 ? w.gen_iter >= iters : w.epoch >= epochs && w.pos >= (long)ds.count) break;
         if (stop_signal) break;
-        if (o->time_limit > 0 && now() - t0 >= o->time_limit) {
+        if (o->time_limit > 0 && fk_seconds() - t0 >= o->time_limit) {
             timed_out = 1;
             break;
         }
         wgan_iteration(&w);
         critic_steps += w.last_d_iters;
-        const double el = now() - t0, ips = (w.images - start_images) / (el > 0 ? el : 1);
+        const double el = fk_seconds() - t0, ips = (w.images - start_images) / (el > 0 ? el : 1);
         fprintf(metrics, "%ld,%ld,%ld,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f,%.1f\n", w.gen_iter, w.epoch, w.images,
                 w.last_d_iters, w.loss_d, w.loss_d_real, w.loss_d_fake, w.loss_g, -w.loss_d, el, ips);
         fflush(metrics);
@@ -290,7 +278,7 @@ int train_run(const TrainOpts *o) {
         if (w.gen_iter % o->sample_every == 0) {
             char name[64];
             snprintf(name, sizeof name, "fake_samples_%06ld.png", w.gen_iter);
-            char *gpath = join(o->run_dir, name);
+            char *gpath = fk_join(o->run_dir, name);
             if (save_fakes(&w, fixed_dev, n_fixed, gpath) || chart_save(cpath, series.x, series.w, series.g, series.n)) rc = 1;
             free(gpath);
             sampled_now = 1;
@@ -304,12 +292,12 @@ int train_run(const TrainOpts *o) {
     if (!rc && !sampled_now && w.gen_iter > start_iter) {
         char name[64];
         snprintf(name, sizeof name, "fake_samples_%06ld.png", w.gen_iter);
-        char *gpath = join(o->run_dir, name);
+        char *gpath = fk_join(o->run_dir, name);
         if (save_fakes(&w, fixed_dev, n_fixed, gpath) || chart_save(cpath, series.x, series.w, series.g, series.n)) rc = 1;
         free(gpath);
     }
     if (!rc) {
-        const double el = now() - t0;
+        const double el = fk_seconds() - t0;
         printf("%s at generator iteration %ld (epoch %ld) after %.1f s: %.2f s per generator iteration\n",
                stop_signal ? "stopped by signal" : timed_out ? "time limit reached" : "done", w.gen_iter, w.epoch, el,
                w.gen_iter > start_iter ? el / (w.gen_iter - start_iter) : 0.0);

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 void fk_fail(const char *file, int line, const char *cond, const char *fmt, ...) {
     fprintf(stderr, "fakeit: internal error at %s:%d: check '%s' failed: ", file, line, cond);
@@ -33,4 +35,16 @@ void *fk_calloc(size_t n, size_t size) {
     void *p = calloc(n ? n : 1, size ? size : 1);
     FK_CHECK(p != NULL, "out of memory allocating %zu x %zu bytes", n, size);
     return p;
+}
+
+char *fk_join(const char *dir, const char *name) {
+    char *s = fk_malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(s, "%s/%s", dir, name);
+    return s;
+}
+
+double fk_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }

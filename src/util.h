@@ -28,4 +28,10 @@ void fk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *fk_malloc(size_t bytes);
 void *fk_calloc(size_t n, size_t size);
 
+// "dir/name", malloc'd.
+char *fk_join(const char *dir, const char *name);
+
+// Seconds on a monotonic clock, for durations.
+double fk_seconds(void);
+
 #endif
