@@ -256,6 +256,20 @@ static void test_resume(void) {
     for (size_t i = 0; i < n; i++) rows += m[i] == '\n';
     free(m);
     tl_check(rows == 11, "resume: metrics.csv has a header and one row per generator iteration (%d lines)", rows);
+    // 37 images in batches of 8 are 5 batches an epoch (the last of 5 images);
+    // iterations 1-2 want 4 critic steps, later ones 2. Iteration 1 takes
+    // batches 1-4; iteration 2 takes batch 5 and stops there, because the
+    // epoch ends (as the original's `while j < Diters and i < len(dataloader)`)
+    FILE *mf = fopen(ga, "r");
+    char line[512];
+    int di[3] = {0}, ep[3] = {0}, im[3] = {0};
+    for (int r = -1; mf && r < 3 && fgets(line, sizeof line, mf); r++)
+        if (r >= 0) sscanf(line, "%*d,%d,%d,%d", &ep[r], &im[r], &di[r]);
+    if (mf) fclose(mf);
+    tl_check(di[0] == 4 && di[1] == 1 && di[2] == 2 && ep[0] == 1 && ep[1] == 1 && ep[2] == 2 && im[0] == 32 &&
+                 im[1] == 37 && im[2] == 53,
+             "train: an epoch's end cuts the critic steps short (critic steps %d %d %d, epochs %d %d %d, images %d %d %d)",
+             di[0], di[1], di[2], ep[0], ep[1], ep[2], im[0], im[1], im[2]);
     snprintf(ga, sizeof ga, "%s/fake_samples_000009.png", straight);
     snprintf(gb, sizeof gb, "%s/fake_samples_000009.png", split);
     tl_check(same_file(ga, gb), "resume: the grid at iteration 9 is the same picture in both runs");
