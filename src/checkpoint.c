@@ -82,8 +82,6 @@ int ckpt_read_config(const char *path, WganConfig *c) {
 // ---------------------------------------------------------------------------
 // one network
 
-static int is_bn(const Layer *L) { return L->kind == LAYER_BATCHNORM; }
-
 int ckpt_save_net(const char *path, const Net *net, const char *metadata) {
     const Backend *be = net->be;
     float *params = fk_malloc((net->n_params + 1) * sizeof(float));
@@ -91,8 +89,9 @@ int ckpt_save_net(const char *path, const Net *net, const char *metadata) {
     be->download(params, net->params, net->n_params);
     be->download(bufs, net->buffers, net->n_buffers);
     const int64_t tracked = net->bn_batches;
-    StOut *t = fk_calloc((size_t)(net->n_tensors + net->n_layers), sizeof(StOut));
-    char **names = fk_calloc((size_t)net->n_layers, sizeof(char *));
+    StOut *t = fk_calloc(2 * (size_t)net->n_tensors, sizeof(StOut));
+    char **names = fk_calloc((size_t)net->n_tensors, sizeof(char *));
+    static const char rv[] = ".running_var";
     int n = 0;
     for (int i = 0; i < net->n_tensors; i++) {
         const NetTensor *nt = &net->tensors[i];
@@ -100,19 +99,16 @@ int ckpt_save_net(const char *path, const Net *net, const char *metadata) {
                        .data = (nt->role == NET_PARAM ? params : bufs) + nt->off};
         for (int d = 0; d < nt->ndim; d++) t[n].shape[d] = nt->dims[d];
         n++;
-        // after running_var, PyTorch's third buffer
-        if (nt->role == NET_BUFFER && strstr(nt->name, ".running_var")) {
-            for (int l = 0; l < net->n_layers; l++)
-                if (is_bn(&net->layers[l]) && !strncmp(nt->name, net->layers[l].name, strlen(net->layers[l].name)) &&
-                    nt->name[strlen(net->layers[l].name)] == '.') {
-                    names[l] = fk_malloc(strlen(net->layers[l].name) + 24);
-                    sprintf(names[l], "%s.num_batches_tracked", net->layers[l].name);
-                    t[n++] = (StOut){.name = names[l], .dtype = ST_I64, .ndim = 0, .data = &tracked};
-                }
+        // every batch norm's running_var is followed by PyTorch's third buffer
+        const size_t len = strlen(nt->name);
+        if (nt->role == NET_BUFFER && len > sizeof rv - 1 && !strcmp(nt->name + len - (sizeof rv - 1), rv)) {
+            names[i] = fk_malloc(len + 16);
+            sprintf(names[i], "%.*s.num_batches_tracked", (int)(len - (sizeof rv - 1)), nt->name);
+            t[n++] = (StOut){.name = names[i], .dtype = ST_I64, .ndim = 0, .data = &tracked};
         }
     }
     int rc = st_save(path, t, n, metadata);
-    for (int l = 0; l < net->n_layers; l++) free(names[l]);
+    for (int i = 0; i < net->n_tensors; i++) free(names[i]);
     free(names), free(t), free(params), free(bufs);
     return rc;
 }

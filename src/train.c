@@ -116,7 +116,7 @@ static int save_reals(const Dataset *ds, int n, const char *path) {
     const size_t img = ds_image_bytes(ds);
     n = (uint32_t)n < ds->count ? n : (int)ds->count;
     float *x = fk_malloc((size_t)n * img * sizeof(float));
-    for (size_t i = 0; i < (size_t)n * img; i++) x[i] = (ds->pixels[i] / 255.0f - 0.5f) / 0.5f;
+    wgan_pixels_to_float(x, ds->pixels, (size_t)n * img);
     int rc = grid_save(path, x, n, (int)ds->channels, (int)ds->size, (int)ds->size, 8);
     free(x);
     return rc;

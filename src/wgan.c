@@ -143,16 +143,17 @@ static void new_epoch(Wgan *w) {
     w->epoch++;
 }
 
-// The next real batch (up to cfg.batch images) as floats in [-1, 1], exactly
-// as torchvision's ToTensor then Normalize(0.5, 0.5) computes them.
+void wgan_pixels_to_float(float *dst, const uint8_t *src, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = ((float)src[i] / 255.0f - 0.5f) / 0.5f;
+}
+
+// The next real batch (up to cfg.batch images) as floats in [-1, 1].
 static int next_real(Wgan *w) {
     const Dataset *ds = w->ds;
     const size_t img = ds_image_bytes(ds);
     const int n = (int)(ds->count - w->pos < (uint32_t)w->cfg.batch ? ds->count - w->pos : (uint32_t)w->cfg.batch);
     for (int b = 0; b < n; b++) {
-        const uint8_t *src = ds->pixels + (size_t)w->order[w->pos + b] * img;
-        float *dst = w->host_real + (size_t)b * img;
-        for (size_t i = 0; i < img; i++) dst[i] = ((float)src[i] / 255.0f - 0.5f) / 0.5f;
+        wgan_pixels_to_float(w->host_real + (size_t)b * img, ds->pixels + (size_t)w->order[w->pos + b] * img, img);
     }
     w->be->upload(w->real, w->host_real, (size_t)n * img);
     w->pos += n;

@@ -73,6 +73,10 @@ void wgan_iteration(Wgan *w);
 void wgan_critic_step(Wgan *w, const float *real, int n, const float *z);
 void wgan_generator_step(Wgan *w, const float *z);
 
+// Data-set bytes -> network input in [-1, 1], exactly as torchvision's
+// ToTensor then Normalize(0.5, 0.5) computes it.
+void wgan_pixels_to_float(float *dst, const uint8_t *src, size_t n);
+
 // Fills w->z with N(0, 1) noise for `n` samples from the trainer's generator.
 void wgan_noise(Wgan *w, float *host, int n);
 
