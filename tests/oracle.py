@@ -207,6 +207,8 @@ def train_fixture(path):
         err_g.backward(one)
         loss_g.append(err_g.item())
         optG.step()
+    # the data pipeline: bytes -> ToTensor -> Normalize(0.5, 0.5), all 256 values
+    put('pixels.to_float', (torch.arange(256, dtype=torch.uint8).float().div(255) - 0.5) / 0.5)
     put('loss_d', torch.tensor(loss_d))
     put('loss_g', torch.tensor(loss_g))
     for prefix, net in (('G.final.', G), ('D.final.', D)):

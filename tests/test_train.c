@@ -123,6 +123,17 @@ static void generate(Net *G, const char *zname, const char *ref, const char *lab
     be->free(z);
 }
 
+// Bytes -> [-1, 1] must be torchvision's ToTensor + Normalize(0.5, 0.5) to
+// the bit, for all 256 values.
+static void test_pixel_conversion(void) {
+    uint8_t px[256];
+    float got[256];
+    for (int i = 0; i < 256; i++) px[i] = (uint8_t)i;
+    wgan_pixels_to_float(got, px, 256);
+    tl_check(!memcmp(got, fixture("pixels.to_float")->data, sizeof got),
+             "data: bytes -> [-1, 1] bit for bit as ToTensor + Normalize(0.5, 0.5), all 256 values");
+}
+
 static void test_interop(void) {
     // PyTorch -> fakeit
     Net *G = dcgan_generator(be, IO_SIZE, IO_NZ, 3, IO_WIDTH, 0, DCGAN_NORM_BATCH);
@@ -382,6 +393,7 @@ int main(void) {
     if (st_load(&fx, "tests/fixtures/train.safetensors") != 0) return 2;
     be->set_threads(2);
     test_replay_pytorch();
+    test_pixel_conversion();
     test_interop();
     test_resume();
     test_sampling();
