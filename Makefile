@@ -18,13 +18,15 @@ PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
 PKGS    = vips cairo zlib
 FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -MMD -MP \
-            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcjson -lm
+            -DFAKEIT_HAVE_DNNL $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldnnl -lcjson -lm
+# the fast backend's loops are written for the vectoriser
+$(BUILD)/backend_cpu.o: XCFLAGS = -O3
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 SRC := $(wildcard src/*.c src/ops/*.c)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
-TESTS := test_oracle test_gradcheck test_engine test_data test_train
+TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train
 
 BUILD ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
@@ -41,7 +43,7 @@ $(BUILD)/libfakeit.a: $(LIB_OBJ)
 
 $(BUILD)/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(FK_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(FK_CFLAGS) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

@@ -4,7 +4,8 @@
 # Debian 12 machine needs nothing installed by hand.
 #
 # usage: scripts/install-deps.sh [build|fixtures|bench]
-#   build     compiler, make, pkg-config, cJSON, libvips, cairo, zlib, a font (default)
+#   build     compiler, make, pkg-config, cJSON, libvips, cairo, zlib, a font,
+#             oneDNN (the fast CPU backend) (default)
 #   fixtures  also Debian's PyTorch, for regenerating test fixtures (large; never
 #             needed to build, test or run fakeit)
 #   bench     also PyTorch with OpenBLAS, for the side-by-side benchmarks
@@ -12,7 +13,7 @@
 #             and its transposed convolutions run 5x slower)
 set -euo pipefail
 
-build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core)
+build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core libdnnl-dev)
 fixtures=(python3 python3-torch python3-numpy)
 bench=(python3 python3-torch python3-numpy libopenblas0-pthread)
 

@@ -3,9 +3,12 @@
 
 #include "backend.h"
 
-// Fastest first: backend_default() is the first entry. Later backends (the
-// oneDNN CPU backend, CUDA) are added here by the build when available.
+// Fastest first: backend_default() is the first entry. The oneDNN CPU backend
+// is in every build made by the Makefile (FAKEIT_HAVE_DNNL); CUDA comes later.
 static const Backend *const backends[] = {
+#ifdef FAKEIT_HAVE_DNNL
+    &backend_cpu,
+#endif
     &backend_ref,
     NULL,
 };

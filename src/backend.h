@@ -13,9 +13,19 @@
 #include <stddef.h>
 
 typedef struct Backend {
-    const char *name;         // "ref", later "cpu", "cuda"
+    const char *name;         // "ref", "cpu", later "cuda"
     const char *description;  // one line for `fakeit backends`
     int host_memory;          // 1 when op pointers are ordinary host memory (CPU backends)
+
+    // Activation layout. NULL: every tensor is plain NCHW. Otherwise blocked(C,
+    // H, W) says whether this backend stores an activation of that shape in its
+    // own layout (same element count); ops take and give activations in it, and
+    // Net converts at the network's edges with to_native / to_plain (acc:
+    // add into dst instead of overwriting). Parameters, gradients and flat
+    // (N, D) operands of linear, losses and means are always plain.
+    int (*blocked)(int C, int H, int W);
+    void (*to_native)(float *dst, const float *plain, int N, int C, int H, int W, int acc);
+    void (*to_plain)(float *dst, const float *native, int N, int C, int H, int W, int acc);
 
     // threads for ops that run on host cores; the same count gives the same bits
     void (*set_threads)(int n);
@@ -95,10 +105,13 @@ typedef struct Backend {
 } Backend;
 
 extern const Backend backend_ref;  // the reference: plain C, the oracle for all others
+#ifdef FAKEIT_HAVE_DNNL
+extern const Backend backend_cpu;  // oneDNN convolutions, blocked layout (backend_cpu.c)
+#endif
 
 // The backend called `name`, or NULL when this build has none by that name.
 const Backend *backend_find(const char *name);
-// The fastest backend this build has (today: the reference).
+// The fastest backend this build has (cpu when built with oneDNN, else ref).
 const Backend *backend_default(void);
 // Every backend this build has, NULL-terminated.
 const Backend *const *backend_all(void);

@@ -34,6 +34,8 @@ void net_free(Net *net) {
 // ---------------------------------------------------------------------------
 // building
 
+static int is_blocked(const Backend *be, Dims d) { return be->blocked && be->blocked(d.C, d.H, d.W); }
+
 static int resolve(const Net *net, int from) {
     if (from == NET_PREV) from = net->n_layers - 1;  // -1 = NET_INPUT when empty
     FK_CHECK(from >= NET_INPUT && from < net->n_layers, "layer source %d out of range", from);
@@ -230,7 +232,12 @@ void net_set_batch(Net *net, int N) {
         L->save = NET_NONE;
         if (L->kind == LAYER_BATCHNORM) L->save = off, off += 2 * (size_t)L->id.C;  // mean, rstd
         if (L->kind == LAYER_LAYERNORM) L->save = off, off += 2 * (size_t)N;        // mean, rstd
+        if (L->kind == LAYER_LINEAR && is_blocked(net->be, L->id))
+            L->save = off, off += (size_t)N * dims_size(L->id);  // the input, flattened plain
     }
+    net->edge_in = net->edge_out = NET_NONE;
+    if (is_blocked(net->be, net->in)) net->edge_in = off, off += (size_t)N * dims_size(net->in);
+    if (is_blocked(net->be, net_out_dims(net))) net->edge_out = off, off += (size_t)N * dims_size(net_out_dims(net));
     net->act_floats = off;
     net->acts = be->alloc(off);
     net->dacts = be->alloc(off);
@@ -252,6 +259,10 @@ const float *net_forward(Net *net, const float *inp, int N) {
     FK_CHECK(N >= 1 && N <= net->batch, "forward with batch %d but activations are for batches up to %d", N,
              net->batch);
     const Backend *be = net->be;
+    if (net->edge_in != NET_NONE) {
+        be->to_native(net->acts + net->edge_in, inp, N, net->in.C, net->in.H, net->in.W, 0);
+        inp = net->acts + net->edge_in;
+    }
     net->input = inp;
     net->n = N;
     if (net->training && net->n_buffers) net->bn_batches++;
@@ -287,7 +298,13 @@ const float *net_forward(Net *net, const float *inp, int N) {
         case LAYER_LRELU: be->lrelu_forward(y, x, n, L->u.lrelu.slope); break;
         case LAYER_TANH: be->tanh_forward(y, x, n); break;
         case LAYER_PRELU: be->prelu_forward(y, x, w, N, C, HW); break;
-        case LAYER_LINEAR: be->linear_forward(y, x, w, b, N, (int)dims_size(L->id), L->od.C); break;
+        case LAYER_LINEAR:
+            if (L->save != NET_NONE) {  // a blocked input: flatten it in PyTorch's order first
+                be->to_plain(net->acts + L->save, x, N, C, H, W, 0);
+                x = net->acts + L->save;
+            }
+            be->linear_forward(y, x, w, b, N, (int)dims_size(L->id), L->od.C);
+            break;
         case LAYER_PIXEL_SHUFFLE:
             be->pixel_shuffle_forward(y, x, N, L->od.C, H, W, L->u.scale.r);
             break;
@@ -295,7 +312,10 @@ const float *net_forward(Net *net, const float *inp, int N) {
         case LAYER_ADD: be->add_forward(y, x, src_act(net, L->in2), n); break;
         }
     }
-    return net->acts + net->layers[net->n_layers - 1].out;
+    const Layer *last = &net->layers[net->n_layers - 1];
+    if (net->edge_out == NET_NONE) return net->acts + last->out;
+    be->to_plain(net->acts + net->edge_out, net->acts + last->out, N, last->od.C, last->od.H, last->od.W, 0);
+    return net->acts + net->edge_out;
 }
 
 void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
@@ -303,6 +323,13 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
     const Backend *be = net->be;
     const int N = net->n;
     be->zero(net->dacts, net->act_floats);
+    const Layer *last = &net->layers[net->n_layers - 1];
+    if (net->edge_out != NET_NONE) {  // the output gradient into the backend's layout
+        be->to_native(net->dacts + last->out, dout, N, last->od.C, last->od.H, last->od.W, 0);
+        dout = net->dacts + last->out;
+    }
+    float *user_dinp = dinp;
+    if (dinp && net->edge_in != NET_NONE) dinp = net->dacts + net->edge_in;  // converted at the end
     for (int i = net->n_layers - 1; i >= 0; i--) {
         Layer *L = &net->layers[i];
         const float *dy = i == net->n_layers - 1 ? dout : net->dacts + L->out;
@@ -346,7 +373,13 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
         case LAYER_TANH: be->tanh_backward(dx, dy, y, n); break;
         case LAYER_PRELU: be->prelu_backward(dx, dw, dy, x, w, N, C, HW); break;
         case LAYER_LINEAR:
-            be->linear_backward(dx, dw, db, dy, x, w, N, (int)dims_size(L->id), L->od.C);
+            if (L->save != NET_NONE) {  // plain input copy and plain input gradient
+                float *dplain = dx ? net->dacts + L->save : NULL;
+                be->linear_backward(dplain, dw, db, dy, net->acts + L->save, w, N, (int)dims_size(L->id), L->od.C);
+                if (dx) be->to_native(dx, dplain, N, C, H, W, 1);
+            } else {
+                be->linear_backward(dx, dw, db, dy, x, w, N, (int)dims_size(L->id), L->od.C);
+            }
             break;
         case LAYER_PIXEL_SHUFFLE:
             be->pixel_shuffle_backward(dx, dy, N, L->od.C, H, W, L->u.scale.r);
@@ -355,6 +388,8 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
         case LAYER_ADD: break;  // handled above
         }
     }
+    if (user_dinp && dinp != user_dinp)
+        be->to_plain(user_dinp, dinp, N, net->in.C, net->in.H, net->in.W, 1);
 }
 
 // ---------------------------------------------------------------------------

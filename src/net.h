@@ -56,7 +56,8 @@ typedef struct {
     size_t w, b;    // weight and bias offsets in params/grads, NET_NONE if absent
     size_t rm, rv;  // running mean and variance offsets in buffers (batch norm)
     size_t out;     // output offset in acts/dacts for the current batch
-    size_t save;    // saved statistics offset in acts (batch and layer norm)
+    size_t save;    // saved statistics offset in acts (batch and layer norm), or a
+                    // plain copy of a linear layer's input when the backend blocks it
     union {
         struct { int K, S, P; } conv;       // conv, convt
         struct { float eps, momentum; } norm;  // batchnorm (both), layernorm (eps)
@@ -90,7 +91,11 @@ typedef struct Net {
     long bn_batches;                         // training-mode forwards: PyTorch's num_batches_tracked
     size_t act_floats;
     float *acts, *dacts;
-    const float *input;  // input of the last forward, kept for the backward pass
+    const float *input;  // input of the last forward (backend layout), kept for the backward pass
+    // When the backend stores the input or output shape in its own layout
+    // (Backend.blocked), the network converts at its edges through these
+    // regions of acts; NET_NONE when not needed.
+    size_t edge_in, edge_out;
     int training;        // batch norm: 1 = batch statistics (default), 0 = running statistics
 } Net;
 

@@ -1,0 +1,554 @@
+// test_backends.c: every backend against the reference, op by op and network
+// by network, on random inputs over many shapes.
+//
+// Inputs are made on the host in plain NCHW, given to each backend in its own
+// layout (to_native) and read back plain (to_plain), so a backend with a
+// blocked layout is checked through the same door Net uses. Gradient outputs
+// start from random values, so the accumulation rule (+=) is checked too.
+//
+// The measure is the normalised error ||got - ref|| / ||ref|| (Euclidean
+// norms over a tensor). For one op it must not exceed 1e-6, widened by
+// sqrt(L / 1024) for ops whose outputs sum L > 1024 products: both sides
+// accumulate in fp32 in different orders, and that rounding grows with the
+// square root of the length (measured: 2.3e-6 at L = 8192).
+// Whole networks are held to 1e-3: a ReLU input within rounding of zero flips
+// one term of a gradient (measured 5.8e-4 on one random draw, 64x64 DCGAN),
+// so there the op tests carry the precision and the network tests catch
+// wiring and layout mistakes, which give errors near 1.
+// Then, per fast backend: the same thread count gives the same bits run to
+// run, and 1 and 2 threads agree within the network tolerance.
+//
+// usage: test_backends [BACKEND]   (default: every backend but ref)
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/backend.h"
+#include "../src/dcgan.h"
+#include "../src/net.h"
+#include "../src/ops.h"
+#include "../src/rng.h"
+#include "../src/util.h"
+#include "testlib.h"
+
+#define TOL 1e-6
+#define NET_TOL 1e-3
+
+static const Backend *ref = &backend_ref, *be;
+static Rng rng;
+static double worst;  // largest normalised error of an op, relative to its tolerance
+static double tol = TOL;  // the tolerance of the op under test
+
+static float *host_rand(size_t n, float lo) {
+    float *h = fk_malloc((n ? n : 1) * sizeof(float));
+    rng_fill_normal(&rng, h, n, 0.0f, 1.0f);
+    if (lo > 0)  // positive values (variances)
+        for (size_t i = 0; i < n; i++) h[i] = lo + fabsf(h[i]);
+    return h;
+}
+
+// A tensor (N, C, H, W) in backend b's memory and layout; a flat vector is (n, 1, 1, 1).
+static float *dev_from(const Backend *b, const float *host, int N, int C, int H, int W) {
+    const size_t n = (size_t)N * C * H * W;
+    float *d = b->alloc(n);
+    if (!b->blocked) {
+        b->upload(d, host, n);
+        return d;
+    }
+    float *tmp = b->alloc(n);
+    b->upload(tmp, host, n);
+    b->to_native(d, tmp, N, C, H, W, 0);
+    b->free(tmp);
+    return d;
+}
+
+static float *host_from(const Backend *b, const float *dev, int N, int C, int H, int W) {
+    const size_t n = (size_t)N * C * H * W;
+    float *h = fk_malloc((n ? n : 1) * sizeof(float));
+    if (!b->blocked) {
+        b->download(h, dev, n);
+        return h;
+    }
+    float *tmp = b->alloc(n);
+    b->to_plain(tmp, dev, N, C, H, W, 0);
+    b->download(h, tmp, n);
+    b->free(tmp);
+    return h;
+}
+
+// ||got - want|| / ||want|| (Euclidean norms over the whole tensor).
+static double norm_err(const float *got, const float *want, size_t n) {
+    double d = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(got[i]) || isnan(want[i]) || isinf(got[i]) || isinf(want[i])) return INFINITY;
+        double e = (double)got[i] - want[i];
+        d += e * e;
+        m += (double)want[i] * want[i];
+    }
+    return m > 0 ? sqrt(d / m) : sqrt(d);
+}
+
+// Compares tensor (N, C, H, W) of the fast backend with the reference's.
+static void same(const char *what, const float *dref, const float *dfast, int N, int C, int H, int W) {
+    const size_t n = (size_t)N * C * H * W;
+    float *a = host_from(ref, dref, N, C, H, W), *b = host_from(be, dfast, N, C, H, W);
+    double e = norm_err(b, a, n);
+    if (tol == TOL && e > worst) worst = e;
+    tl_check(e <= tol, "[%s] %-58s n=%-8zu normalised error %.2e (limit %.1e)", be->name, what, n, e, tol);
+    free(a), free(b);
+}
+
+// One tensor on both backends from the same host values.
+typedef struct {
+    float *r, *f;
+    int N, C, H, W;
+} Pair;
+
+static Pair pair(int N, int C, int H, int W, float lo) {
+    float *h = host_rand((size_t)N * C * H * W, lo);
+    Pair p = {dev_from(ref, h, N, C, H, W), dev_from(be, h, N, C, H, W), N, C, H, W};
+    free(h);
+    return p;
+}
+
+static void check_pair(const char *what, Pair p) { same(what, p.r, p.f, p.N, p.C, p.H, p.W); }
+
+static void drop(Pair p) { ref->free(p.r), be->free(p.f); }
+
+// ---------------------------------------------------------------------------
+// convolutions: N C H W OC K S P bias
+
+static const int conv_cases[][9] = {
+    {4, 3, 64, 64, 64, 4, 2, 1, 0},    // DCGAN critic, first layer
+    {4, 64, 32, 32, 128, 4, 2, 1, 0},  // DCGAN critic pyramid
+    {2, 256, 8, 8, 512, 4, 2, 1, 0},
+    {4, 512, 4, 4, 1, 4, 1, 0, 0},     // DCGAN critic, last layer
+    {3, 64, 16, 16, 64, 3, 1, 1, 1},   // extra layers / super-resolution body
+    {2, 3, 24, 24, 64, 9, 1, 4, 1},    // super-resolution head
+    {2, 64, 12, 12, 3, 9, 1, 4, 1},    // super-resolution tail
+    {3, 20, 9, 7, 24, 3, 2, 1, 1},     // channels not a multiple of 16, odd sizes
+    {2, 16, 11, 11, 32, 5, 3, 2, 1},   // stride 3, sizes that do not divide
+    {5, 32, 1, 1, 48, 1, 1, 0, 1},     // one pixel
+    {2, 48, 6, 6, 16, 2, 2, 0, 0},
+};
+
+static const int convt_cases[][9] = {
+    {4, 100, 1, 1, 512, 4, 1, 0, 0},   // DCGAN generator, first layer
+    {4, 512, 4, 4, 256, 4, 2, 1, 0},   // DCGAN generator pyramid
+    {4, 128, 16, 16, 64, 4, 2, 1, 0},
+    {4, 64, 32, 32, 3, 4, 2, 1, 0},    // DCGAN generator, last layer
+    {3, 64, 8, 8, 64, 3, 1, 1, 1},     // extra layers
+    {2, 20, 5, 7, 12, 3, 2, 1, 1},     // odd channels and sizes
+    {2, 32, 6, 6, 16, 5, 3, 2, 1},
+    {5, 16, 1, 1, 32, 1, 1, 0, 1},
+};
+
+static void test_conv(int transposed, const int *a) {
+    const int N = a[0], C = a[1], H = a[2], W = a[3], OC = a[4], K = a[5], S = a[6], P = a[7], bias = a[8];
+    const int OH = transposed ? convt_out_size(H, K, S, P) : conv_out_size(H, K, S, P);
+    const int OW = transposed ? convt_out_size(W, K, S, P) : conv_out_size(W, K, S, P);
+    const char *kind = transposed ? "convt" : "conv";
+    char what[160];
+    // longest sum: over input taps (forward), output taps (input gradient),
+    // or the batch and image (weight gradient)
+    const double L = fmax(fmax((double)C * K * K, (double)OC * K * K), (double)N * (transposed ? H * W : OH * OW));
+    tol = TOL * fmax(1.0, sqrt(L / 1024));
+    Pair x = pair(N, C, H, W, 0), w = pair(C * OC * K * K, 1, 1, 1, 0);  // parameters are flat, plain
+    Pair b = pair(OC, 1, 1, 1, 0), y = pair(N, OC, OH, OW, 0), dy = pair(N, OC, OH, OW, 0);
+    Pair dx = pair(N, C, H, W, 0), dw = pair(C * OC * K * K, 1, 1, 1, 0);
+    Pair db = pair(OC, 1, 1, 1, 0);
+    void (*fwd_r)(float *, const float *, const float *, const float *, int, int, int, int, int, int, int, int) =
+        transposed ? ref->convt2d_forward : ref->conv2d_forward;
+    void (*fwd_f)(float *, const float *, const float *, const float *, int, int, int, int, int, int, int, int) =
+        transposed ? be->convt2d_forward : be->conv2d_forward;
+    void (*bwd_r)(float *, float *, float *, const float *, const float *, const float *, int, int, int, int, int,
+                  int, int, int) = transposed ? ref->convt2d_backward : ref->conv2d_backward;
+    void (*bwd_f)(float *, float *, float *, const float *, const float *, const float *, int, int, int, int, int,
+                  int, int, int) = transposed ? be->convt2d_backward : be->conv2d_backward;
+
+    fwd_r(y.r, x.r, w.r, bias ? b.r : NULL, N, C, H, W, OC, K, S, P);
+    fwd_f(y.f, x.f, w.f, bias ? b.f : NULL, N, C, H, W, OC, K, S, P);
+    snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %d k%d s%d p%d%s forward", kind, N, C, H, W, OC, K, S, P,
+             bias ? " bias" : "");
+    check_pair(what, y);
+
+    bwd_r(dx.r, dw.r, bias ? db.r : NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P);
+    bwd_f(dx.f, dw.f, bias ? db.f : NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P);
+    snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %d k%d s%d p%d: dx +=", kind, N, C, H, W, OC, K, S, P);
+    check_pair(what, dx);
+    snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %d k%d s%d p%d: dw +=", kind, N, C, H, W, OC, K, S, P);
+    check_pair(what, dw);
+    if (bias) {
+        snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %d k%d s%d p%d: db +=", kind, N, C, H, W, OC, K, S, P);
+        check_pair(what, db);
+    }
+    // NULL gradients are left alone: input gradient only, then weight gradient only
+    bwd_r(dx.r, NULL, NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P);
+    bwd_f(dx.f, NULL, NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P);
+    bwd_r(NULL, dw.r, NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P);
+    bwd_f(NULL, dw.f, NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P);
+    snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %d: dx alone, dw alone, db untouched", kind, N, C, H, W, OC);
+    check_pair(what, dx);
+    check_pair(what, dw);
+    check_pair(what, db);
+    drop(x), drop(w), drop(b), drop(y), drop(dy), drop(dx), drop(dw), drop(db);
+    tol = TOL;
+}
+
+// ---------------------------------------------------------------------------
+// normalisation: N C H W
+
+static const int norm_cases[][4] = {
+    {64, 64, 32, 32}, {64, 512, 4, 4}, {5, 48, 7, 3}, {4, 3, 8, 8}, {3, 20, 5, 5}, {6, 32, 1, 1},
+};
+
+static void test_batchnorm(const int *a) {
+    const int N = a[0], C = a[1], H = a[2], W = a[3], HW = H * W;
+    char what[160];
+    Pair x = pair(N, C, H, W, 0), g = pair(C, 1, 1, 1, 0), b = pair(C, 1, 1, 1, 0), y = pair(N, C, H, W, 0);
+    Pair rm = pair(C, 1, 1, 1, 0), rv = pair(C, 1, 1, 1, 0.5f), sm = pair(C, 1, 1, 1, 0), sr = pair(C, 1, 1, 1, 0);
+    Pair dy = pair(N, C, H, W, 0), dx = pair(N, C, H, W, 0), dg = pair(C, 1, 1, 1, 0), db = pair(C, 1, 1, 1, 0);
+    ref->batchnorm_forward_train(y.r, sm.r, sr.r, rm.r, rv.r, x.r, g.r, b.r, N, C, HW, 1e-5f, 0.1f);
+    be->batchnorm_forward_train(y.f, sm.f, sr.f, rm.f, rv.f, x.f, g.f, b.f, N, C, HW, 1e-5f, 0.1f);
+    snprintf(what, sizeof what, "batchnorm %dx%dx%dx%d train forward", N, C, H, W);
+    check_pair(what, y);
+    snprintf(what, sizeof what, "batchnorm %dx%dx%dx%d saved mean, rstd", N, C, H, W);
+    check_pair(what, sm), check_pair(what, sr);
+    snprintf(what, sizeof what, "batchnorm %dx%dx%dx%d running mean, var", N, C, H, W);
+    check_pair(what, rm), check_pair(what, rv);
+    ref->batchnorm_backward_train(dx.r, dg.r, db.r, dy.r, x.r, sm.r, sr.r, g.r, N, C, HW);
+    be->batchnorm_backward_train(dx.f, dg.f, db.f, dy.f, x.f, sm.f, sr.f, g.f, N, C, HW);
+    snprintf(what, sizeof what, "batchnorm %dx%dx%dx%d train backward dx, dgamma, dbeta +=", N, C, H, W);
+    check_pair(what, dx), check_pair(what, dg), check_pair(what, db);
+    ref->batchnorm_forward_eval(y.r, x.r, g.r, b.r, rm.r, rv.r, N, C, HW, 1e-5f);
+    be->batchnorm_forward_eval(y.f, x.f, g.f, b.f, rm.f, rv.f, N, C, HW, 1e-5f);
+    snprintf(what, sizeof what, "batchnorm %dx%dx%dx%d eval forward", N, C, H, W);
+    check_pair(what, y);
+    ref->batchnorm_backward_eval(dx.r, dg.r, db.r, dy.r, x.r, g.r, rm.r, rv.r, N, C, HW, 1e-5f);
+    be->batchnorm_backward_eval(dx.f, dg.f, db.f, dy.f, x.f, g.f, rm.f, rv.f, N, C, HW, 1e-5f);
+    snprintf(what, sizeof what, "batchnorm %dx%dx%dx%d eval backward dx, dgamma, dbeta +=", N, C, H, W);
+    check_pair(what, dx), check_pair(what, dg), check_pair(what, db);
+    ref->batchnorm_backward_train(NULL, NULL, db.r, dy.r, x.r, sm.r, sr.r, g.r, N, C, HW);
+    be->batchnorm_backward_train(NULL, NULL, db.f, dy.f, x.f, sm.f, sr.f, g.f, N, C, HW);
+    snprintf(what, sizeof what, "batchnorm %dx%dx%dx%d dbeta alone", N, C, H, W);
+    check_pair(what, db);
+    drop(x), drop(g), drop(b), drop(y), drop(rm), drop(rv), drop(sm), drop(sr);
+    drop(dy), drop(dx), drop(dg), drop(db);
+}
+
+static void test_layernorm(const int *a) {
+    const int N = a[0] > 8 ? 8 : a[0], C = a[1], H = a[2], W = a[3], HW = H * W;
+    char what[160];
+    Pair x = pair(N, C, H, W, 0), g = pair(C, 1, 1, 1, 0), b = pair(C, 1, 1, 1, 0), y = pair(N, C, H, W, 0);
+    Pair sv = pair(2 * N, 1, 1, 1, 0), dy = pair(N, C, H, W, 0), dx = pair(N, C, H, W, 0);
+    Pair dg = pair(C, 1, 1, 1, 0), db = pair(C, 1, 1, 1, 0);
+    ref->layernorm_forward(y.r, sv.r, sv.r + N, x.r, g.r, b.r, N, C, HW, 1e-5f);
+    be->layernorm_forward(y.f, sv.f, sv.f + N, x.f, g.f, b.f, N, C, HW, 1e-5f);
+    snprintf(what, sizeof what, "layernorm %dx%dx%dx%d forward, saved statistics", N, C, H, W);
+    check_pair(what, y), check_pair(what, sv);
+    ref->layernorm_backward(dx.r, dg.r, db.r, dy.r, x.r, sv.r, sv.r + N, g.r, N, C, HW);
+    be->layernorm_backward(dx.f, dg.f, db.f, dy.f, x.f, sv.f, sv.f + N, g.f, N, C, HW);
+    snprintf(what, sizeof what, "layernorm %dx%dx%dx%d backward dx, dgamma, dbeta +=", N, C, H, W);
+    check_pair(what, dx), check_pair(what, dg), check_pair(what, db);
+    drop(x), drop(g), drop(b), drop(y), drop(sv), drop(dy), drop(dx), drop(dg), drop(db);
+}
+
+static void test_prelu(const int *a) {
+    const int N = a[0] > 8 ? 8 : a[0], C = a[1], H = a[2], W = a[3], HW = H * W;
+    char what[160];
+    Pair x = pair(N, C, H, W, 0), s = pair(C, 1, 1, 1, 0), y = pair(N, C, H, W, 0);
+    Pair dy = pair(N, C, H, W, 0), dx = pair(N, C, H, W, 0), ds = pair(C, 1, 1, 1, 0);
+    ref->prelu_forward(y.r, x.r, s.r, N, C, HW);
+    be->prelu_forward(y.f, x.f, s.f, N, C, HW);
+    snprintf(what, sizeof what, "prelu %dx%dx%dx%d forward", N, C, H, W);
+    check_pair(what, y);
+    ref->prelu_backward(dx.r, ds.r, dy.r, x.r, s.r, N, C, HW);
+    be->prelu_backward(dx.f, ds.f, dy.f, x.f, s.f, N, C, HW);
+    snprintf(what, sizeof what, "prelu %dx%dx%dx%d backward dx, da +=", N, C, H, W);
+    check_pair(what, dx), check_pair(what, ds);
+    drop(x), drop(s), drop(y), drop(dy), drop(dx), drop(ds);
+}
+
+// ---------------------------------------------------------------------------
+// resampling: N C(out) H W r
+
+static const int resample_cases[][5] = {{2, 16, 8, 8, 2}, {2, 3, 5, 7, 2}, {3, 16, 4, 6, 3}, {2, 4, 6, 6, 2}};
+
+static void test_resample(const int *a) {
+    const int N = a[0], C = a[1], H = a[2], W = a[3], r = a[4];
+    char what[160];
+    // pixel shuffle (N, C r^2, H, W) -> (N, C, H r, W r)
+    Pair x = pair(N, C * r * r, H, W, 0), y = pair(N, C, H * r, W * r, 0);
+    Pair dy = pair(N, C, H * r, W * r, 0), dx = pair(N, C * r * r, H, W, 0);
+    ref->pixel_shuffle_forward(y.r, x.r, N, C, H, W, r);
+    be->pixel_shuffle_forward(y.f, x.f, N, C, H, W, r);
+    snprintf(what, sizeof what, "pixel shuffle %dx%dx%dx%d r%d forward", N, C * r * r, H, W, r);
+    check_pair(what, y);
+    ref->pixel_shuffle_backward(dx.r, dy.r, N, C, H, W, r);
+    be->pixel_shuffle_backward(dx.f, dy.f, N, C, H, W, r);
+    snprintf(what, sizeof what, "pixel shuffle %dx%dx%dx%d r%d backward +=", N, C * r * r, H, W, r);
+    check_pair(what, dx);
+    drop(x), drop(y), drop(dy), drop(dx);
+    // nearest upsampling (N, C, H, W) -> (N, C, H r, W r)
+    x = pair(N, C, H, W, 0), y = pair(N, C, H * r, W * r, 0);
+    dy = pair(N, C, H * r, W * r, 0), dx = pair(N, C, H, W, 0);
+    ref->upsample_nearest_forward(y.r, x.r, N, C, H, W, r);
+    be->upsample_nearest_forward(y.f, x.f, N, C, H, W, r);
+    snprintf(what, sizeof what, "upsample %dx%dx%dx%d x%d forward", N, C, H, W, r);
+    check_pair(what, y);
+    ref->upsample_nearest_backward(dx.r, dy.r, N, C, H, W, r);
+    be->upsample_nearest_backward(dx.f, dy.f, N, C, H, W, r);
+    snprintf(what, sizeof what, "upsample %dx%dx%dx%d x%d backward +=", N, C, H, W, r);
+    check_pair(what, dx);
+    drop(x), drop(y), drop(dy), drop(dx);
+}
+
+// ---------------------------------------------------------------------------
+// flat ops: element-wise, linear, optimisers, clipping
+
+static void test_flat(size_t n) {
+    char what[160];
+    const int N = (int)n;
+    Pair x = pair(N, 1, 1, 1, 0), x2 = pair(N, 1, 1, 1, 0), y = pair(N, 1, 1, 1, 0);
+    Pair dy = pair(N, 1, 1, 1, 0), dx = pair(N, 1, 1, 1, 0), dx2 = pair(N, 1, 1, 1, 0);
+#define FLAT(label, CALL_R, CALL_F, OUT)          \
+    CALL_R;                                       \
+    CALL_F;                                       \
+    snprintf(what, sizeof what, "%s n=%zu", label, n); \
+    check_pair(what, OUT);
+    FLAT("relu forward", ref->relu_forward(y.r, x.r, n), be->relu_forward(y.f, x.f, n), y)
+    FLAT("relu backward +=", ref->relu_backward(dx.r, dy.r, x.r, n), be->relu_backward(dx.f, dy.f, x.f, n), dx)
+    FLAT("leaky relu forward", ref->lrelu_forward(y.r, x.r, n, 0.2f), be->lrelu_forward(y.f, x.f, n, 0.2f), y)
+    FLAT("leaky relu backward +=", ref->lrelu_backward(dx.r, dy.r, x.r, n, 0.2f),
+         be->lrelu_backward(dx.f, dy.f, x.f, n, 0.2f), dx)
+    FLAT("tanh forward", ref->tanh_forward(y.r, x.r, n), be->tanh_forward(y.f, x.f, n), y)
+    FLAT("tanh backward +=", ref->tanh_backward(dx.r, dy.r, y.r, n), be->tanh_backward(dx.f, dy.f, y.f, n), dx)
+    FLAT("add forward", ref->add_forward(y.r, x.r, x2.r, n), be->add_forward(y.f, x.f, x2.f, n), y)
+    ref->add_backward(dx.r, dx2.r, dy.r, n);
+    be->add_backward(dx.f, dx2.f, dy.f, n);
+    snprintf(what, sizeof what, "add backward += (both inputs) n=%zu", n);
+    check_pair(what, dx), check_pair(what, dx2);
+    // optimisers on a parameter vector x with gradient dy, moments dx (v >= 0) and dx2
+    Pair v = pair(N, 1, 1, 1, 0.0001f);
+    for (int t = 1; t <= 3; t++) {
+        ref->rmsprop_step(x.r, v.r, dy.r, n, 5e-5, 0.99, 1e-8);
+        be->rmsprop_step(x.f, v.f, dy.f, n, 5e-5, 0.99, 1e-8);
+    }
+    snprintf(what, sizeof what, "rmsprop, 3 steps: parameters, square average n=%zu", n);
+    check_pair(what, x), check_pair(what, v);
+    for (int t = 1; t <= 3; t++) {
+        ref->adam_step(x.r, dx2.r, v.r, dy.r, n, 2e-4, 0.5, 0.999, 1e-8, t);
+        be->adam_step(x.f, dx2.f, v.f, dy.f, n, 2e-4, 0.5, 0.999, 1e-8, t);
+    }
+    snprintf(what, sizeof what, "adam, 3 steps: parameters, moments n=%zu", n);
+    check_pair(what, x), check_pair(what, dx2), check_pair(what, v);
+    FLAT("clip to [-0.5, 0.5]", ref->clip_weights(x.r, n, 0.5f), be->clip_weights(x.f, n, 0.5f), x)
+#undef FLAT
+    drop(x), drop(x2), drop(y), drop(dy), drop(dx), drop(dx2), drop(v);
+}
+
+static void test_linear(int N, int D, int OD) {
+    char what[160];
+    Pair x = pair(N, D, 1, 1, 0), w = pair(OD * D, 1, 1, 1, 0), b = pair(OD, 1, 1, 1, 0), y = pair(N, OD, 1, 1, 0);
+    Pair dy = pair(N, OD, 1, 1, 0), dx = pair(N, D, 1, 1, 0), dw = pair(OD * D, 1, 1, 1, 0), db = pair(OD, 1, 1, 1, 0);
+    ref->linear_forward(y.r, x.r, w.r, b.r, N, D, OD);
+    be->linear_forward(y.f, x.f, w.f, b.f, N, D, OD);
+    snprintf(what, sizeof what, "linear %dx%d -> %d forward", N, D, OD);
+    check_pair(what, y);
+    ref->linear_backward(dx.r, dw.r, db.r, dy.r, x.r, w.r, N, D, OD);
+    be->linear_backward(dx.f, dw.f, db.f, dy.f, x.f, w.f, N, D, OD);
+    snprintf(what, sizeof what, "linear %dx%d -> %d backward dx, dw, db +=", N, D, OD);
+    check_pair(what, dx), check_pair(what, dw), check_pair(what, db);
+    drop(x), drop(w), drop(b), drop(y), drop(dy), drop(dx), drop(dw), drop(db);
+}
+
+// ---------------------------------------------------------------------------
+// whole networks: the same weights on both backends, one forward and backward
+
+// Copies every parameter and buffer of `from` (reference) into `to`.
+static void copy_weights(Net *to, const Net *from) {
+    float *h = fk_malloc((from->n_params + from->n_buffers + 1) * sizeof(float));
+    from->be->download(h, from->params, from->n_params);
+    to->be->upload(to->params, h, to->n_params);
+    from->be->download(h, from->buffers, from->n_buffers);
+    to->be->upload(to->buffers, h, to->n_buffers);
+    free(h);
+}
+
+// Runs forward (batch n of the allocated N) and backward with a random output
+// gradient on both nets; compares output, input gradient, parameter gradients
+// and buffers.
+static void compare_nets(const char *label, Net *nr, Net *nf, int n) {
+    char what[160];
+    const Dims in = nr->in, out = net_out_dims(nr);
+    Pair x = pair(n, in.C, in.H, in.W, 0), dy = pair(n, out.C, out.H, out.W, 0), dx = pair(n, in.C, in.H, in.W, 0);
+    // network inputs and outputs are plain on every backend: upload plain
+    float *h = host_from(ref, x.r, n, in.C, in.H, in.W);
+    be->upload(x.f, h, (size_t)n * in.C * in.H * in.W);
+    free(h);
+    h = host_from(ref, dy.r, n, out.C, out.H, out.W);
+    be->upload(dy.f, h, (size_t)n * out.C * out.H * out.W);
+    free(h);
+    h = host_from(ref, dx.r, n, in.C, in.H, in.W);
+    be->upload(dx.f, h, (size_t)n * in.C * in.H * in.W);
+    free(h);
+    net_zero_grads(nr), net_zero_grads(nf);
+    const float *yr = net_forward(nr, x.r, n), *yf = net_forward(nf, x.f, n);
+    const size_t ny = (size_t)n * dims_size(out), nx = (size_t)n * dims_size(in);
+    float *a = fk_malloc(ny * sizeof(float)), *b = fk_malloc(ny * sizeof(float));
+    ref->download(a, yr, ny), be->download(b, yf, ny);
+    tol = NET_TOL;
+    double e = norm_err(b, a, ny);
+    tl_check(e <= tol, "[%s] %-58s normalised error %.2e", be->name, label, e);
+    free(a), free(b);
+    net_backward(nr, dy.r, dx.r, 1), net_backward(nf, dy.f, dx.f, 1);
+    a = fk_malloc(nx * sizeof(float)), b = fk_malloc(nx * sizeof(float));
+    ref->download(a, dx.r, nx), be->download(b, dx.f, nx);
+    e = norm_err(b, a, nx);
+    snprintf(what, sizeof what, "%s: input gradient +=", label);
+    tl_check(e <= tol, "[%s] %-58s normalised error %.2e", be->name, what, e);
+    free(a), free(b);
+    for (int i = 0; i < nr->n_tensors; i++) {
+        const NetTensor *t = &nr->tensors[i];
+        const size_t k = net_tensor_size(t);
+        snprintf(what, sizeof what, "%s: %s %s", label, t->role == NET_PARAM ? "grad" : "buffer", t->name);
+        if (t->role == NET_PARAM) same(what, nr->grads + t->off, nf->grads + t->off, (int)k, 1, 1, 1);
+        else same(what, nr->buffers + t->off, nf->buffers + t->off, (int)k, 1, 1, 1);
+    }
+    drop(x), drop(dy), drop(dx);
+    tol = TOL;
+}
+
+static void test_dcgan_nets(int isize, int width, int N, int n) {
+    char label[96];
+    Rng init;
+    Net *gr = dcgan_generator(ref, isize, 100, 3, width, 1, DCGAN_NORM_BATCH);
+    Net *gf = dcgan_generator(be, isize, 100, 3, width, 1, DCGAN_NORM_BATCH);
+    Net *dr = dcgan_critic(ref, isize, 3, width, 1, DCGAN_NORM_BATCH);
+    Net *df = dcgan_critic(be, isize, 3, width, 1, DCGAN_NORM_BATCH);
+    rng_seed(&init, 5);
+    dcgan_init(gr, &init);
+    dcgan_init(dr, &init);
+    copy_weights(gf, gr), copy_weights(df, dr);
+    net_set_batch(gr, N), net_set_batch(gf, N), net_set_batch(dr, N), net_set_batch(df, N);
+    snprintf(label, sizeof label, "DCGAN G %dpx width %d batch %d/%d", isize, width, n, N);
+    compare_nets(label, gr, gf, n);
+    snprintf(label, sizeof label, "DCGAN D %dpx width %d batch %d/%d", isize, width, n, N);
+    compare_nets(label, dr, df, n);
+    gr->training = gf->training = 0;
+    snprintf(label, sizeof label, "DCGAN G eval mode %dpx width %d batch %d", isize, width, n);
+    compare_nets(label, gr, gf, n);
+    net_free(gr), net_free(gf), net_free(dr), net_free(df);
+}
+
+// Layer norm, PReLU, residual add, pixel shuffle, upsampling and a linear
+// layer reading a 16-channel image (flattened in PyTorch's order).
+static Net *mixed_net(const Backend *b) {
+    Net *m = net_create(b, 3, 8, 8);
+    int h = net_conv2d(m, NET_INPUT, "head", 32, 3, 1, 1, 1);
+    h = net_prelu(m, h, "head_act");
+    int r = net_conv2d(m, h, "body", 32, 3, 1, 1, 1);
+    r = net_add(m, r, h, "residual");
+    int ps = net_conv2d(m, r, "up", 64, 3, 1, 1, 0);
+    ps = net_pixel_shuffle(m, ps, "shuffle", 2);  // 16 channels, 16x16
+    int u = net_conv2d(m, h, "side", 16, 1, 1, 0, 0);
+    u = net_upsample(m, u, "side_up", 2);
+    int s = net_add(m, ps, u, "sum");
+    s = net_conv2d(m, s, "down", 16, 4, 2, 1, 0);
+    s = net_layernorm(m, s, "ln");
+    s = net_lrelu(m, s, "act", 0.2f);
+    net_linear(m, s, "fc", 5, 1);
+    net_finish(m);
+    return m;
+}
+
+static void test_mixed_net(void) {
+    Net *mr = mixed_net(ref), *mf = mixed_net(be);
+    float *h = host_rand(mr->n_params, 0);
+    for (size_t i = 0; i < mr->n_params; i++) h[i] *= 0.2f;
+    ref->upload(mr->params, h, mr->n_params);
+    free(h);
+    copy_weights(mf, mr);
+    net_set_batch(mr, 3), net_set_batch(mf, 3);
+    compare_nets("mixed net (PReLU, add, shuffle, upsample, LN, linear)", mr, mf, 3);
+    net_free(mr), net_free(mf);
+}
+
+// One forward and backward of the DCGAN pair at the given thread count;
+// returns the critic's and generator's gradients and the output, on the host.
+static float *run_threads(int threads, size_t *len) {
+    be->set_threads(threads);
+    Rng init;
+    rng_seed(&init, 9);
+    Net *g = dcgan_generator(be, 32, 100, 3, 64, 0, DCGAN_NORM_BATCH);
+    dcgan_init(g, &init);
+    net_set_batch(g, 16);
+    float *z = host_rand(16 * 100, 0), *dz = be->alloc(16 * 100), *zd = be->alloc(16 * 100);
+    be->upload(zd, z, 16 * 100);
+    const Dims o = net_out_dims(g);
+    const size_t ny = 16 * dims_size(o);
+    float *dyh = host_rand(ny, 0), *dy = be->alloc(ny);
+    be->upload(dy, dyh, ny);
+    const float *y = net_forward(g, zd, 16);
+    net_zero_grads(g);
+    net_backward(g, dy, dz, 1);
+    *len = ny + g->n_params;
+    float *out = fk_malloc(*len * sizeof(float));
+    be->download(out, y, ny);
+    be->download(out + ny, g->grads, g->n_params);
+    be->free(dz), be->free(zd), be->free(dy);
+    free(z), free(dyh);
+    net_free(g);
+    return out;
+}
+
+static void test_threads(void) {
+    size_t n1, n2, n3;
+    rng_seed(&rng, 77);
+    float *a = run_threads(2, &n1);
+    rng_seed(&rng, 77);
+    float *b = run_threads(2, &n2);
+    rng_seed(&rng, 77);
+    float *c = run_threads(1, &n3);
+    tl_check(n1 == n2 && memcmp(a, b, n1 * sizeof(float)) == 0,
+             "[%s] 2 threads twice: the same bits (DCGAN G 32px forward + backward, %zu values)", be->name, n1);
+    double e = norm_err(c, a, n1);
+    tl_check(e <= NET_TOL, "[%s] 1 thread vs 2 threads: normalised error %.2e", be->name, e);
+    free(a), free(b), free(c);
+    be->set_threads(2);
+}
+
+int main(int argc, char **argv) {
+    const char *only = argc > 1 ? argv[1] : NULL;
+    int tested = 0;
+    for (const Backend *const *b = backend_all(); *b; b++) {
+        if (*b == ref || (only && strcmp(only, (*b)->name) != 0)) continue;
+        be = *b;
+        tested++;
+        worst = 0;
+        rng_seed(&rng, 1);
+        ref->set_threads(2), be->set_threads(2);
+        for (size_t i = 0; i < sizeof conv_cases / sizeof *conv_cases; i++) test_conv(0, conv_cases[i]);
+        for (size_t i = 0; i < sizeof convt_cases / sizeof *convt_cases; i++) test_conv(1, convt_cases[i]);
+        for (size_t i = 0; i < sizeof norm_cases / sizeof *norm_cases; i++) {
+            test_batchnorm(norm_cases[i]);
+            test_layernorm(norm_cases[i]);
+            test_prelu(norm_cases[i]);
+        }
+        for (size_t i = 0; i < sizeof resample_cases / sizeof *resample_cases; i++) test_resample(resample_cases[i]);
+        test_flat(1000003);
+        test_flat(7);
+        test_linear(5, 300, 7);
+        test_dcgan_nets(64, 64, 8, 8);
+        test_dcgan_nets(32, 32, 8, 5);  // an epoch's short last batch
+        test_mixed_net();
+        test_threads();
+        printf("# [%s] worst normalised error of an op held to 1e-6: %.2e\n", be->name, worst);
+    }
+    if (only && !tested) {
+        fprintf(stderr, "test_backends: no backend '%s' to test in this build\n", only);
+        return 2;
+    }
+    return tl_summary();
+}
