@@ -2,11 +2,12 @@
 // convolutions run on oneDNN (libdnnl, C API); everything else is C written
 // for oneDNN's blocked activation layout, vectorised and threaded with OpenMP.
 //
-// Layout. An activation (N, C, H, W) with C a multiple of 16 and more than one
-// pixel is stored as oneDNN's nChw16c: (N, C/16, H, W, 16), so consecutive
-// layers exchange tensors without reorders. Every other tensor (images with 1
-// or 3 channels, noise and score vectors, parameters, gradients) is plain
-// NCHW. For one pixel both layouts are the same bytes. Net converts at its
+// Layout. An activation (N, C, H, W) with C a multiple of B and more than one
+// pixel is stored as oneDNN's nChwBc: (N, C/B, H, W, B), so consecutive
+// layers exchange tensors without reorders. B is the block oneDNN's
+// convolutions want on this CPU: 16 with AVX-512, 8 with AVX2. Every other
+// tensor (images with 1 or 3 channels, noise and score vectors, parameters,
+// gradients) is plain NCHW. For one pixel both layouts are the same bytes. Net converts at its
 // edges with to_native / to_plain; ops receive tensors in this layout.
 //
 // oneDNN primitives are created once per shape (and thread count) and kept in
@@ -30,9 +31,11 @@
 #include "ops.h"
 #include "util.h"
 
-#define BLK 16
+#define MAX_BLK 16
+static int BLK;  // channels per block: what oneDNN's convolutions want on this CPU (16 AVX-512, 8 AVX2)
+static int block_size(void);
 
-static int cpu_blocked(int C, int H, int W) { return C % BLK == 0 && (size_t)H * W > 1; }
+static int cpu_blocked(int C, int H, int W) { return C % block_size() == 0 && (size_t)H * W > 1; }
 
 // ---------------------------------------------------------------------------
 // oneDNN set-up
@@ -52,6 +55,28 @@ static void dn_init(void) {
     DN(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags));
 }
 
+static dnnl_memory_desc_t md_tag(int ndims, const dnnl_dims_t dims, dnnl_format_tag_t tag);
+
+// Asks oneDNN which layout a typical convolution wants for its input:
+// nChw16c (AVX-512) or nChw8c (AVX2); anything else keeps 16-channel blocks
+// and lets the reorders in front of the primitives cope.
+static int block_size(void) {
+    if (BLK) return BLK;
+    dn_init();
+    const dnnl_dims_t src = {32, 64, 16, 16}, wei = {64, 64, 3, 3}, dst = {32, 64, 16, 16}, st = {1, 1}, pad = {1, 1};
+    dnnl_memory_desc_t s = md_tag(4, src, dnnl_format_tag_any), w = md_tag(4, wei, dnnl_format_tag_any);
+    dnnl_memory_desc_t d = md_tag(4, dst, dnnl_format_tag_any);
+    dnnl_convolution_desc_t cd;
+    DN(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct, &s, &w, NULL, &d, st,
+                                          pad, pad));
+    dnnl_primitive_desc_t pd;
+    DN(dnnl_primitive_desc_create(&pd, &cd, NULL, engine, NULL));
+    dnnl_memory_desc_t b8 = md_tag(4, src, dnnl_nChw8c);
+    BLK = dnnl_memory_desc_equal(&b8, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)) ? 8 : 16;
+    DN(dnnl_primitive_desc_destroy(pd));
+    return BLK;
+}
+
 static float *aligned_floats(size_t bytes) {
     size_t n = (bytes + 63) / 64 * 64;
     float *p = aligned_alloc(64, n ? n : 64);
@@ -69,7 +94,7 @@ static dnnl_memory_desc_t md_tag(int ndims, const dnnl_dims_t dims, dnnl_format_
 // An activation in this backend's layout.
 static dnnl_memory_desc_t md_act(int N, int C, int H, int W) {
     dnnl_dims_t d = {N, C, H, W};
-    return md_tag(4, d, cpu_blocked(C, H, W) ? dnnl_nChw16c : dnnl_nchw);
+    return md_tag(4, d, !cpu_blocked(C, H, W) ? dnnl_nchw : BLK == 8 ? dnnl_nChw8c : dnnl_nChw16c);
 }
 
 static dnnl_memory_desc_t md_any(int ndims, const dnnl_dims_t dims) { return md_tag(ndims, dims, dnnl_format_tag_any); }
@@ -322,7 +347,7 @@ static void cpu_convt2d_backward(float *dinp, float *dw, float *db, const float 
 // ---------------------------------------------------------------------------
 // layout conversion
 
-// plain (N, C, HW) <-> blocked (N, C/16, HW, 16); `acc` adds instead of writing.
+// plain (N, C, HW) <-> blocked (N, C/B, HW, B); `acc` adds instead of writing.
 static void blocked_to_plain(float *dst, const float *src, int N, int C, int HW, int acc) {
     const int CB = C / BLK;
 #pragma omp parallel for collapse(2) schedule(static)
@@ -375,12 +400,12 @@ static void cpu_to_plain(float *dst, const float *src, int N, int C, int H, int 
 }
 
 // ---------------------------------------------------------------------------
-// batch normalisation on the blocked layout: one thread owns a block of 16
+// batch normalisation on the blocked layout: one thread owns a block of B
 // channels and sums it in double, in the reference's order per channel, so
 // results match the reference to rounding and never depend on thread count.
 
 static void bn_stats_blocked(double *mean, double *var, const float *x, int N, int CB, int cb, int HW) {
-    double s[BLK] = {0}, q[BLK] = {0};
+    double s[MAX_BLK] = {0}, q[MAX_BLK] = {0};
     for (int n = 0; n < N; n++) {
         const float *p = x + ((size_t)n * CB + cb) * HW * BLK;
         for (int i = 0; i < HW; i++)
@@ -414,8 +439,8 @@ static void cpu_batchnorm_forward_train(float *out, float *save_mean, float *sav
     const int CB = C / BLK;
 #pragma omp parallel for schedule(static)
     for (int cb = 0; cb < CB; cb++) {
-        double mean[BLK], var[BLK];
-        float k[BLK], t[BLK];
+        double mean[MAX_BLK], var[MAX_BLK];
+        float k[MAX_BLK], t[MAX_BLK];
         bn_stats_blocked(mean, var, inp, N, CB, cb, HW);
         for (int l = 0; l < BLK; l++) {
             const int c = cb * BLK + l;
@@ -448,7 +473,7 @@ static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const 
 #pragma omp parallel for schedule(static)
     for (int cb = 0; cb < CB; cb++) {
         const float *m = mean_c + cb * BLK, *r = rstd_c + cb * BLK, *g = gamma + cb * BLK;
-        double sdy[BLK] = {0}, sdyx[BLK] = {0};
+        double sdy[MAX_BLK] = {0}, sdyx[MAX_BLK] = {0};
         for (int n = 0; n < N; n++) {
             const size_t base = ((size_t)n * CB + cb) * HW * BLK;
             for (int i = 0; i < HW; i++)
@@ -465,7 +490,7 @@ static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const 
             if (dbeta) dbeta[cb * BLK + l] += (float)sdy[l];
         }
         if (!dinp) continue;
-        float k[BLK], mdy[BLK], mdyx[BLK];
+        float k[MAX_BLK], mdy[MAX_BLK], mdyx[MAX_BLK];
         for (int l = 0; l < BLK; l++) {
             k[l] = g[l] * r[l];
             mdy[l] = train ? (float)(sdy[l] / M) : 0.0f;

@@ -1,0 +1,66 @@
+// peak.c: this machine's fp32 fused-multiply-add peak, the yardstick for the
+// GFLOP/s figures of `make bench`.
+//
+// Each thread runs independent FMA chains on registers only (no memory
+// traffic), with the widest vectors the CPU has (AVX-512 when present, else
+// AVX2). Prints one line per thread count:
+//   peak threads=T isa=avx512|avx2 gflops=G
+// usage: bench_peak [MAX_THREADS]
+#include <immintrin.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../src/util.h"
+
+#define CHAINS 12  // enough independent accumulators to hide the FMA latency
+#define REPS 20000000L
+
+__attribute__((target("avx2,fma"))) static float run_avx2(long reps) {
+    __m256 acc[CHAINS];
+    const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+    for (int i = 0; i < CHAINS; i++) acc[i] = _mm256_set1_ps((float)i);
+    for (long r = 0; r < reps; r++)
+        for (int i = 0; i < CHAINS; i++) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+    float s = 0, out[8];
+    for (int i = 0; i < CHAINS; i++) {
+        _mm256_storeu_ps(out, acc[i]);
+        for (int l = 0; l < 8; l++) s += out[l];
+    }
+    return s;
+}
+
+__attribute__((target("avx512f"))) static float run_avx512(long reps) {
+    __m512 acc[CHAINS];
+    const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+    for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_set1_ps((float)i);
+    for (long r = 0; r < reps; r++)
+        for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+    float s = 0;
+    for (int i = 0; i < CHAINS; i++) s += _mm512_reduce_add_ps(acc[i]);
+    return s;
+}
+
+int main(int argc, char **argv) {
+    const int max_threads = argc > 1 ? atoi(argv[1]) : omp_get_num_procs();
+    const int wide = __builtin_cpu_supports("avx512f");
+    const int lanes = wide ? 16 : 8;
+    volatile float sink = 0;
+    for (int t = 1; t <= max_threads; t++) {
+        double best = 0;
+        for (int trial = 0; trial < 3; trial++) {
+            double t0 = fk_seconds();
+#pragma omp parallel num_threads(t)
+            {
+                float s = wide ? run_avx512(REPS / 4) : run_avx2(REPS / 4);
+#pragma omp atomic
+                sink += s;
+            }
+            double secs = fk_seconds() - t0;
+            double flops = 2.0 * lanes * CHAINS * (double)(REPS / 4) * t;
+            if (flops / secs > best) best = flops / secs;
+        }
+        printf("peak threads=%d isa=%s gflops=%.0f\n", t, wide ? "avx512" : "avx2", best / 1e9);
+    }
+    return sink == 12345.0f;  // keeps the work observable
+}
