@@ -64,6 +64,21 @@ typedef struct Backend {
                                     const float *inp, const float *gamma,
                                     const float *running_mean, const float *running_var,
                                     int N, int C, int HW, float eps);
+    // Optional fusion (NULL: Net runs the two layers one after the other):
+    // batch norm followed by ReLU (slope 0) or LeakyReLU (slope > 0) in one
+    // pass, out = act(BN(inp)), training mode. The backward pass takes the
+    // pair's output (the activation's mask is out > 0) and, with train = 1,
+    // the saved batch mean and rstd, or with train = 0 the running mean and
+    // running variance (evaluation mode, where Net runs the forward as
+    // batch norm then the activation in place).
+    void (*batchnorm_act_forward_train)(float *out, float *save_mean, float *save_rstd,
+                                        float *running_mean, float *running_var,
+                                        const float *inp, const float *gamma, const float *beta,
+                                        int N, int C, int HW, float eps, float momentum, float slope);
+    void (*batchnorm_act_backward)(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                   const float *out, const float *inp, const float *mean,
+                                   const float *rstd_or_var, const float *gamma,
+                                   int N, int C, int HW, float eps, float slope, int train);
     void (*layernorm_forward)(float *out, float *save_mean, float *save_rstd,
                               const float *inp, const float *gamma, const float *beta,
                               int N, int C, int HW, float eps);

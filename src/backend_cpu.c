@@ -126,7 +126,9 @@ static void run_reorder(dnnl_primitive_t r, dnnl_memory_t from, dnnl_memory_t to
 // ---------------------------------------------------------------------------
 // A primitive with its arguments. Each argument has the caller's layout
 // (`user`) and the primitive's; when they differ, or when an output must be
-// accumulated, data passes through a buffer in the primitive's layout.
+// accumulated, data passes through a buffer in the primitive's layout. Those
+// buffers live only while one primitive runs, so all primitives share one
+// arena, as large as the largest primitive needs.
 
 enum { ARG_IN, ARG_OUT, ARG_ACC };  // input; output overwritten; output added (+=)
 #define MAX_ARGS 5
@@ -135,7 +137,7 @@ typedef struct {
     int id, dir;
     dnnl_memory_t user, prim;  // memory objects; the handle of `user` is set per call
     dnnl_primitive_t reorder;  // user -> prim (input) or prim -> user (output), NULL if direct
-    float *buf;                // primitive-layout buffer when reordering
+    size_t off;                // its primitive-layout buffer, at this offset in the arena
 } Arg;
 
 typedef struct Prim {
@@ -144,9 +146,12 @@ typedef struct Prim {
     dnnl_primitive_t p;
     Arg args[MAX_ARGS];
     int n_args;
+    size_t arena_bytes;  // buffers this primitive needs
 } Prim;
 
 static Prim *cache;
+static char *arena;
+static size_t arena_size;
 
 static void add_arg(Prim *pr, int id, int dir, dnnl_memory_desc_t user, const dnnl_memory_desc_t *prim) {
     Arg *a = &pr->args[pr->n_args++];
@@ -156,8 +161,9 @@ static void add_arg(Prim *pr, int id, int dir, dnnl_memory_desc_t user, const dn
         a->prim = a->user;
         return;
     }
-    a->buf = aligned_floats(dnnl_memory_desc_get_size(prim));
-    DN(dnnl_memory_create(&a->prim, prim, engine, a->buf));
+    a->off = pr->arena_bytes;
+    pr->arena_bytes += (dnnl_memory_desc_get_size(prim) + 63) / 64 * 64;
+    DN(dnnl_memory_create(&a->prim, prim, engine, DNNL_MEMORY_NONE));
     a->reorder = dir == ARG_IN ? make_reorder(&user, prim, 0) : make_reorder(prim, &user, dir == ARG_ACC);
 }
 
@@ -165,9 +171,15 @@ static void add_arg(Prim *pr, int id, int dir, dnnl_memory_desc_t user, const dn
 // skips an accumulated output).
 static void prim_run(Prim *pr, void *const *ptr) {
     dnnl_exec_arg_t ea[MAX_ARGS];
+    if (pr->arena_bytes > arena_size) {
+        free(arena);
+        arena = (char *)aligned_floats(pr->arena_bytes);
+        arena_size = pr->arena_bytes;
+    }
     for (int i = 0; i < pr->n_args; i++) {
         Arg *a = &pr->args[i];
         if (ptr[i]) DN(dnnl_memory_set_data_handle(a->user, ptr[i]));
+        if (a->prim != a->user) DN(dnnl_memory_set_data_handle(a->prim, arena + a->off));
         if (a->dir == ARG_IN && a->reorder) run_reorder(a->reorder, a->user, a->prim);
         ea[i] = (dnnl_exec_arg_t){a->id, a->prim};
     }
@@ -399,6 +411,9 @@ static void cpu_to_plain(float *dst, const float *src, int N, int C, int H, int 
     }
 }
 
+static void cpu_lrelu_forward(float *out, const float *inp, size_t n, float slope);
+static void cpu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope);
+
 // ---------------------------------------------------------------------------
 // batch normalisation on the blocked layout: one thread owns a block of B
 // channels and sums it in double, in the reference's order per channel, so
@@ -426,12 +441,14 @@ static void bn_stats_blocked(double *mean, double *var, const float *x, int N, i
     for (int l = 0; l < BLK; l++) var[l] = q[l] / M;
 }
 
-static void cpu_batchnorm_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
-                                        float *running_var, const float *inp, const float *gamma, const float *beta,
-                                        int N, int C, int HW, float eps, float momentum) {
+// act 0: batch norm alone; 1: followed by y > 0 ? y : slope * y (ReLU when slope = 0)
+static void bn_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean, float *running_var,
+                             const float *inp, const float *gamma, const float *beta, int N, int C, int HW, float eps,
+                             float momentum, int act, float slope) {
     if (!cpu_blocked(C, HW, 1)) {
         batchnorm_forward_train(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, N, C, HW,
                                 eps, momentum);
+        if (act) cpu_lrelu_forward(out, out, (size_t)N * C * HW, slope);
         return;
     }
     const size_t M = (size_t)N * HW;
@@ -458,16 +475,36 @@ static void cpu_batchnorm_forward_train(float *out, float *save_mean, float *sav
             float *o = out + ((size_t)n * CB + cb) * HW * BLK;
             for (int i = 0; i < HW; i++)
 #pragma omp simd
-                for (int l = 0; l < BLK; l++) o[(size_t)i * BLK + l] = (p[(size_t)i * BLK + l] - t[l]) * k[l] * g[l] + b[l];
+                for (int l = 0; l < BLK; l++) {
+                    const float y = (p[(size_t)i * BLK + l] - t[l]) * k[l] * g[l] + b[l];
+                    o[(size_t)i * BLK + l] = !act || y > 0.0f ? y : y * slope;
+                }
         }
     }
 }
 
+static void cpu_batchnorm_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                        float *running_var, const float *inp, const float *gamma, const float *beta,
+                                        int N, int C, int HW, float eps, float momentum) {
+    bn_forward_train(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, N, C, HW, eps, momentum,
+                     0, 0.0f);
+}
+
+static void cpu_batchnorm_act_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                            float *running_var, const float *inp, const float *gamma,
+                                            const float *beta, int N, int C, int HW, float eps, float momentum,
+                                            float slope) {
+    bn_forward_train(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, N, C, HW, eps, momentum,
+                     1, slope);
+}
+
 // Shared by training and evaluation mode: in evaluation the statistics are
 // the running ones and the mean terms of dx vanish (train = 1 keeps them).
-static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
-                                const float *mean_c, const float *rstd_c, const float *gamma, int N, int C, int HW,
-                                int train) {
+// With `out` (the activation's output) the gradient first passes back
+// through the activation: out > 0 ? dy : slope * dy.
+static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
+                                float slope, const float *inp, const float *mean_c, const float *rstd_c,
+                                const float *gamma, int N, int C, int HW, int train) {
     const int CB = C / BLK;
     const double M = (double)N * HW;
 #pragma omp parallel for schedule(static)
@@ -479,7 +516,8 @@ static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const 
             for (int i = 0; i < HW; i++)
 #pragma omp simd
                 for (int l = 0; l < BLK; l++) {
-                    const float dy = dout[base + (size_t)i * BLK + l];
+                    float dy = dout[base + (size_t)i * BLK + l];
+                    if (out && !(out[base + (size_t)i * BLK + l] > 0.0f)) dy *= slope;
                     const float xhat = (inp[base + (size_t)i * BLK + l] - m[l]) * r[l];
                     sdy[l] += dy;
                     sdyx[l] += (double)dy * xhat;
@@ -503,7 +541,8 @@ static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const 
                 for (int l = 0; l < BLK; l++) {
                     const size_t j = base + (size_t)i * BLK + l;
                     const float xhat = (inp[j] - m[l]) * r[l];
-                    dinp[j] += train ? k[l] * (dout[j] - mdy[l] - xhat * mdyx[l]) : k[l] * dout[j];
+                    const float dy = out && !(out[j] > 0.0f) ? dout[j] * slope : dout[j];
+                    dinp[j] += train ? k[l] * (dy - mdy[l] - xhat * mdyx[l]) : k[l] * dy;
                 }
         }
     }
@@ -516,7 +555,7 @@ static void cpu_batchnorm_backward_train(float *dinp, float *dgamma, float *dbet
         batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, save_mean, save_rstd, gamma, N, C, HW);
         return;
     }
-    bn_backward_blocked(dinp, dgamma, dbeta, dout, inp, save_mean, save_rstd, gamma, N, C, HW, 1);
+    bn_backward_blocked(dinp, dgamma, dbeta, dout, NULL, 0.0f, inp, save_mean, save_rstd, gamma, N, C, HW, 1);
 }
 
 static void eval_stats(float *rstd, const float *running_var, int C, float eps) {
@@ -557,7 +596,34 @@ static void cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta
     }
     float *rstd = fk_malloc((size_t)C * sizeof(float));
     eval_stats(rstd, running_var, C, eps);
-    bn_backward_blocked(dinp, dgamma, dbeta, dout, inp, running_mean, rstd, gamma, N, C, HW, 0);
+    bn_backward_blocked(dinp, dgamma, dbeta, dout, NULL, 0.0f, inp, running_mean, rstd, gamma, N, C, HW, 0);
+    free(rstd);
+}
+
+// Batch norm and its activation backward, from the activation's output.
+// train 1: stats are the saved batch mean and rstd; 0: running mean and
+// running variance (evaluation mode).
+static void cpu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
+                                       const float *inp, const float *mean, const float *rstd_or_var,
+                                       const float *gamma, int N, int C, int HW, float eps, float slope, int train) {
+    float *rstd = NULL;
+    if (!train) {
+        rstd = fk_malloc((size_t)C * sizeof(float));
+        eval_stats(rstd, rstd_or_var, C, eps);
+    }
+    const float *r = train ? rstd_or_var : rstd;
+    if (cpu_blocked(C, HW, 1)) {
+        bn_backward_blocked(dinp, dgamma, dbeta, dout, out, slope, inp, mean, r, gamma, N, C, HW, train);
+    } else {  // plain: the activation's gradient, then the reference
+        const size_t n = (size_t)N * C * HW;
+        float *dy = fk_calloc(n ? n : 1, sizeof(float));
+        cpu_lrelu_backward(dy, dout, out, n, slope);
+        if (train)
+            batchnorm_backward_train(dinp, dgamma, dbeta, dy, inp, mean, r, gamma, N, C, HW);
+        else
+            batchnorm_backward_eval(dinp, dgamma, dbeta, dy, inp, gamma, mean, rstd_or_var, N, C, HW, eps);
+        free(dy);
+    }
     free(rstd);
 }
 
@@ -801,6 +867,8 @@ const Backend backend_cpu = {
     .batchnorm_backward_train = cpu_batchnorm_backward_train,
     .batchnorm_forward_eval = cpu_batchnorm_forward_eval,
     .batchnorm_backward_eval = cpu_batchnorm_backward_eval,
+    .batchnorm_act_forward_train = cpu_batchnorm_act_forward_train,
+    .batchnorm_act_backward = cpu_batchnorm_act_backward,
     .layernorm_forward = cpu_layernorm_forward,
     .layernorm_backward = cpu_layernorm_backward,
     .relu_forward = cpu_relu_forward,

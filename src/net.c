@@ -217,6 +217,22 @@ void net_finish(Net *net) {
     free(hbuf);
 }
 
+// Batch norm at i can run fused with its activation at i + 1 when the backend
+// has the fused ops, the activation reads only it, nothing else reads it, and
+// the activation is not the output (whose gradient comes from outside).
+static int can_fuse(const Net *net, int i) {
+    const Layer *L = &net->layers[i];
+    if (!net->be->batchnorm_act_forward_train || L->kind != LAYER_BATCHNORM || i + 1 >= net->n_layers - 1) return 0;
+    const Layer *A = &net->layers[i + 1];
+    if (A->in != i || !(A->kind == LAYER_RELU || (A->kind == LAYER_LRELU && A->u.lrelu.slope >= 0.0f))) return 0;
+    for (int j = 0; j < net->n_layers; j++)
+        if (j != i + 1 && (net->layers[j].in == i || (net->layers[j].kind == LAYER_ADD && net->layers[j].in2 == i)))
+            return 0;
+    return 1;
+}
+
+static float act_slope(const Layer *A) { return A->kind == LAYER_LRELU ? A->u.lrelu.slope : 0.0f; }
+
 void net_set_batch(Net *net, int N) {
     FK_CHECK(net->params != NULL, "net_set_batch before net_finish");
     FK_CHECK(N > 0, "bad batch size %d", N);
@@ -227,14 +243,17 @@ void net_set_batch(Net *net, int N) {
     size_t off = 0;
     for (int i = 0; i < net->n_layers; i++) {
         Layer *L = &net->layers[i];
+        L->fused = can_fuse(net, i);
         L->out = off;
-        off += (size_t)N * dims_size(L->od);
+        if (!L->fused) off += (size_t)N * dims_size(L->od);  // a fused batch norm writes its activation's output
         L->save = NET_NONE;
         if (L->kind == LAYER_BATCHNORM) L->save = off, off += 2 * (size_t)L->id.C;  // mean, rstd
         if (L->kind == LAYER_LAYERNORM) L->save = off, off += 2 * (size_t)N;        // mean, rstd
         if (L->kind == LAYER_LINEAR && is_blocked(net->be, L->id))
             L->save = off, off += (size_t)N * dims_size(L->id);  // the input, flattened plain
     }
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].fused) net->layers[i].out = net->layers[i + 1].out;
     net->edge_in = net->edge_out = NET_NONE;
     if (is_blocked(net->be, net->in)) net->edge_in = off, off += (size_t)N * dims_size(net->in);
     if (is_blocked(net->be, net_out_dims(net))) net->edge_out = off, off += (size_t)N * dims_size(net_out_dims(net));
@@ -282,7 +301,17 @@ const float *net_forward(Net *net, const float *inp, int N) {
             be->convt2d_forward(y, x, w, b, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P);
             break;
         case LAYER_BATCHNORM:
-            if (net->training)
+            if (L->fused && net->training) {
+                be->batchnorm_act_forward_train(y, net->acts + L->save, net->acts + L->save + C,
+                                                net->buffers + L->rm, net->buffers + L->rv, x, w, b, N, C, HW,
+                                                L->u.norm.eps, L->u.norm.momentum, act_slope(&net->layers[i + 1]));
+                i++;  // the activation is done
+            } else if (L->fused) {  // evaluation: batch norm, then the activation in place
+                be->batchnorm_forward_eval(y, x, w, b, net->buffers + L->rm, net->buffers + L->rv,
+                                           N, C, HW, L->u.norm.eps);
+                be->lrelu_forward(y, y, n, act_slope(&net->layers[i + 1]));
+                i++;
+            } else if (net->training)
                 be->batchnorm_forward_train(y, net->acts + L->save, net->acts + L->save + C,
                                             net->buffers + L->rm, net->buffers + L->rv, x, w, b,
                                             N, C, HW, L->u.norm.eps, L->u.norm.momentum);
@@ -347,6 +376,17 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
             continue;
         }
         if (!dx && !dw && !db) continue;  // nothing wanted below this layer
+        if (i > 0 && net->layers[i - 1].fused) continue;  // the activation goes back with its batch norm
+        if (L->fused) {
+            const float slope = act_slope(&net->layers[i + 1]);
+            if (net->training)
+                be->batchnorm_act_backward(dx, dw, db, dy, y, x, net->acts + L->save, net->acts + L->save + C, w,
+                                           N, C, HW, L->u.norm.eps, slope, 1);
+            else
+                be->batchnorm_act_backward(dx, dw, db, dy, y, x, net->buffers + L->rm, net->buffers + L->rv, w,
+                                           N, C, HW, L->u.norm.eps, slope, 0);
+            continue;
+        }
         switch (L->kind) {
         case LAYER_CONV:
             be->conv2d_backward(dx, dw, db, dy, x, w, N, C, H, W, L->od.C,

@@ -56,6 +56,8 @@ typedef struct {
     size_t w, b;    // weight and bias offsets in params/grads, NET_NONE if absent
     size_t rm, rv;  // running mean and variance offsets in buffers (batch norm)
     size_t out;     // output offset in acts/dacts for the current batch
+    int fused;      // batch norm run with the next layer, its ReLU / LeakyReLU, in one
+                    // backend call (Backend.batchnorm_act_*); both share `out`
     size_t save;    // saved statistics offset in acts (batch and layer norm), or a
                     // plain copy of a linear layer's input when the backend blocks it
     union {

@@ -1,0 +1,136 @@
+// speed.c: fakeit's side of the training and sampling benchmark.
+//
+// Trains the WGAN of `fakeit train` (DCGAN pair, RMSprop, clipping) on a .fkd
+// data set with D_ITERS critic steps in every generator iteration — the
+// steady state, no 100-step phases — drawing real batches round the data set
+// without epoch ends, so every iteration does the same work as the PyTorch
+// reference loop (bench/torch_wgan.py). The first iteration warms up and is
+// not timed. Then times sampling: the generator forward alone, batch 64,
+// batch-norm in training mode as `fakeit sample` runs it.
+//
+// Prints one line:
+//   fakeit backend=B size=S batch=N width=W threads=T sec_per_iter=X
+//   real_img_per_s=R sample_img_per_s=P gflop_per_iter=F gflops=G peak_rss_mb=M
+// where gflop_per_iter counts the multiply-adds (x2) of every convolution the
+// iteration runs, forward and backward, and peak_rss_mb is this process's
+// peak resident memory.
+//
+// usage: bench_speed DATA.fkd [--batch N] [--width W] [--threads T] [--iters I]
+//                    [--backend NAME] [--sample-reps R]
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "../src/backend.h"
+#include "../src/dataset.h"
+#include "../src/util.h"
+#include "../src/wgan.h"
+
+#define D_ITERS 5
+
+// Multiply-adds of one sample through every convolution of `net`, split into
+// those whose input is the network input (no input gradient is needed there
+// unless the caller wants one) and the rest.
+static void conv_macs(const Net *net, double *first, double *rest) {
+    *first = *rest = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *L = &net->layers[i];
+        if (L->kind != LAYER_CONV && L->kind != LAYER_CONVT) continue;
+        const Dims small = L->kind == LAYER_CONV ? L->od : L->id;  // the side the kernel slides over
+        double m = (double)L->id.C * L->od.C * L->u.conv.K * L->u.conv.K * small.H * small.W;
+        *(L->in == NET_INPUT ? first : rest) += m;
+    }
+}
+
+static double now_rss_mb(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_speed DATA.fkd [--batch N] [--width W] [--threads T] [--iters I] "
+                        "[--backend NAME] [--sample-reps R]\n");
+        return 2;
+    }
+    int batch = 64, width = 64, threads = 2, iters = 2, reps = 10;
+    const char *be_name = NULL;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const char *k = argv[i], *v = argv[i + 1];
+        if (!strcmp(k, "--batch")) batch = atoi(v);
+        else if (!strcmp(k, "--width")) width = atoi(v);
+        else if (!strcmp(k, "--threads")) threads = atoi(v);
+        else if (!strcmp(k, "--iters")) iters = atoi(v);
+        else if (!strcmp(k, "--sample-reps")) reps = atoi(v);
+        else if (!strcmp(k, "--backend")) be_name = v;
+        else {
+            fprintf(stderr, "bench_speed: unknown option %s\n", k);
+            return 2;
+        }
+    }
+    const Backend *be = be_name ? backend_find(be_name) : backend_default();
+    if (!be) {
+        fprintf(stderr, "bench_speed: no backend '%s'\n", be_name);
+        return 2;
+    }
+    be->set_threads(threads);
+    Dataset ds;
+    if (ds_open(&ds, argv[1]) != 0) return 1;
+    WganConfig cfg;
+    wgan_defaults(&cfg);
+    cfg.isize = (int)ds.size, cfg.nc = (int)ds.channels, cfg.batch = batch, cfg.ngf = cfg.ndf = width;
+    Wgan w;
+    if (wgan_init(&w, &cfg, be, &ds) != 0) return 1;
+    const size_t img = ds_image_bytes(&ds);
+    long next = 0;
+
+    double t_train = 0;
+    for (int it = 0; it <= iters; it++) {
+        const double t0 = fk_seconds();
+        for (int j = 0; j < D_ITERS; j++) {
+            for (int b = 0; b < batch; b++, next++)
+                wgan_pixels_to_float(w.host_real + (size_t)b * img, ds.pixels + (size_t)(next % ds.count) * img, img);
+            be->upload(w.real, w.host_real, (size_t)batch * img);
+            wgan_noise(&w, w.host_z, batch);
+            be->upload(w.z, w.host_z, (size_t)batch * cfg.nz);
+            wgan_critic_step(&w, w.real, batch, w.z);
+        }
+        wgan_noise(&w, w.host_z, batch);
+        be->upload(w.z, w.host_z, (size_t)batch * cfg.nz);
+        wgan_generator_step(&w, w.z);
+        if (it > 0) t_train += fk_seconds() - t0;
+    }
+    const double sec_iter = t_train / iters;
+
+    // sampling: generator forward, batch 64
+    const int sb = 64;
+    net_set_batch(w.G, sb);
+    float *z = be->alloc((size_t)sb * cfg.nz), *hz = fk_malloc((size_t)sb * cfg.nz * sizeof(float));
+    wgan_noise(&w, hz, sb);
+    be->upload(z, hz, (size_t)sb * cfg.nz);
+    net_forward(w.G, z, sb);  // warm-up
+    double t0 = fk_seconds();
+    for (int r = 0; r < reps; r++) net_forward(w.G, z, sb);
+    const double sample_rate = (double)sb * reps / (fk_seconds() - t0);
+
+    double g1, g2, d1, d2;
+    conv_macs(w.G, &g1, &g2);
+    conv_macs(w.D, &d1, &d2);
+    const double G = g1 + g2, D = d1 + d2;
+    // critic step: D forward real and fake, D backward (weights, and data below
+    // the first layer) twice, G forward; generator step: G and D forward, D
+    // backward data everywhere, G backward weights and data below its first layer
+    const double macs = batch * (D_ITERS * (2 * D + 2 * (D + d2) + G) + (G + D) + D + (G + g2));
+    const double gflop = 2 * macs / 1e9;
+    printf("fakeit backend=%s size=%d batch=%d width=%d threads=%d sec_per_iter=%.3f real_img_per_s=%.1f "
+           "sample_img_per_s=%.1f gflop_per_iter=%.1f gflops=%.1f peak_rss_mb=%.0f\n",
+           be->name, cfg.isize, batch, width, threads, sec_iter, D_ITERS * batch / sec_iter, sample_rate, gflop,
+           gflop / sec_iter, now_rss_mb());
+    be->free(z);
+    free(hz);
+    wgan_free(&w);
+    ds_close(&ds);
+    return 0;
+}
