@@ -59,6 +59,9 @@ deps:
 test-unit: $(addprefix $(BUILD)/,$(TESTS)) fakeit
 	$(BUILD)/test_engine
 	$(BUILD)/test_gradcheck
+	$(BUILD)/test_backends
+	FAKEIT_CPU_BLOCK=16 $(BUILD)/test_backends
+	FAKEIT_CPU_BLOCK=8 $(BUILD)/test_backends
 	$(BUILD)/test_oracle tests/fixtures/engine.safetensors
 	$(BUILD)/test_data
 	$(BUILD)/test_train
@@ -69,7 +72,7 @@ test-asan:
 	    build-asan/libfakeit.a $(addprefix build-asan/,$(TESTS))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	    sh -c 'build-asan/test_engine && build-asan/test_gradcheck && \
+	    sh -c 'build-asan/test_engine && build-asan/test_gradcheck && build-asan/test_backends && \
 	           build-asan/test_oracle tests/fixtures/engine.safetensors && build-asan/test_data && \
 	           build-asan/test_train'
 
@@ -86,11 +89,14 @@ demo: deps
 	scripts/demo.sh
 
 # Benchmarks print figures; they never pass or fail on time.
+# bench/speed.sh ends with the summary line of the reference configuration.
 bench:
 	@scripts/install-deps.sh bench
 	$(MAKE) fakeit $(BUILD)/bench_photos
+	$(MAKE) CFLAGS="-O3 -g" $(BUILD)/bench_peak
+	$(MAKE) $(BUILD)/bench_speed
 	bench/prepare_speed.sh
-	bench/train_speed.sh
+	bench/speed.sh
 
 fixtures:
 	@scripts/install-deps.sh fixtures

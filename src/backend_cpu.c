@@ -60,9 +60,12 @@ static dnnl_memory_desc_t md_tag(int ndims, const dnnl_dims_t dims, dnnl_format_
 // Asks oneDNN which layout a typical convolution wants for its input:
 // nChw16c (AVX-512) or nChw8c (AVX2); anything else keeps 16-channel blocks
 // and lets the reorders in front of the primitives cope.
+// FAKEIT_CPU_BLOCK=8 or 16 forces a block (tests run both layouts on any CPU).
 static int block_size(void) {
     if (BLK) return BLK;
     dn_init();
+    const char *force = getenv("FAKEIT_CPU_BLOCK");
+    if (force && (!strcmp(force, "8") || !strcmp(force, "16"))) return BLK = atoi(force);
     const dnnl_dims_t src = {32, 64, 16, 16}, wei = {64, 64, 3, 3}, dst = {32, 64, 16, 16}, st = {1, 1}, pad = {1, 1};
     dnnl_memory_desc_t s = md_tag(4, src, dnnl_format_tag_any), w = md_tag(4, wei, dnnl_format_tag_any);
     dnnl_memory_desc_t d = md_tag(4, dst, dnnl_format_tag_any);
@@ -470,6 +473,7 @@ static void bn_forward_train(float *out, float *save_mean, float *save_rstd, flo
                              momentum * (float)(var[l] * (double)M / (double)(M - 1));
         }
         const float *g = gamma + cb * BLK, *b = beta + cb * BLK;
+        const float s = act ? slope : 1.0f;  // branch-free: y * 1 is y
         for (int n = 0; n < N; n++) {
             const float *p = inp + ((size_t)n * CB + cb) * HW * BLK;
             float *o = out + ((size_t)n * CB + cb) * HW * BLK;
@@ -477,7 +481,7 @@ static void bn_forward_train(float *out, float *save_mean, float *save_rstd, flo
 #pragma omp simd
                 for (int l = 0; l < BLK; l++) {
                     const float y = (p[(size_t)i * BLK + l] - t[l]) * k[l] * g[l] + b[l];
-                    o[(size_t)i * BLK + l] = !act || y > 0.0f ? y : y * slope;
+                    o[(size_t)i * BLK + l] = y > 0.0f ? y : y * s;
                 }
         }
     }
@@ -507,6 +511,8 @@ static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const 
                                 const float *gamma, int N, int C, int HW, int train) {
     const int CB = C / BLK;
     const double M = (double)N * HW;
+    // without an activation the mask reads the input and scales by 1: branch-free
+    const float *mask = out ? out : inp, s = out ? slope : 1.0f;
 #pragma omp parallel for schedule(static)
     for (int cb = 0; cb < CB; cb++) {
         const float *m = mean_c + cb * BLK, *r = rstd_c + cb * BLK, *g = gamma + cb * BLK;
@@ -516,8 +522,8 @@ static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const 
             for (int i = 0; i < HW; i++)
 #pragma omp simd
                 for (int l = 0; l < BLK; l++) {
-                    float dy = dout[base + (size_t)i * BLK + l];
-                    if (out && !(out[base + (size_t)i * BLK + l] > 0.0f)) dy *= slope;
+                    const float d = dout[base + (size_t)i * BLK + l];
+                    const float dy = mask[base + (size_t)i * BLK + l] > 0.0f ? d : d * s;
                     const float xhat = (inp[base + (size_t)i * BLK + l] - m[l]) * r[l];
                     sdy[l] += dy;
                     sdyx[l] += (double)dy * xhat;
@@ -541,7 +547,7 @@ static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const 
                 for (int l = 0; l < BLK; l++) {
                     const size_t j = base + (size_t)i * BLK + l;
                     const float xhat = (inp[j] - m[l]) * r[l];
-                    const float dy = out && !(out[j] > 0.0f) ? dout[j] * slope : dout[j];
+                    const float dy = mask[j] > 0.0f ? dout[j] : dout[j] * s;
                     dinp[j] += train ? k[l] * (dy - mdy[l] - xhat * mdyx[l]) : k[l] * dy;
                 }
         }

@@ -25,7 +25,8 @@ expect() {
 
 expect 0 "fakeit help lists the commands" "backends" -- "$FAKEIT" help
 expect 0 "fakeit version" "^fakeit [0-9]+\.[0-9]+\.[0-9]+" -- "$FAKEIT" version
-expect 0 "fakeit backends lists the reference as default" "^ref .*\[default\]" -- "$FAKEIT" backends
+expect 0 "fakeit backends lists the fast CPU backend as default" "^cpu .*oneDNN.*\[default\]" -- "$FAKEIT" backends
+expect 0 "fakeit backends lists the reference" "^ref .*reference" -- "$FAKEIT" backends
 expect 2 "no command: usage and exit 2" "usage: fakeit" -- "$FAKEIT"
 expect 2 "unknown command: exit 2 naming it" "unknown command 'frobnicate'" -- "$FAKEIT" frobnicate
 expect 2 "inspect without a file: exit 2" "wrong arguments for 'inspect'" -- "$FAKEIT" inspect
@@ -88,5 +89,11 @@ expect 0 "interp: a strip" "wrote $tmp/strip.png: 4 walks of 8 steps" -- "$FAKEI
 expect 1 "sample: a missing model is named" "$tmp/nomodel.safetensors: cannot open" -- \
     "$FAKEIT" sample "$tmp/nomodel.safetensors" -n 1 --grid "$tmp/x.png"
 expect 2 "sample: nowhere to write, exit 2" "say where to write" -- "$FAKEIT" sample "$tmp/run/netG.safetensors" -n 1
+expect 0 "train --backend ref runs on the reference backend" "done at generator iteration 2" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_ref" --iters 2 --d-iters-early 2 "${small[@]}" --backend ref
+expect 2 "train --backend with an unknown name, exit 2" "no backend called 'gpu9'" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_x" --backend gpu9
+expect 0 "sample --backend ref reads a model trained on cpu" "wrote grid $tmp/gr.png" -- \
+    "$FAKEIT" sample "$tmp/run/netG.safetensors" -n 6 --grid "$tmp/gr.png" --backend ref
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

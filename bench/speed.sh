@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# speed.sh: fakeit against PyTorch, side by side in one run, training and
+# sampling the reference WGAN (DCGAN pair, nz 100, width 64, 5 critic steps,
+# RMSprop with clipping) on the built-in bikes.
+#
+# For each configuration it prints fakeit's line (build/bench_speed), PyTorch's
+# line (bench/torch_wgan.py, Debian's /usr/bin/python3 and python3-torch, same
+# thread count) and a ratio line; the machine's FMA peak comes first
+# (build/bench_peak). Configurations: the reference (64x64, batch 64) at 2 and
+# 1 threads, then 32x32 and 128x128, then batch 16 and 256 (2 threads).
+# The last line is the reference configuration at 2 threads:
+#   summary train_speedup=X.XX sample_speedup=Y.YY mem_ratio=Z.ZZ
+# (speedups: fakeit rate / PyTorch rate; mem_ratio: fakeit peak resident
+# memory / PyTorch's).
+#
+# usage: bench/speed.sh [ITERS]   timed generator iterations of the reference
+#                                 configuration (default 3; others run 1)
+set -euo pipefail
+iters=${1:-3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+py=/usr/bin/python3
+if ! $py -c 'import torch' 2> /dev/null; then
+    echo "speed.sh: PyTorch is missing: scripts/install-deps.sh bench installs it" >&2
+    exit 1
+fi
+
+./fakeit bikes -n 1200 -o "$tmp/bikes" --size 128 > /dev/null
+for s in 32 64 128; do ./fakeit prepare "$tmp/bikes" -o "$tmp/bikes$s.fkd" --size "$s" > /dev/null; done
+
+build/bench_peak 2 | tee "$tmp/peak"
+peak() { sed -n "s/^peak threads=$1 .*gflops=//p" "$tmp/peak"; }
+
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<< "$1"; }
+
+# run SIZE BATCH THREADS ITERS: one configuration, both programs, a ratio line
+run() {
+    local size=$1 batch=$2 threads=$3 n=$4 fk pt
+    fk=$(build/bench_speed "$tmp/bikes$size.fkd" --batch "$batch" --threads "$threads" --iters "$n")
+    pt=$($py bench/torch_wgan.py "$tmp/bikes$size.fkd" --batch "$batch" --threads "$threads" --iters "$n")
+    echo "$fk"
+    echo "$pt"
+    awk -v fs="$(field "$fk" sec_per_iter)" -v ps="$(field "$pt" sec_per_iter)" \
+        -v fi="$(field "$fk" sample_img_per_s)" -v pi="$(field "$pt" sample_img_per_s)" \
+        -v fm="$(field "$fk" peak_rss_mb)" -v pm="$(field "$pt" peak_rss_mb)" \
+        -v fg="$(field "$fk" gflop_per_iter)" -v peak="$(peak "$threads")" \
+        -v cfg="size=$size batch=$batch threads=$threads" 'BEGIN {
+            printf "ratio %s train_speedup=%.2f sample_speedup=%.2f mem_ratio=%.2f", cfg, ps / fs, fi / pi, fm / pm
+            printf " fakeit_gflops=%.0f pytorch_gflops=%.0f fma_peak=%.0f fakeit_of_peak=%.0f%%\n", \
+                fg / fs, fg / ps, peak, 100 * fg / fs / peak }' | tee -a "$tmp/ratios"
+}
+
+run 64 64 2 "$iters"
+reference=$(tail -n 1 "$tmp/ratios")
+run 64 64 1 1
+run 32 64 2 1
+run 128 64 2 1
+run 64 16 2 1
+run 64 256 2 1
+echo "summary train_speedup=$(field "$reference" train_speedup) sample_speedup=$(field "$reference" sample_speedup)" \
+     "mem_ratio=$(field "$reference" mem_ratio)"
