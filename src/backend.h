@@ -124,6 +124,13 @@ extern const Backend backend_ref;  // the reference: plain C, the oracle for all
 extern const Backend backend_cpu;  // oneDNN convolutions, blocked layout (backend_cpu.c)
 #endif
 
+// Host-memory entries both CPU backends use (backend_ref.c): OpenMP thread
+// count, free, copy (also upload and download).
+void host_set_threads(int n);
+int host_get_threads(void);
+void host_free(float *p);
+void host_copy(float *dst, const float *src, size_t n);
+
 // The backend called `name`, or NULL when this build has none by that name.
 const Backend *backend_find(const char *name);
 // The fastest backend this build has (cpu when built with oneDNN, else ref).

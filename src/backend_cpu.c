@@ -707,60 +707,50 @@ static void cpu_prelu_backward(float *dinp, float *da, const float *dout, const 
     free(x), free(dy), free(dx);
 }
 
-static void cpu_pixel_shuffle_forward(float *out, const float *inp, int N, int C, int H, int W, int r) {
-    const int IC = C * r * r;
-    const int bi = cpu_blocked(IC, H, W), bo = cpu_blocked(C, H * r, W * r);
+// Pixel shuffle and nearest upsampling share the reference signature
+// op(out, inp, N, C, H, W, r): (N, IC, H, W) -> (N, OC, H r, W r), where C is
+// the op's own channel argument (OC for the shuffle, both for upsampling).
+typedef void (*ResampleFn)(float *, const float *, int, int, int, int, int);
+
+static void resample_forward(ResampleFn op, float *out, const float *inp, int N, int C, int IC, int OC, int H, int W,
+                             int r) {
+    const int bi = cpu_blocked(IC, H, W), bo = cpu_blocked(OC, H * r, W * r);
     if (!bi && !bo) {
-        pixel_shuffle_forward(out, inp, N, C, H, W, r);
+        op(out, inp, N, C, H, W, r);
         return;
     }
-    const size_t n = (size_t)N * IC * H * W;
-    float *x = bi ? plain_copy(inp, N, IC, H * W) : (float *)inp, *y = bo ? fk_malloc(n * sizeof(float)) : out;
-    pixel_shuffle_forward(y, x, N, C, H, W, r);
-    if (bo) plain_to_blocked(out, y, N, C, H * W * r * r, 0), free(y);
+    float *x = bi ? plain_copy(inp, N, IC, H * W) : (float *)inp;
+    float *y = bo ? fk_malloc((size_t)N * OC * H * W * r * r * sizeof(float)) : out;
+    op(y, x, N, C, H, W, r);
+    if (bo) plain_to_blocked(out, y, N, OC, H * W * r * r, 0), free(y);
     if (bi) free(x);
 }
 
-static void cpu_pixel_shuffle_backward(float *dinp, const float *dout, int N, int C, int H, int W, int r) {
-    const int IC = C * r * r;
-    const int bi = cpu_blocked(IC, H, W), bo = cpu_blocked(C, H * r, W * r);
+static void resample_backward(ResampleFn op, float *dinp, const float *dout, int N, int C, int IC, int OC, int H,
+                              int W, int r) {
+    const int bi = cpu_blocked(IC, H, W), bo = cpu_blocked(OC, H * r, W * r);
     if (!bi && !bo) {
-        pixel_shuffle_backward(dinp, dout, N, C, H, W, r);
+        op(dinp, dout, N, C, H, W, r);
         return;
     }
-    const size_t n = (size_t)N * IC * H * W;
-    float *dy = bo ? plain_copy(dout, N, C, H * W * r * r) : (float *)dout;
-    float *dx = bi ? fk_calloc(n, sizeof(float)) : dinp;
-    pixel_shuffle_backward(dx, dy, N, C, H, W, r);
+    float *dy = bo ? plain_copy(dout, N, OC, H * W * r * r) : (float *)dout;
+    float *dx = bi ? fk_calloc((size_t)N * IC * H * W, sizeof(float)) : dinp;
+    op(dx, dy, N, C, H, W, r);
     if (bi) plain_to_blocked(dinp, dx, N, IC, H * W, 1), free(dx);
     if (bo) free(dy);
 }
 
-static void cpu_upsample_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
-    const int bi = cpu_blocked(C, H, W), bo = cpu_blocked(C, H * s, W * s);
-    if (!bi && !bo) {
-        upsample_nearest_forward(out, inp, N, C, H, W, s);
-        return;
-    }
-    const size_t n = (size_t)N * C * H * W * s * s;
-    float *x = bi ? plain_copy(inp, N, C, H * W) : (float *)inp, *y = bo ? fk_malloc(n * sizeof(float)) : out;
-    upsample_nearest_forward(y, x, N, C, H, W, s);
-    if (bo) plain_to_blocked(out, y, N, C, H * W * s * s, 0), free(y);
-    if (bi) free(x);
+static void cpu_pixel_shuffle_forward(float *out, const float *inp, int N, int C, int H, int W, int r) {
+    resample_forward(pixel_shuffle_forward, out, inp, N, C, C * r * r, C, H, W, r);
 }
-
+static void cpu_pixel_shuffle_backward(float *dinp, const float *dout, int N, int C, int H, int W, int r) {
+    resample_backward(pixel_shuffle_backward, dinp, dout, N, C, C * r * r, C, H, W, r);
+}
+static void cpu_upsample_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
+    resample_forward(upsample_nearest_forward, out, inp, N, C, C, C, H, W, s);
+}
 static void cpu_upsample_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s) {
-    const int bi = cpu_blocked(C, H, W), bo = cpu_blocked(C, H * s, W * s);
-    if (!bi && !bo) {
-        upsample_nearest_backward(dinp, dout, N, C, H, W, s);
-        return;
-    }
-    const size_t n = (size_t)N * C * H * W;
-    float *dy = bo ? plain_copy(dout, N, C, H * W * s * s) : (float *)dout;
-    float *dx = bi ? fk_calloc(n, sizeof(float)) : dinp;
-    upsample_nearest_backward(dx, dy, N, C, H, W, s);
-    if (bi) plain_to_blocked(dinp, dx, N, C, H * W, 1), free(dx);
-    if (bo) free(dy);
+    resample_backward(upsample_nearest_backward, dinp, dout, N, C, C, C, H, W, s);
 }
 
 // ---------------------------------------------------------------------------
@@ -834,21 +824,11 @@ static void cpu_clip_weights(float *p, size_t n, float c) {
 // memory
 
 static float *cpu_alloc(size_t n) { return aligned_floats(n * sizeof(float)); }
-static void cpu_free(float *p) { free(p); }
-static void cpu_copy(float *dst, const float *src, size_t n) {
-    if (n) memmove(dst, src, n * sizeof(float));
-}
 static void cpu_zero(float *p, size_t n) {
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) p[i] = 0.0f;
 }
 
-static void cpu_set_threads(int n) {
-    FK_CHECK(n >= 1, "thread count must be at least 1, got %d", n);
-    omp_set_num_threads(n);
-}
-
-static int cpu_get_threads(void) { return omp_get_max_threads(); }
 
 const Backend backend_cpu = {
     .name = "cpu",
@@ -857,13 +837,13 @@ const Backend backend_cpu = {
     .blocked = cpu_blocked,
     .to_native = cpu_to_native,
     .to_plain = cpu_to_plain,
-    .set_threads = cpu_set_threads,
-    .get_threads = cpu_get_threads,
+    .set_threads = host_set_threads,
+    .get_threads = host_get_threads,
     .alloc = cpu_alloc,
-    .free = cpu_free,
-    .upload = cpu_copy,
-    .download = cpu_copy,
-    .copy = cpu_copy,
+    .free = host_free,
+    .upload = host_copy,
+    .download = host_copy,
+    .copy = host_copy,
     .zero = cpu_zero,
     .conv2d_forward = cpu_conv2d_forward,
     .conv2d_backward = cpu_conv2d_backward,

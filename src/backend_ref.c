@@ -7,18 +7,20 @@
 #include "ops.h"
 #include "util.h"
 
-static void ref_set_threads(int n) {
+void host_set_threads(int n) {
     FK_CHECK(n >= 1, "thread count must be at least 1, got %d", n);
     omp_set_num_threads(n);
 }
 
-static int ref_get_threads(void) { return omp_get_max_threads(); }
+int host_get_threads(void) { return omp_get_max_threads(); }
 
-static float *ref_alloc(size_t n) { return fk_calloc(n, sizeof(float)); }
-static void ref_free(float *p) { free(p); }
-static void ref_copy(float *dst, const float *src, size_t n) {
+void host_free(float *p) { free(p); }
+
+void host_copy(float *dst, const float *src, size_t n) {
     if (n) memmove(dst, src, n * sizeof(float));
 }
+
+static float *ref_alloc(size_t n) { return fk_calloc(n, sizeof(float)); }
 static void ref_zero(float *p, size_t n) {
     if (n) memset(p, 0, n * sizeof(float));
 }
@@ -27,13 +29,13 @@ const Backend backend_ref = {
     .name = "ref",
     .description = "reference: plain C with OpenMP, the definition every other backend is tested against",
     .host_memory = 1,
-    .set_threads = ref_set_threads,
-    .get_threads = ref_get_threads,
+    .set_threads = host_set_threads,
+    .get_threads = host_get_threads,
     .alloc = ref_alloc,
-    .free = ref_free,
-    .upload = ref_copy,
-    .download = ref_copy,
-    .copy = ref_copy,
+    .free = host_free,
+    .upload = host_copy,
+    .download = host_copy,
+    .copy = host_copy,
     .zero = ref_zero,
     .conv2d_forward = conv2d_forward,
     .conv2d_backward = conv2d_backward,
