@@ -329,21 +329,26 @@ static void test_flat(size_t n) {
     be->add_backward(dx.f, dx2.f, dy.f, n);
     snprintf(what, sizeof what, "add backward += (both inputs) n=%zu", n);
     check_pair(what, dx), check_pair(what, dx2);
-    // optimisers on a parameter vector x with gradient dy, moments dx (v >= 0) and dx2
+    // optimisers: parameters p start at zero, so they hold exactly the sum of
+    // the updates and the comparison weighs the updates themselves; gradient
+    // dy, square average v (> 0), first moment dx2
     Pair v = pair(N, 1, 1, 1, 0.0001f);
+    Pair p = {ref->alloc(n), be->alloc(n), N, 1, 1, 1};
     for (int t = 1; t <= 3; t++) {
-        ref->rmsprop_step(x.r, v.r, dy.r, n, 5e-5, 0.99, 1e-8);
-        be->rmsprop_step(x.f, v.f, dy.f, n, 5e-5, 0.99, 1e-8);
+        ref->rmsprop_step(p.r, v.r, dy.r, n, 5e-5, 0.99, 1e-8);
+        be->rmsprop_step(p.f, v.f, dy.f, n, 5e-5, 0.99, 1e-8);
     }
     snprintf(what, sizeof what, "rmsprop, 3 steps: parameters, square average n=%zu", n);
-    check_pair(what, x), check_pair(what, v);
+    check_pair(what, p), check_pair(what, v);
+    ref->zero(p.r, n), be->zero(p.f, n);
     for (int t = 1; t <= 3; t++) {
-        ref->adam_step(x.r, dx2.r, v.r, dy.r, n, 2e-4, 0.5, 0.999, 1e-8, t);
-        be->adam_step(x.f, dx2.f, v.f, dy.f, n, 2e-4, 0.5, 0.999, 1e-8, t);
+        ref->adam_step(p.r, dx2.r, v.r, dy.r, n, 2e-4, 0.5, 0.999, 1e-8, t);
+        be->adam_step(p.f, dx2.f, v.f, dy.f, n, 2e-4, 0.5, 0.999, 1e-8, t);
     }
     snprintf(what, sizeof what, "adam, 3 steps: parameters, moments n=%zu", n);
-    check_pair(what, x), check_pair(what, dx2), check_pair(what, v);
-    FLAT("clip to [-0.5, 0.5]", ref->clip_weights(x.r, n, 0.5f), be->clip_weights(x.f, n, 0.5f), x)
+    check_pair(what, p), check_pair(what, dx2), check_pair(what, v);
+    drop(p);
+    FLAT("clip N(0, 1) values to [-0.5, 0.5]", ref->clip_weights(x.r, n, 0.5f), be->clip_weights(x.f, n, 0.5f), x)
 #undef FLAT
     drop(x), drop(x2), drop(y), drop(dy), drop(dx), drop(dx2), drop(v);
 }
