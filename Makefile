@@ -110,4 +110,4 @@ install: fakeit
 clean:
 	rm -rf build build-asan fakeit
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TESTS:%=$(BUILD)/tests/%.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(wildcard $(BUILD)/tests/*.d $(BUILD)/bench/*.d)

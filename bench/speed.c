@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
             be->upload(w.real, w.host_real, (size_t)batch * img);
             wgan_noise(&w, w.host_z, batch);
             be->upload(w.z, w.host_z, (size_t)batch * cfg.nz);
-            wgan_critic_step(&w, w.real, batch, w.z);
+            wgan_critic_step(&w, w.real, batch, w.z, NULL);
         }
         wgan_noise(&w, w.host_z, batch);
         be->upload(w.z, w.host_z, (size_t)batch * cfg.nz);

@@ -85,6 +85,12 @@ typedef struct Backend {
     void (*layernorm_backward)(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                const float *inp, const float *save_mean, const float *save_rstd,
                                const float *gamma, int N, int C, int HW);
+    void (*layernorm_jvp)(float *out_t, const float *inp_t, const float *inp, const float *save_mean,
+                          const float *save_rstd, const float *gamma, int N, int C, int HW);
+    void (*layernorm_jvp_backward)(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                   const float *dout_t, const float *inp, const float *inp_t,
+                                   const float *save_mean, const float *save_rstd, const float *gamma,
+                                   int N, int C, int HW);
     void (*relu_forward)(float *out, const float *inp, size_t n);
     void (*relu_backward)(float *dinp, const float *dout, const float *inp, size_t n);
     void (*lrelu_forward)(float *out, const float *inp, size_t n, float slope);
@@ -108,6 +114,7 @@ typedef struct Backend {
     void (*mean_batch_backward)(float *dinp, const float *dout, int N, int D);
     void (*wgan_loss_forward)(float *loss, const float *score, int N, float sign);
     void (*wgan_loss_backward)(float *dscore, int N, float sign);
+    void (*grad_penalty)(float *loss, float *dgrad, const float *grad, int N, size_t D, float lambda);
     void (*l1_loss_forward)(float *loss, const float *pred, const float *target, size_t n);
     void (*l1_loss_backward)(float *dpred, const float *pred, const float *target, size_t n);
     void (*mse_loss_forward)(float *loss, const float *pred, const float *target, size_t n);

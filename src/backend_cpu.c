@@ -674,6 +674,35 @@ static void cpu_layernorm_backward(float *dinp, float *dgamma, float *dbeta, con
     free(x), free(dy), free(dx);
 }
 
+static void cpu_layernorm_jvp(float *out_t, const float *inp_t, const float *inp, const float *save_mean,
+                              const float *save_rstd, const float *gamma, int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        layernorm_jvp(out_t, inp_t, inp, save_mean, save_rstd, gamma, N, C, HW);
+        return;
+    }
+    const size_t n = (size_t)N * C * HW;
+    float *x = plain_copy(inp, N, C, HW), *t = plain_copy(inp_t, N, C, HW), *y = fk_malloc(n * sizeof(float));
+    layernorm_jvp(y, t, x, save_mean, save_rstd, gamma, N, C, HW);
+    plain_to_blocked(out_t, y, N, C, HW, 0);
+    free(x), free(t), free(y);
+}
+
+static void cpu_layernorm_jvp_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                       const float *dout_t, const float *inp, const float *inp_t,
+                                       const float *save_mean, const float *save_rstd, const float *gamma,
+                                       int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        layernorm_jvp_backward(dinp, dgamma, dbeta, dout, dout_t, inp, inp_t, save_mean, save_rstd, gamma, N, C, HW);
+        return;
+    }
+    const size_t n = (size_t)N * C * HW;
+    float *x = plain_copy(inp, N, C, HW), *t = plain_copy(inp_t, N, C, HW), *dyt = plain_copy(dout_t, N, C, HW);
+    float *dy = dout ? plain_copy(dout, N, C, HW) : NULL, *dx = plain_zeros(dinp, n);
+    layernorm_jvp_backward(dx, dgamma, dbeta, dy, dyt, x, t, save_mean, save_rstd, gamma, N, C, HW);
+    if (dinp) plain_to_blocked(dinp, dx, N, C, HW, 1);
+    free(x), free(t), free(dyt), free(dy), free(dx);
+}
+
 static void cpu_prelu_forward(float *out, const float *inp, const float *a, int N, int C, int HW) {
     if (!cpu_blocked(C, HW, 1)) {
         prelu_forward(out, inp, a, N, C, HW);
@@ -857,6 +886,8 @@ const Backend backend_cpu = {
     .batchnorm_act_backward = cpu_batchnorm_act_backward,
     .layernorm_forward = cpu_layernorm_forward,
     .layernorm_backward = cpu_layernorm_backward,
+    .layernorm_jvp = cpu_layernorm_jvp,
+    .layernorm_jvp_backward = cpu_layernorm_jvp_backward,
     .relu_forward = cpu_relu_forward,
     .relu_backward = cpu_relu_backward,
     .lrelu_forward = cpu_lrelu_forward,
@@ -877,6 +908,7 @@ const Backend backend_cpu = {
     .mean_batch_backward = mean_batch_backward,
     .wgan_loss_forward = wgan_loss_forward,
     .wgan_loss_backward = wgan_loss_backward,
+    .grad_penalty = grad_penalty,
     .l1_loss_forward = l1_loss_forward,
     .l1_loss_backward = l1_loss_backward,
     .mse_loss_forward = mse_loss_forward,

@@ -19,6 +19,8 @@
     X(batch, int) X(adam, int) X(lr_g, double) X(lr_d, double) X(beta1, double)              \
     X(beta2, double) X(clip, double) X(d_iters, int) X(d_iters_warm, int) X(warm_iters, int) \
     X(warm_every, int)
+// added with WGAN-GP; files written before lack them and get the defaults
+#define OPTIONAL_FIELDS(X) X(loss, int) X(critic_norm, int) X(gp_lambda, double)
 
 char *wgan_config_json(const WganConfig *c, const char *role) {
     cJSON *o = cJSON_CreateObject();
@@ -29,6 +31,7 @@ char *wgan_config_json(const WganConfig *c, const char *role) {
     snprintf(v, sizeof v, "%.17g", (double)c->name); \
     cJSON_AddStringToObject(o, #name, v);
     CONFIG_FIELDS(PUT)
+    OPTIONAL_FIELDS(PUT)
 #undef PUT
     snprintf(v, sizeof v, "%" PRIu64, c->seed);
     cJSON_AddStringToObject(o, "seed", v);
@@ -57,11 +60,22 @@ int wgan_config_parse(const char *metadata, WganConfig *c, const char *path) {
     }
     CONFIG_FIELDS(GET)
 #undef GET
+#define GET_OPT(name, type)                                                           \
+    {                                                                                 \
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, #name);                  \
+        char *end = NULL;                                                             \
+        double d = cJSON_IsString(e) ? strtod(e->valuestring, &end) : 0;              \
+        if (e && (!cJSON_IsString(e) || end == e->valuestring || *end)) bad = bad ? bad : #name; \
+        else if (e) c->name = (type)d;                                                \
+    }
+    OPTIONAL_FIELDS(GET_OPT)
+#undef GET_OPT
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(o, "seed");
     if (!cJSON_IsString(seed)) bad = bad ? bad : "seed";
     else c->seed = strtoull(seed->valuestring, NULL, 10);
     if (!bad && (!dcgan_size_ok(c->isize) || (c->nc != 1 && c->nc != 3) || c->nz < 1 || c->ngf < 1 || c->ndf < 1 ||
-                 c->n_extra < 0 || c->batch < 1 || c->nz > 100000 || c->ngf > 100000 || c->ndf > 100000))
+                 c->n_extra < 0 || c->batch < 1 ||
+                 (c->loss != WGAN_LOSS_CLIP && c->loss != WGAN_LOSS_GP) || c->critic_norm < 0 || c->critic_norm > 2 || c->nz > 100000 || c->ngf > 100000 || c->ndf > 100000))
         bad = "sizes";
     cJSON_Delete(o);
     if (bad) {

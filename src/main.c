@@ -261,6 +261,11 @@ static const char train_help[] =
     "fake_samples_NNNNNN.png from a fixed noise batch, and loss.png. Ctrl-C or\n"
     "SIGTERM saves and stops; --resume continues bit for bit.\n"
     "\n"
+    "With --loss wgan-gp it trains WGAN-GP (Gulrajani et al. 2017) instead: no\n"
+    "clipping, a gradient penalty lambda * (||grad D(xhat)|| - 1)^2 at random\n"
+    "interpolates of real and fake (exact gradient), a critic without batch norm,\n"
+    "Adam 1e-4 with betas (0, 0.9) and 5 critic steps throughout by default.\n"
+    "\n"
     "options (defaults are the original's):\n"
     "  -o, --output DIR     the run folder (required for a new run)\n"
     "  --resume DIR         continue the run in DIR (its configuration is kept)\n"
@@ -277,6 +282,11 @@ static const char train_help[] =
     "  --adam               Adam instead of RMSprop\n"
     "  --beta1 X, --beta2 X Adam's betas (default 0.5, 0.999)\n"
     "  --clip X             critic weight clipping to [-X, X] (default 0.01)\n"
+    "  --loss wgan|wgan-gp  weight clipping (default) or gradient penalty\n"
+    "  --gp-lambda X        the penalty's weight (default 10)\n"
+    "  --critic-norm batch|none|layer\n"
+    "                       the critic's normalisation (default batch; none with\n"
+    "                       wgan-gp, which also accepts layer, not batch)\n"
     "  --d-iters N          critic steps per generator step (default 5)\n"
     "  --d-iters-early N    critic steps in the early and periodic iterations (100)\n"
     "  --early-iters N      the first N generator iterations are early (25)\n"
@@ -293,7 +303,7 @@ static int cmd_train(int argc, char **argv) {
     train_defaults(&o);
     enum { O_RESUME = 256, O_ITERS, O_EPOCHS, O_BATCH, O_NZ, O_NGF, O_NDF, O_EXTRA, O_NOBN, O_LRG, O_LRD, O_LR,
            O_ADAM, O_B1, O_B2, O_CLIP, O_DITERS, O_SEED, O_SAMPLE, O_SAVE, O_THREADS, O_BACKEND,
-           O_DEARLY, O_EARLY, O_EVERY, O_TIME };
+           O_DEARLY, O_EARLY, O_EVERY, O_TIME, O_LOSS, O_LAMBDA, O_CNORM };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"resume", required_argument, 0, O_RESUME},
         {"iters", required_argument, 0, O_ITERS}, {"epochs", required_argument, 0, O_EPOCHS},
@@ -308,12 +318,19 @@ static int cmd_train(int argc, char **argv) {
         {"early-every", required_argument, 0, O_EVERY}, {"time-limit", required_argument, 0, O_TIME},
         {"seed", required_argument, 0, O_SEED}, {"sample-every", required_argument, 0, O_SAMPLE},
         {"save-every", required_argument, 0, O_SAVE}, {"threads", required_argument, 0, O_THREADS},
-        {"backend", required_argument, 0, O_BACKEND}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"backend", required_argument, 0, O_BACKEND}, {"loss", required_argument, 0, O_LOSS},
+        {"gp-lambda", required_argument, 0, O_LAMBDA}, {"critic-norm", required_argument, 0, O_CNORM},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
     long v;
     double d;
     opterr = 0;
+    // options the user gave, so that --loss wgan-gp changes only the defaults
+    enum { SET_LR_G = 1, SET_LR_D = 2, SET_ADAM = 4, SET_B1 = 8, SET_B2 = 16, SET_DITERS = 32, SET_DEARLY = 64,
+           SET_CNORM = 128 };
+    unsigned set = 0;
+    int loss = WGAN_LOSS_CLIP;
 #define INT_OPT(field, lo, hi, what)                                              \
     if (parse_int(optarg, lo, hi, &v)) return bad_usage("train", what, optarg); \
     field = (int)v;
@@ -338,18 +355,35 @@ static int cmd_train(int argc, char **argv) {
         case O_NDF: INT_OPT(o.cfg.ndf, 1, 100000, "--ndf needs a positive width") break;
         case O_EXTRA: INT_OPT(o.cfg.n_extra, 0, 100, "--extra-layers needs 0 to 100") break;
         case O_NOBN: o.cfg.bn_g = 0; break;
-        case O_LRG: REAL_OPT(o.cfg.lr_g, 0, 10, "--lr-g needs a rate from 0 to 10") break;
-        case O_LRD: REAL_OPT(o.cfg.lr_d, 0, 10, "--lr-d needs a rate from 0 to 10") break;
+        case O_LRG: REAL_OPT(o.cfg.lr_g, 0, 10, "--lr-g needs a rate from 0 to 10") set |= SET_LR_G; break;
+        case O_LRD: REAL_OPT(o.cfg.lr_d, 0, 10, "--lr-d needs a rate from 0 to 10") set |= SET_LR_D; break;
         case O_LR:
             REAL_OPT(o.cfg.lr_g, 0, 10, "--lr needs a rate from 0 to 10")
             o.cfg.lr_d = o.cfg.lr_g;
+            set |= SET_LR_G | SET_LR_D;
             break;
-        case O_ADAM: o.cfg.adam = 1; break;
-        case O_B1: REAL_OPT(o.cfg.beta1, 0, 0.999999, "--beta1 needs 0 to 1") break;
-        case O_B2: REAL_OPT(o.cfg.beta2, 0, 0.999999, "--beta2 needs 0 to 1") break;
+        case O_ADAM: o.cfg.adam = 1, set |= SET_ADAM; break;
+        case O_B1: REAL_OPT(o.cfg.beta1, 0, 0.999999, "--beta1 needs 0 to 1") set |= SET_B1; break;
+        case O_B2: REAL_OPT(o.cfg.beta2, 0, 0.999999, "--beta2 needs 0 to 1") set |= SET_B2; break;
         case O_CLIP: REAL_OPT(o.cfg.clip, 0, 1e6, "--clip needs a positive bound") break;
-        case O_DITERS: INT_OPT(o.cfg.d_iters, 1, 100000, "--d-iters needs a positive count") break;
-        case O_DEARLY: INT_OPT(o.cfg.d_iters_warm, 1, 100000, "--d-iters-early needs a positive count") break;
+        case O_DITERS: INT_OPT(o.cfg.d_iters, 1, 100000, "--d-iters needs a positive count") set |= SET_DITERS; break;
+        case O_DEARLY:
+            INT_OPT(o.cfg.d_iters_warm, 1, 100000, "--d-iters-early needs a positive count")
+            set |= SET_DEARLY;
+            break;
+        case O_LOSS:
+            if (!strcmp(optarg, "wgan")) loss = WGAN_LOSS_CLIP;
+            else if (!strcmp(optarg, "wgan-gp")) loss = WGAN_LOSS_GP;
+            else return bad_usage("train", "--loss is wgan or wgan-gp", optarg);
+            break;
+        case O_LAMBDA: REAL_OPT(o.cfg.gp_lambda, 0, 1e6, "--gp-lambda needs a weight from 0 to 1e6") break;
+        case O_CNORM:
+            if (!strcmp(optarg, "batch")) o.cfg.critic_norm = DCGAN_NORM_BATCH;
+            else if (!strcmp(optarg, "none")) o.cfg.critic_norm = DCGAN_NORM_NONE;
+            else if (!strcmp(optarg, "layer")) o.cfg.critic_norm = DCGAN_NORM_LAYER;
+            else return bad_usage("train", "--critic-norm is batch, none or layer", optarg);
+            set |= SET_CNORM;
+            break;
         case O_EARLY: INT_OPT(o.cfg.warm_iters, 0, INT_MAX, "--early-iters needs a count") break;
         case O_EVERY: INT_OPT(o.cfg.warm_every, 1, INT_MAX, "--early-every needs a positive count") break;
         case O_TIME:
@@ -376,6 +410,21 @@ static int cmd_train(int argc, char **argv) {
     if (!o.resume && !o.data) return bad_usage("train", "a data set is required (make one with fakeit prepare)", NULL);
     if (o.iters_set && o.epochs_set) return bad_usage("train", "give --iters or --epochs, not both", NULL);
     if (o.iters_set) o.epochs = 0;
+    if (loss == WGAN_LOSS_GP) {  // the mode's defaults for everything not given
+        WganConfig gp = o.cfg;
+        wgan_defaults_gp(&gp);
+        o.cfg.loss = WGAN_LOSS_GP;
+        if (!(set & SET_LR_G)) o.cfg.lr_g = gp.lr_g;
+        if (!(set & SET_LR_D)) o.cfg.lr_d = gp.lr_d;
+        if (!(set & SET_B1)) o.cfg.beta1 = gp.beta1;
+        if (!(set & SET_B2)) o.cfg.beta2 = gp.beta2;
+        if (!(set & SET_DITERS)) o.cfg.d_iters = gp.d_iters;
+        if (!(set & SET_DEARLY)) o.cfg.d_iters_warm = (set & SET_DITERS) ? o.cfg.d_iters : gp.d_iters_warm;
+        if (!(set & SET_CNORM)) o.cfg.critic_norm = gp.critic_norm;
+        o.cfg.adam = 1;
+        if (o.cfg.critic_norm == DCGAN_NORM_BATCH)
+            return bad_usage("train", "WGAN-GP's penalty is per sample: --critic-norm none or layer", "batch");
+    }
     return train_run(&o);
 }
 

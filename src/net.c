@@ -26,6 +26,9 @@ void net_free(Net *net) {
     if (net->buffers) be->free(net->buffers);
     if (net->acts) be->free(net->acts);
     if (net->dacts) be->free(net->dacts);
+    if (net->tacts) be->free(net->tacts);
+    if (net->padj) be->free(net->padj);
+    free(net->live);
     free(net->layers);
     free(net->tensors);
     free(net);
@@ -240,6 +243,8 @@ void net_set_batch(Net *net, int N) {
     const Backend *be = net->be;
     if (net->acts) be->free(net->acts);
     if (net->dacts) be->free(net->dacts);
+    if (net->tacts) be->free(net->tacts), net->tacts = NULL;
+    if (net->padj) be->free(net->padj), net->padj = NULL;
     size_t off = 0;
     for (int i = 0; i < net->n_layers; i++) {
         Layer *L = &net->layers[i];
@@ -260,6 +265,7 @@ void net_set_batch(Net *net, int N) {
     net->act_floats = off;
     net->acts = be->alloc(off);
     net->dacts = be->alloc(off);
+    if (net->penalty) net->tacts = be->alloc(off), net->padj = be->alloc(off);
     net->batch = N;
 }
 
@@ -449,4 +455,115 @@ size_t net_tensor_size(const NetTensor *t) {
 
 float *net_tensor_data(const Net *net, const NetTensor *t) {
     return (t->role == NET_PARAM ? net->params : net->buffers) + t->off;
+}
+
+// ---------------------------------------------------------------------------
+// gradient penalty: the tangent pass along v and its reverse
+
+void net_enable_penalty(Net *net) {
+    FK_CHECK(net->params != NULL, "net_enable_penalty before net_finish");
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *L = &net->layers[i];
+        const int ok = L->kind == LAYER_CONV || L->kind == LAYER_CONVT || L->kind == LAYER_RELU ||
+                       L->kind == LAYER_LRELU || L->kind == LAYER_LAYERNORM || L->kind == LAYER_ADD;
+        FK_CHECK(ok, "layer '%s': the gradient penalty needs a critic without batch norm, tanh, PReLU, "
+                 "linear or resampling layers", L->name);
+    }
+    if (!net->live) net->live = fk_calloc((size_t)net->n_layers, 1);
+    if (!net->penalty && net->batch) {  // activations exist already: reallocate with the extra blocks
+        const int N = net->batch;
+        net->penalty = 1;
+        net->batch = 0;
+        net_set_batch(net, N);
+    }
+    net->penalty = 1;
+}
+
+void net_penalty_backward(Net *net, const float *dout, const float *v) {
+    FK_CHECK(net->penalty && net->tacts, "net_penalty_backward without net_enable_penalty and net_set_batch");
+    FK_CHECK(net->input != NULL, "net_penalty_backward without a forward");
+    const Backend *be = net->be;
+    const int N = net->n;
+    const Layer *last = &net->layers[net->n_layers - 1];
+    // the tangent of the input
+    const float *tin = v;
+    if (net->edge_in != NET_NONE) {
+        be->to_native(net->tacts + net->edge_in, v, N, net->in.C, net->in.H, net->in.W, 0);
+        tin = net->tacts + net->edge_in;
+    }
+#define TANGENT_OF(idx) ((idx) == NET_INPUT ? tin : net->tacts + net->layers[idx].out)
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *L = &net->layers[i];
+        const float *x = src_act(net, L->in), *tx = TANGENT_OF(L->in);
+        float *ty = net->tacts + L->out;
+        const float *w = L->w != NET_NONE ? net->params + L->w : NULL;
+        const int C = L->id.C, H = L->id.H, W = L->id.W;
+        const size_t n = (size_t)N * dims_size(L->id);
+        switch (L->kind) {
+        case LAYER_CONV:
+            be->conv2d_forward(ty, tx, w, NULL, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P);
+            break;
+        case LAYER_CONVT:
+            be->convt2d_forward(ty, tx, w, NULL, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P);
+            break;
+        case LAYER_RELU: be->zero(ty, n), be->relu_backward(ty, tx, x, n); break;
+        case LAYER_LRELU: be->zero(ty, n), be->lrelu_backward(ty, tx, x, n, L->u.lrelu.slope); break;
+        case LAYER_LAYERNORM:
+            be->layernorm_jvp(ty, tx, x, net->acts + L->save, net->acts + L->save + N, w, N, C, H * W);
+            break;
+        case LAYER_ADD: be->add_forward(ty, tx, TANGENT_OF(L->in2), n); break;
+        default: FK_CHECK(0, "layer '%s' has no tangent map", L->name);
+        }
+    }
+    // the reverse: tangent adjoints are the first backward's output gradients
+    // (dacts, and dout for the last layer); second adjoints start at zero and
+    // become non-zero only below a layer norm
+    be->zero(net->padj, net->act_floats);
+    memset(net->live, 0, (size_t)net->n_layers);
+    const float *dlast = net->edge_out != NET_NONE ? net->dacts + last->out : dout;
+    for (int i = net->n_layers - 1; i >= 0; i--) {
+        const Layer *L = &net->layers[i];
+        const float *ut = i == net->n_layers - 1 ? dlast : net->dacts + L->out;
+        const float *pa = net->live[i] ? net->padj + L->out : NULL;
+        const float *x = src_act(net, L->in), *tx = TANGENT_OF(L->in);
+        float *px = L->in == NET_INPUT ? NULL : net->padj + net->layers[L->in].out;
+        const float *w = L->w != NET_NONE ? net->params + L->w : NULL;
+        float *dw = L->w != NET_NONE ? net->grads + L->w : NULL;
+        float *db = L->b != NET_NONE ? net->grads + L->b : NULL;
+        const int C = L->id.C, H = L->id.H, W = L->id.W, K = L->u.conv.K, S = L->u.conv.S, P = L->u.conv.P;
+        const size_t n = (size_t)N * dims_size(L->id);
+        int feeds = 0;  // whether px receives something
+        switch (L->kind) {
+        case LAYER_CONV:
+            be->conv2d_backward(NULL, dw, NULL, ut, tx, w, N, C, H, W, L->od.C, K, S, P);
+            if (pa) be->conv2d_backward(px, dw, db, pa, x, w, N, C, H, W, L->od.C, K, S, P), feeds = 1;
+            break;
+        case LAYER_CONVT:
+            be->convt2d_backward(NULL, dw, NULL, ut, tx, w, N, C, H, W, L->od.C, K, S, P);
+            if (pa) be->convt2d_backward(px, dw, db, pa, x, w, N, C, H, W, L->od.C, K, S, P), feeds = 1;
+            break;
+        case LAYER_RELU:
+            if (pa && px) be->relu_backward(px, pa, x, n), feeds = 1;
+            break;
+        case LAYER_LRELU:
+            if (pa && px) be->lrelu_backward(px, pa, x, n, L->u.lrelu.slope), feeds = 1;
+            break;
+        case LAYER_LAYERNORM:
+            be->layernorm_jvp_backward(px, dw, db, pa, ut, x, tx, net->acts + L->save, net->acts + L->save + N, w,
+                                       N, C, H * W);
+            feeds = 1;
+            break;
+        case LAYER_ADD:
+            if (pa) {
+                float *px2 = L->in2 == NET_INPUT ? NULL : net->padj + net->layers[L->in2].out;
+                be->add_backward(px, px2, pa, n);
+                if (L->in2 != NET_INPUT) net->live[L->in2] = 1;
+                feeds = 1;
+            }
+            break;
+        default: FK_CHECK(0, "layer '%s' has no tangent map", L->name);
+        }
+        if (feeds && L->in != NET_INPUT) net->live[L->in] = 1;
+    }
+#undef TANGENT_OF
 }

@@ -99,6 +99,12 @@ typedef struct Net {
     // regions of acts; NET_NONE when not needed.
     size_t edge_in, edge_out;
     int training;        // batch norm: 1 = batch statistics (default), 0 = running statistics
+    // Gradient penalty (net_enable_penalty): tangents of every layer output
+    // and second adjoints, both laid out as acts; live[i] says whether layer
+    // i's second adjoint is non-zero in the current pass.
+    int penalty;
+    float *tacts, *padj;
+    unsigned char *live;
 } Net;
 
 Net *net_create(const Backend *be, int C, int H, int W);
@@ -140,6 +146,22 @@ const float *net_forward(Net *net, const float *inp, int N);
 void net_backward(Net *net, const float *dout, float *dinp, int param_grads);
 
 void net_zero_grads(Net *net);
+
+// WGAN-GP. net_enable_penalty (before net_set_batch) allocates two more
+// activation-sized blocks with every later net_set_batch; it refuses (with a
+// message) a network with a layer whose second derivative is not provided:
+// batch norm (the penalty is per sample, batch statistics mix samples),
+// tanh, PReLU, linear, resampling.
+//
+// After y = net_forward(x) and net_backward(dout, g, 0), which leave every
+// layer's output gradient in dacts and the input gradient in g, let
+// P(g) be any function of g and v = dP/dg (N, input dims). Then
+// net_penalty_backward(dout, v) ACCUMULATES dP/dparams into grads, exactly:
+// it is the parameter gradient of <v, d(dout . y)/dx>, computed as one
+// tangent pass along v and its reverse (ops.h). dout is the gradient given
+// to net_backward.
+void net_enable_penalty(Net *net);
+void net_penalty_backward(Net *net, const float *dout, const float *v);
 
 // The named tensor, or NULL.
 const NetTensor *net_tensor(const Net *net, const char *name);

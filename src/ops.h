@@ -18,11 +18,14 @@
 //   - every loop that reduces is ordered so that each output element is summed
 //     by one thread in a fixed order: results do not depend on thread count.
 //
-// WGAN-GP (later): the penalty's gradient with respect to the critic weights
-// is one more forward-like pass of the same convolutions on the penalty's
-// input-gradient (conv2d_forward with b = NULL), LeakyReLU masks applied with
-// lrelu_backward on the saved pre-activations, and weight-gradient products
-// (conv2d_backward with dinp = NULL). Each of those pieces is a call below.
+// WGAN-GP: the penalty's gradient with respect to the critic's parameters is
+// taken exactly (no finite differences) by the reverse of the critic's tangent
+// map along v = d penalty / d(input gradient) (Pearlmutter's R-operator):
+// one more forward-like pass of the same layers on v (conv2d_forward with
+// b = NULL, LeakyReLU masks via lrelu_backward on the saved pre-activations,
+// layernorm_jvp), then weight-gradient products (conv2d_backward with
+// dinp = NULL) and layer norm's second-order terms (layernorm_jvp_backward).
+// net_penalty_backward (net.h) strings them together.
 #ifndef FAKEIT_OPS_H
 #define FAKEIT_OPS_H
 
@@ -79,6 +82,18 @@ void layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *d
                         const float *inp, const float *save_mean, const float *save_rstd,
                         const float *gamma, int N, int C, int HW);
 
+// Tangent map of layernorm_forward: out_t = d out along inp_t (N, C, HW),
+// from the saved statistics. Overwrites out_t.
+void layernorm_jvp(float *out_t, const float *inp_t, const float *inp, const float *save_mean,
+                   const float *save_rstd, const float *gamma, int N, int C, int HW);
+// The reverse of (out, out_t) = (layernorm(inp), layernorm_jvp(inp_t)) with
+// respect to inp, gamma and beta, given the adjoints dout (of out; NULL for
+// zero) and dout_t (of out_t). Accumulates. The adjoint of inp_t is
+// layernorm_backward of dout_t and is not computed here.
+void layernorm_jvp_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *dout_t,
+                            const float *inp, const float *inp_t, const float *save_mean, const float *save_rstd,
+                            const float *gamma, int N, int C, int HW);
+
 // ---- activations, element-wise over n values -------------------------------
 // Backward passes take the forward input (ReLU, LeakyReLU, PReLU) or output
 // (Tanh); the derivative at exactly 0 is the negative side's, as PyTorch.
@@ -124,6 +139,9 @@ void mean_batch_backward(float *dinp, const float *dout, int N, int D);
 // -(critic loss) is the Wasserstein estimate.
 void wgan_loss_forward(float *loss, const float *score, int N, float sign);
 void wgan_loss_backward(float *dscore, int N, float sign);
+// WGAN-GP penalty: loss = lambda * mean_n (||grad_n||_2 - 1)^2 over the
+// critic's input gradients grad (N, D); dgrad (N, D) += its gradient, or NULL.
+void grad_penalty(float *loss, float *dgrad, const float *grad, int N, size_t D, float lambda);
 // Mean absolute / mean squared error over n values; gradient wrt pred.
 void l1_loss_forward(float *loss, const float *pred, const float *target, size_t n);
 void l1_loss_backward(float *dpred, const float *pred, const float *target, size_t n);

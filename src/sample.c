@@ -18,7 +18,7 @@
 // A generator (or critic) built from the configuration in its model file.
 static Net *load_model(const Backend *be, const char *path, int critic, WganConfig *cfg) {
     if (ckpt_read_config(path, cfg) != 0) return NULL;
-    Net *net = critic ? dcgan_critic(be, cfg->isize, cfg->nc, cfg->ndf, cfg->n_extra, DCGAN_NORM_BATCH)
+    Net *net = critic ? dcgan_critic(be, cfg->isize, cfg->nc, cfg->ndf, cfg->n_extra, (DcganNorm)cfg->critic_norm)
                       : dcgan_generator(be, cfg->isize, cfg->nz, cfg->nc, cfg->ngf, cfg->n_extra,
                                         cfg->bn_g ? DCGAN_NORM_BATCH : DCGAN_NORM_NONE);
     if (ckpt_load_net(path, net) != 0) {

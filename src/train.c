@@ -59,7 +59,7 @@ static void series_push(Series *s, double x, double w, double g) {
 }
 
 static const char metrics_header[] =
-    "gen_iter,epoch,images,d_iters,loss_d,loss_d_real,loss_d_fake,loss_g,wasserstein,seconds,images_per_s\n";
+    "gen_iter,epoch,images,d_iters,loss_d,loss_d_real,loss_d_fake,loss_g,wasserstein,seconds,images_per_s,loss_gp\n";
 
 // Opens metrics.csv for appending. On resume keeps only the rows up to the
 // resumed iteration (a run stopped between a log line and its checkpoint
@@ -76,10 +76,11 @@ static FILE *open_metrics(const char *path, long upto, int resume, Series *s) {
             if (fgets(line, sizeof line, in))
                 while (fgets(line, sizeof line, in)) {
                     long it;
-                    double ld, lg;
-                    if (sscanf(line, "%ld,%*[^,],%*[^,],%*[^,],%lf,%*[^,],%*[^,],%lf", &it, &ld, &lg) == 3 && it <= upto) {
+                    double lg, wd;
+                    if (sscanf(line, "%ld,%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%lf,%lf", &it, &lg, &wd) == 3 &&
+                        it <= upto) {
                         fputs(line, mem);
-                        series_push(s, (double)it, -ld, lg);
+                        series_push(s, (double)it, wd, lg);
                     }
                 }
         }
@@ -225,9 +226,17 @@ int train_run(const TrainOpts *o) {
 
     printf("fakeit train: %s (%u images, %dx%d, %d channels) -> %s\n", data, ds.count, cfg.isize, cfg.isize, cfg.nc,
            o->run_dir);
-    printf("  G %zu parameters, D %zu; batch %d, %s lr G %g D %g, clip %g, %d critic steps (%d early); backend %s, %d threads\n",
-           w.G->n_params, w.D->n_params, cfg.batch, cfg.adam ? "Adam" : "RMSprop", cfg.lr_g, cfg.lr_d, cfg.clip,
-           cfg.d_iters, cfg.d_iters_warm, be->name, be->get_threads());
+    static const char *norms[] = {"batch", "layer", "no"};
+    char how[96];
+    if (cfg.loss == WGAN_LOSS_GP)
+        snprintf(how, sizeof how, "WGAN-GP lambda %g, %s norm in the critic", cfg.gp_lambda, norms[cfg.critic_norm]);
+    else
+        snprintf(how, sizeof how, "clip %g", cfg.clip);
+    printf("  G %zu parameters, D %zu; batch %d, %s lr G %g D %g", w.G->n_params, w.D->n_params, cfg.batch,
+           cfg.adam ? "Adam" : "RMSprop", cfg.lr_g, cfg.lr_d);
+    if (cfg.adam) printf(" betas (%g, %g)", cfg.beta1, cfg.beta2);
+    printf(", %s, %d critic steps (%d early); backend %s, %d threads\n", how, cfg.d_iters, cfg.d_iters_warm,
+           be->name, be->get_threads());
     if (o->resume) printf("  resuming at generator iteration %ld, epoch %ld\n", w.gen_iter, w.epoch);
     fflush(stdout);
     stop_signal = 0;
@@ -248,10 +257,11 @@ int train_run(const TrainOpts *o) {
         wgan_iteration(&w);
         critic_steps += w.last_d_iters;
         const double el = fk_seconds() - t0, ips = (w.images - start_images) / (el > 0 ? el : 1);
-        fprintf(metrics, "%ld,%ld,%ld,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f,%.1f\n", w.gen_iter, w.epoch, w.images,
-                w.last_d_iters, w.loss_d, w.loss_d_real, w.loss_d_fake, w.loss_g, -w.loss_d, el, ips);
+        const double wd = (double)w.loss_d_fake - w.loss_d_real;  // the Wasserstein estimate, penalty aside
+        fprintf(metrics, "%ld,%ld,%ld,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f,%.1f,%.9g\n", w.gen_iter, w.epoch, w.images,
+                w.last_d_iters, w.loss_d, w.loss_d_real, w.loss_d_fake, w.loss_g, wd, el, ips, w.loss_gp);
         fflush(metrics);
-        series_push(&series, (double)w.gen_iter, -w.loss_d, w.loss_g);
+        series_push(&series, (double)w.gen_iter, wd, w.loss_g);
         // ETA: remaining critic steps at the measured cost of one
         double eta;
         if (iters > 0) {
@@ -272,7 +282,7 @@ int train_run(const TrainOpts *o) {
         hms(el, e1, sizeof e1), hms(eta, e2, sizeof e2);
         if (tty || w.gen_iter % 10 == 0 || w.gen_iter == start_iter + 1)
             fprintf(stderr, "%s[%ld%s%ld] epoch %ld  W %.5f  Loss_G %.5f  %.1f img/s  %s  ETA %s%s", tty ? "\r" : "",
-                    w.gen_iter, iters > 0 ? "/" : " gen iters, epochs ", iters > 0 ? iters : epochs, w.epoch, -w.loss_d,
+                    w.gen_iter, iters > 0 ? "/" : " gen iters, epochs ", iters > 0 ? iters : epochs, w.epoch, wd,
                     w.loss_g, ips, e1, e2, tty ? "   " : "\n");
         sampled_now = 0;
         if (w.gen_iter % o->sample_every == 0) {

@@ -9,6 +9,14 @@
 // 500th, else 5. An epoch ends when the data run out, possibly in the middle
 // of the critic steps (the generator step still follows), as in the original.
 // Critic loss = D(real) - D(fake); -Loss_D is the Wasserstein estimate.
+//
+// WGAN-GP (Gulrajani et al. 2017, loss WGAN_LOSS_GP): no clipping; each
+// critic step adds lambda * mean_n (||grad_x D(xhat_n)|| - 1)^2 at
+// xhat = alpha real + (1 - alpha) fake, one alpha ~ U[0, 1) per sample, with
+// its exact gradient (net_penalty_backward); the critic has no batch norm
+// (none or layer norm); Adam lr 1e-4, betas (0, 0.9), 5 critic steps always.
+// Loss_D then includes the penalty; the Wasserstein estimate stays
+// D(fake) - D(real).
 #ifndef FAKEIT_WGAN_H
 #define FAKEIT_WGAN_H
 
@@ -18,8 +26,13 @@
 #include "optimizer.h"
 #include "rng.h"
 
+typedef enum { WGAN_LOSS_CLIP = 0, WGAN_LOSS_GP = 1 } WganLoss;
+
 typedef struct {
     int isize, nc, nz, ngf, ndf, n_extra;
+    int loss;              // WganLoss: weight clipping (the original) or gradient penalty
+    int critic_norm;       // DcganNorm of the critic: batch (the original), none or layer
+    double gp_lambda;      // 10, the penalty's weight
     int bn_g;              // 1: batch norm in the generator (the original), 0: --no-bn-g
     int batch;             // 64
     int adam;              // 0: RMSprop (the original), 1: Adam
@@ -34,6 +47,9 @@ typedef struct {
 } WganConfig;
 
 void wgan_defaults(WganConfig *c);
+// The WGAN-GP defaults on top of c: loss GP, critic without norm, lambda 10,
+// Adam 1e-4 with betas (0, 0.9), 5 critic steps with no early phase.
+void wgan_defaults_gp(WganConfig *c);
 
 typedef struct {
     WganConfig cfg;
@@ -48,10 +64,13 @@ typedef struct {
     long pos;              // next position in `order`
     long images;           // real images seen
     // the last iteration's figures
-    float loss_d, loss_g, loss_d_real, loss_d_fake;
+    float loss_d, loss_g, loss_d_real, loss_d_fake, loss_gp;
     int last_d_iters;
     // buffers (backend memory): batches, noise, gradients, scalars
     float *real, *z, *fake, *dfake, *dscore, *loss;
+    float *xhat, *gx, *vgx, *ones;  // WGAN-GP: interpolates, their input gradient and its adjoint, dout = 1
+    float *host_mix;       // (2, batch, C, H, W) staging for the interpolates
+    float *host_alpha;     // (batch) one alpha per sample
     float *host_real;      // (batch, C, H, W) staging for uint8 -> [-1, 1]
     float *host_z;         // (batch, nz) staging for noise
 } Wgan;
@@ -69,8 +88,9 @@ int wgan_diters_at(const WganConfig *c, long gen_iter);
 void wgan_iteration(Wgan *w);
 
 // The two halves, on explicit batches (backend memory), for tests that
-// replay PyTorch: real (n, C, H, W), z (batch, nz, 1, 1).
-void wgan_critic_step(Wgan *w, const float *real, int n, const float *z);
+// replay PyTorch: real (n, C, H, W), z (batch, nz, 1, 1), alpha (n, host
+// memory) the interpolation weights of WGAN-GP (ignored with clipping).
+void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const float *alpha);
 void wgan_generator_step(Wgan *w, const float *z);
 
 // Data-set bytes -> network input in [-1, 1], exactly as torchvision's

@@ -124,9 +124,128 @@ class LNCritic(nn.Module):
         return self.fc(h.flatten(1))
 
 
+# --- the WGAN-GP critic: DCGAN_D without batch norm, or with layer norm ------
+# --- over (C, H, W) and a per-channel affine ----------------------------------
+class LayerNormC(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(c))
+        self.bias = nn.Parameter(torch.zeros(c))
+
+    def forward(self, x):
+        return F.layer_norm(x, x.shape[1:], eps=1e-5) * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
+class GPCritic(nn.Module):
+    def __init__(self, isize, nc, ndf, n_extra, norm):
+        super().__init__()
+        main = nn.Sequential()
+
+        def norm_act(stage, c, size):
+            if norm == 'layer':
+                main.add_module(f'{stage}:{c}:layernorm', LayerNormC(c))
+            main.add_module(f'{stage}:{c}:relu', nn.LeakyReLU(0.2))
+        main.add_module(f'initial:{nc}-{ndf}:conv', nn.Conv2d(nc, ndf, 4, 2, 1, bias=False))
+        main.add_module(f'initial:{ndf}:relu', nn.LeakyReLU(0.2))
+        csize, cndf = isize // 2, ndf
+        for t in range(n_extra):
+            main.add_module(f'extra-layers-{t}:{cndf}:conv', nn.Conv2d(cndf, cndf, 3, 1, 1, bias=False))
+            norm_act(f'extra-layers-{t}', cndf, csize)
+        while csize > 4:
+            main.add_module(f'pyramid:{cndf}-{cndf * 2}:conv', nn.Conv2d(cndf, cndf * 2, 4, 2, 1, bias=False))
+            norm_act('pyramid', cndf * 2, csize // 2)
+            cndf, csize = cndf * 2, csize // 2
+        main.add_module(f'final:{cndf}-1:conv', nn.Conv2d(cndf, 1, 4, 1, 0, bias=False))
+        self.main = main
+
+
+GP_SIZE, GP_NZ, GP_WIDTH, GP_BATCH, GP_STEPS, GP_LAMBDA = 32, 16, 8, 4, 3, 10.0
+
+
+def gp_fixture(path):
+    """WGAN-GP critic steps with PyTorch autograd (create_graph=True): for a
+    critic without normalisation and one with layer norm, the penalty at a
+    given interpolate and its parameter gradients alone, then 3 full critic
+    steps (D(real) - D(fake) + penalty, Adam 1e-4, betas (0, 0.9)): losses,
+    the gradients of the first step, the weights after the third."""
+    torch.manual_seed(SEED + 2)
+    out = {}
+
+    def put(name, t):
+        assert name not in out, name
+        out[name] = t.detach().clone().float().contiguous()
+
+    def penalty(D, xhat):
+        xhat = xhat.detach().requires_grad_()
+        s = D.main(xhat).view(-1)
+        (g,) = torch.autograd.grad(s, xhat, grad_outputs=torch.ones_like(s), create_graph=True)
+        return GP_LAMBDA * ((g.view(g.size(0), -1).norm(2, dim=1) - 1) ** 2).mean(), g
+
+    for norm in ('none', 'layer'):
+        pre = f'{norm}.'
+        G = DCGAN_G(GP_SIZE, GP_NZ, NC, GP_WIDTH, 0, 1)
+        G.apply(weights_init)
+        D = GPCritic(GP_SIZE, NC, GP_WIDTH, 1, norm)
+        with torch.no_grad():  # weights large enough that ||grad|| is near 1
+            for k, p in D.named_parameters():
+                if k.endswith('conv.weight'):
+                    p.normal_(0.0, 0.15)
+                elif k.endswith('layernorm.weight'):
+                    p.copy_(1 + 0.2 * torch.randn_like(p))
+                else:
+                    p.normal_(0.0, 0.2)
+        for prefix, net in (('G.init.', G), ('D.init.', D)):
+            for k, v in net.state_dict().items():
+                if not k.endswith('num_batches_tracked'):
+                    put(pre + prefix + k, v)
+        # the penalty alone at one interpolate
+        xhat = torch.rand(GP_BATCH, NC, GP_SIZE, GP_SIZE) * 2 - 1
+        d = copy.deepcopy(D)
+        gp, g = penalty(d, xhat)
+        gp.backward()
+        put(pre + 'xhat', xhat)
+        put(pre + 'gx', g)
+        put(pre + 'penalty', gp)
+        for k, p in d.named_parameters():
+            put(pre + 'pgrad.' + k, p.grad)
+        # three critic steps
+        opt = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        losses = []
+        for j in range(GP_STEPS):
+            real = torch.rand(GP_BATCH, NC, GP_SIZE, GP_SIZE) * 2 - 1
+            z = torch.randn(GP_BATCH, GP_NZ, 1, 1)
+            alpha = torch.rand(GP_BATCH)
+            put(pre + f'real.{j}', real)
+            put(pre + f'z.{j}', z)
+            put(pre + f'alpha.{j}', alpha)
+            D.zero_grad()
+            err_real = D.main(real).view(-1).mean()
+            err_real.backward()
+            with torch.no_grad():
+                fake = G(z)
+            err_fake = D.main(fake).view(-1).mean()
+            (-err_fake).backward()
+            a = alpha.view(-1, 1, 1, 1)
+            gp, _ = penalty(D, a * real + (1 - a) * fake)
+            gp.backward()
+            losses.append([err_real.item(), err_fake.item(), gp.item()])
+            if j == 0:
+                for k, p in D.named_parameters():
+                    put(pre + 'grad0.' + k, p.grad)
+            opt.step()
+        put(pre + 'losses', torch.tensor(losses))
+        for k, v in D.state_dict().items():
+            put(pre + 'D.final.' + k, v)
+
+    write_safetensors(path, out, {'generator': 'tests/oracle.py', 'torch': torch.__version__, 'seed': str(SEED + 2)})
+    total = sum(t.numel() for t in out.values())
+    print(f'{path}: {len(out)} tensors, {total * 4 / 1e6:.2f} MB (torch {torch.__version__})')
+
+
 def main(path):
     engine_fixture(path)
     train_fixture(path.replace('engine.safetensors', 'train.safetensors'))
+    gp_fixture(path.replace('engine.safetensors', 'gp.safetensors'))
 
 
 def state_tensors(net):

@@ -189,6 +189,36 @@ static void ln_bwd(Case *c, const float *dout, float *d[MAXIN]) {
     c->be->layernorm_backward(d[0], d[1], d[2], dout, c->in[0], c->aux[0], c->aux[1], c->in[1], c->i[0], c->i[1], c->i[2]);
 }
 
+// layer norm with its tangent map: out = (y, y_t) = (layernorm(x), layernorm_jvp(t));
+// the backward pass is layernorm_jvp_backward for x, gamma, beta and
+// layernorm_backward of dout_t for t (the tangent is linear in t).
+static void lnjvp_fwd(Case *c, float *out) {
+    const int N = c->i[0], C = c->i[1], HW = c->i[2];
+    c->be->layernorm_forward(out, c->aux[0], c->aux[1], c->in[0], c->in[2], c->in[3], N, C, HW, 1e-5f);
+    c->be->layernorm_jvp(out + (size_t)N * C * HW, c->in[1], c->in[0], c->aux[0], c->aux[1], c->in[2], N, C, HW);
+}
+static void lnjvp_bwd(Case *c, const float *dout, float *d[MAXIN]) {
+    const int N = c->i[0], C = c->i[1], HW = c->i[2];
+    const float *dt = dout + (size_t)N * C * HW;
+    c->be->layernorm_jvp_backward(d[0], d[2], d[3], dout, dt, c->in[0], c->in[1], c->aux[0], c->aux[1], c->in[2],
+                                  N, C, HW);
+    if (d[1]) c->be->layernorm_backward(d[1], NULL, NULL, dt, c->in[0], c->aux[0], c->aux[1], c->in[2], N, C, HW);
+}
+
+static void check_layernorm_jvp(const Backend *be, int N, int C, int HW) {
+    Case c = {.be = be, .i = {N, C, HW}};
+    snprintf(c.name, sizeof c.name, "layernorm+jvp N%d C%d HW%d", N, C, HW);
+    add_input(&c, "inp", (size_t)N * C * HW, -2, 2);
+    add_input(&c, "inp_t", (size_t)N * C * HW, -1, 1);
+    add_input(&c, "gamma", (size_t)C, 0.5f, 1.5f);
+    add_input(&c, "beta", (size_t)C, -0.5f, 0.5f);
+    c.aux[0] = fk_calloc((size_t)N, sizeof(float));
+    c.aux[1] = fk_calloc((size_t)N, sizeof(float));
+    c.out_n = 2 * (size_t)N * C * HW;
+    c.forward = lnjvp_fwd, c.backward = lnjvp_bwd;
+    run_case(&c);
+}
+
 static void check_norm(const Backend *be, const char *kind, int N, int C, int HW) {
     Case c = {.be = be, .i = {N, C, HW}};
     snprintf(c.name, sizeof c.name, "%s N%d C%d HW%d", kind, N, C, HW);
@@ -346,6 +376,24 @@ static int l1_kink(const Case *c, int k, size_t idx, double h) {
     return fabs((double)c->in[0][idx] - c->aux[0][idx]) < 2 * h;
 }
 
+// WGAN-GP penalty over (N, D) gradients, lambda f[0]
+static void gp_fwd(Case *c, float *out) { c->be->grad_penalty(out, NULL, c->in[0], c->i[0], (size_t)c->i[1], c->f[0]); }
+static void gp_bwd(Case *c, const float *dout, float *d[MAXIN]) {
+    const size_t n = (size_t)c->i[0] * c->i[1];
+    float *tmp = fk_calloc(n, sizeof(float)), loss;
+    c->be->grad_penalty(&loss, tmp, c->in[0], c->i[0], (size_t)c->i[1], c->f[0]);
+    for (size_t k = 0; k < n; k++) d[0][k] += dout[0] * tmp[k];
+    free(tmp);
+}
+
+static void check_grad_penalty(const Backend *be, int N, int D, float lo, float hi) {
+    Case c = {.be = be, .i = {N, D}, .f = {10.0f}, .out_n = 1};
+    snprintf(c.name, sizeof c.name, "grad_penalty N%d D%d in [%g, %g]", N, D, lo, hi);
+    add_input(&c, "grad", (size_t)N * D, lo, hi);
+    c.forward = gp_fwd, c.backward = gp_bwd;
+    run_case(&c);
+}
+
 static void check_loss(const Backend *be, const char *kind, int n, float sign) {
     Case c = {.be = be, .i = {n}, .f = {sign}, .out_n = 1};
     snprintf(c.name, sizeof c.name, "%s n%d%s", kind, n, !strcmp(kind, "wgan_loss") ? (sign > 0 ? " +1" : " -1") : "");
@@ -385,6 +433,9 @@ static void check_all(const Backend *be) {
     check_norm(be, "layernorm", 2, 3, 6);
     check_norm(be, "layernorm", 3, 4, 1);
     check_norm(be, "layernorm", 1, 2, 9);
+    check_layernorm_jvp(be, 2, 3, 6);
+    check_layernorm_jvp(be, 3, 4, 1);
+    check_layernorm_jvp(be, 1, 2, 9);
     check_activation(be, "relu", 61);
     check_activation(be, "lrelu", 61);
     check_activation(be, "tanh", 61);
@@ -404,6 +455,8 @@ static void check_all(const Backend *be) {
     check_loss(be, "wgan_loss", 4, -1.0f);
     check_loss(be, "l1_loss", 31, 0);
     check_loss(be, "mse_loss", 31, 0);
+    check_grad_penalty(be, 3, 7, -0.3f, 0.3f);  // norms below 1
+    check_grad_penalty(be, 2, 9, -1.0f, 1.0f);  // above 1
 }
 
 int main(int argc, char **argv) {

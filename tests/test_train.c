@@ -29,11 +29,12 @@
 #include "testlib.h"
 
 static const Backend *be = &backend_ref;
-static StFile fx;
+static StFile fx, gpfx;
 static char tmp[256];
 
 static const StTensor *fixture(const char *name) {
     const StTensor *t = st_find(&fx, name);
+    if (!t) t = st_find(&gpfx, name);
     FK_CHECK(t && t->dtype == ST_F32, "fixture has no F32 tensor '%s' (regenerate with make fixtures)", name);
     return t;
 }
@@ -96,7 +97,7 @@ static void test_replay_pytorch(void) {
             snprintf(rn, sizeof rn, "real.%d.%d", it, j);
             snprintf(zn, sizeof zn, "z.%d.%d", it, j);
             float *real = upload_fixture(rn, img), *z = upload_fixture(zn, IO_BATCH * IO_NZ);
-            wgan_critic_step(&w, real, IO_BATCH, z);
+            wgan_critic_step(&w, real, IO_BATCH, z, NULL);
             ld[it * 3 + j] = w.loss_d;
             be->free(real), be->free(z);
         }
@@ -111,6 +112,102 @@ static void test_replay_pytorch(void) {
     tl_close("replay: Loss_G of 2 generator steps", lg, (const float *)fixture("loss_g")->data, 2, 1e-5, 1e-4);
     compare_prefixed(w.G, "G.final.", "replay: generator after 2 iterations (weights, running statistics)");
     compare_prefixed(w.D, "D.final.", "replay: critic after 2 iterations (weights, running statistics)");
+    wgan_free(&w);
+}
+
+// WGAN-GP against PyTorch autograd with create_graph=True
+// (tests/fixtures/gp.safetensors), for a critic without normalisation and one
+// with layer norm (32 px, width 8, one extra layer): the input gradient, the
+// penalty and its parameter gradients alone; then 3 critic steps (losses,
+// the first step's gradients, the weights after the third).
+// A gradient tensor against PyTorch's: |got - ref| <= 1e-4 max|ref| + 1e-4 |ref|.
+// The tolerance follows the tensor's scale: the layer-norm critic's gradients
+// are sums of terms up to 1000x larger than the result (penalty ~1600), so
+// both sides' float rounding is of that size (the ref and cpu backends differ
+// from each other by as much as from PyTorch).
+static void close_scaled(const char *label, const float *got, const float *ref, size_t n) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(ref[i]));
+    tl_close(label, got, ref, n, 1e-4 * m + 1e-7, 1e-4);
+}
+
+static void test_gp_pytorch(const char *norm_name, DcganNorm norm) {
+    char key[160], label[240];
+    const int N = 4, S = 32, NZ = 16, Wd = 8;
+    const size_t img = (size_t)N * 3 * S * S;
+    // 1. the penalty alone at one interpolate
+    Net *D = dcgan_critic(be, S, 3, Wd, 1, norm);
+    net_enable_penalty(D);
+    net_set_batch(D, N);
+    snprintf(key, sizeof key, "%s.D.init.", norm_name);
+    load_prefixed(D, key);
+    snprintf(key, sizeof key, "%s.xhat", norm_name);
+    float *xhat = upload_fixture(key, img), *gx = be->alloc(img), *v = be->alloc(img), *ones = be->alloc(N);
+    float *h = fk_malloc(img * sizeof(float)), one[4] = {1, 1, 1, 1}, pen;
+    be->upload(ones, one, N);
+    net_forward(D, xhat, N);
+    net_backward(D, ones, gx, 0);
+    be->grad_penalty(&pen, v, gx, N, img / N, 10.0f);
+    net_zero_grads(D);
+    net_penalty_backward(D, ones, v);
+    be->download(h, gx, img);
+    snprintf(key, sizeof key, "%s.gx", norm_name);
+    snprintf(label, sizeof label, "gp %s/%s: critic input gradient at xhat", norm_name, be->name);
+    tl_close(label, h, (const float *)fixture(key)->data, img, 1e-6, 1e-4);
+    snprintf(key, sizeof key, "%s.penalty", norm_name);
+    snprintf(label, sizeof label, "gp %s/%s: penalty 10 (||g|| - 1)^2", norm_name, be->name);
+    tl_close(label, &pen, (const float *)fixture(key)->data, 1, 1e-5, 1e-5);
+    float *grads = fk_malloc(D->n_params * sizeof(float));
+    be->download(grads, D->grads, D->n_params);
+    for (int i = 0; i < D->n_tensors; i++) {
+        const NetTensor *t = &D->tensors[i];
+        snprintf(key, sizeof key, "%s.pgrad.%s", norm_name, t->name);
+        snprintf(label, sizeof label, "gp %s/%s: d penalty / d %s", norm_name, be->name, t->name);
+        close_scaled(label, grads + t->off, (const float *)fixture(key)->data, net_tensor_size(t));
+    }
+    free(grads), free(h);
+    be->free(xhat), be->free(gx), be->free(v), be->free(ones);
+    net_free(D);
+
+    // 2. three critic steps of the training loop
+    WganConfig c;
+    wgan_defaults(&c);
+    wgan_defaults_gp(&c);
+    c.critic_norm = norm, c.isize = S, c.nz = NZ, c.ngf = c.ndf = Wd, c.batch = N, c.n_extra = 1;
+    Wgan w;
+    FK_CHECK(wgan_init(&w, &c, be, NULL) == 0, "wgan_init");
+    snprintf(key, sizeof key, "%s.G.init.", norm_name);
+    load_prefixed(w.G, key);
+    snprintf(key, sizeof key, "%s.D.init.", norm_name);
+    load_prefixed(w.D, key);
+    float losses[9];
+    for (int j = 0; j < 3; j++) {
+        char rn[48], zn[48], an[48];
+        snprintf(rn, sizeof rn, "%s.real.%d", norm_name, j);
+        snprintf(zn, sizeof zn, "%s.z.%d", norm_name, j);
+        snprintf(an, sizeof an, "%s.alpha.%d", norm_name, j);
+        float *real = upload_fixture(rn, img), *z = upload_fixture(zn, (size_t)N * NZ);
+        wgan_critic_step(&w, real, N, z, (const float *)fixture(an)->data);
+        losses[3 * j] = w.loss_d_real, losses[3 * j + 1] = w.loss_d_fake, losses[3 * j + 2] = w.loss_gp;
+        if (j == 0) {  // the gradients the first step applied
+            float *g = fk_malloc(w.D->n_params * sizeof(float));
+            be->download(g, w.D->grads, w.D->n_params);
+            for (int i = 0; i < w.D->n_tensors; i++) {
+                const NetTensor *t = &w.D->tensors[i];
+                snprintf(key, sizeof key, "%s.grad0.%s", norm_name, t->name);
+                snprintf(label, sizeof label, "gp %s/%s: step 1 d Loss_D / d %s", norm_name, be->name, t->name);
+                close_scaled(label, g + t->off, (const float *)fixture(key)->data, net_tensor_size(t));
+            }
+            free(g);
+        }
+        be->free(real), be->free(z);
+    }
+    snprintf(key, sizeof key, "%s.losses", norm_name);
+    snprintf(label, sizeof label, "gp %s/%s: D(real), D(fake), penalty of 3 steps", norm_name, be->name);
+    tl_close(label, losses, (const float *)fixture(key)->data, 9, 1e-5, 1e-4);
+    snprintf(key, sizeof key, "%s.D.final.", norm_name);
+    snprintf(label, sizeof label, "gp %s/%s: critic after 3 Adam (0, 0.9) steps", norm_name, be->name);
+    compare_prefixed(w.D, key, label);
     wgan_free(&w);
 }
 
@@ -238,6 +335,33 @@ static void small_config(TrainOpts *o, const char *data, const char *run, long i
     o->cfg.d_iters = 2, o->cfg.d_iters_warm = 4, o->cfg.warm_iters = 2, o->cfg.warm_every = 5;
     o->sample_every = 3, o->save_every = 4;
     o->cfg.seed = 9;
+}
+
+// WGAN-GP (layer-norm critic, short last batches of the 37-image set): the
+// interpolation weights come from the run's generator, so resume is exact too.
+static void test_resume_gp(void) {
+    char data[512], straight[512], split[512];
+    snprintf(data, sizeof data, "%s/discs.fkd", tmp);
+    snprintf(straight, sizeof straight, "%s/gp-straight", tmp);
+    snprintf(split, sizeof split, "%s/gp-split", tmp);
+    TrainOpts o;
+    small_config(&o, data, straight, 8);
+    wgan_defaults_gp(&o.cfg), o.cfg.critic_norm = DCGAN_NORM_LAYER;
+    int rc1 = train_run(&o);
+    small_config(&o, data, split, 4);
+    wgan_defaults_gp(&o.cfg), o.cfg.critic_norm = DCGAN_NORM_LAYER;
+    int rc2 = train_run(&o);
+    small_config(&o, NULL, split, 8);
+    o.resume = 1;
+    int rc3 = train_run(&o);
+    tl_check(rc1 == 0 && rc2 == 0 && rc3 == 0, "resume gp: three runs finish");
+    tl_check(same_state(straight, split), "resume gp: 8 iterations straight = 4 + resume + 4, every state tensor bit for bit");
+    WganConfig c;
+    char sp[600];
+    snprintf(sp, sizeof sp, "%s/netD.safetensors", split);
+    tl_check(ckpt_read_config(sp, &c) == 0 && c.loss == WGAN_LOSS_GP && c.critic_norm == DCGAN_NORM_LAYER &&
+                 c.gp_lambda == 10.0 && c.beta1 == 0.0 && c.beta2 == 0.9,
+             "resume gp: the model file keeps loss, critic norm, lambda and betas");
 }
 
 static void test_resume(void) {
@@ -393,9 +517,20 @@ int main(void) {
     if (st_load(&fx, "tests/fixtures/train.safetensors") != 0) return 2;
     be->set_threads(2);
     test_replay_pytorch();
+    if (st_load(&gpfx, "tests/fixtures/gp.safetensors") != 0) return 2;
+    for (const Backend *const *b = backend_all(); *b; b++) {
+        if (!(*b)->host_memory) continue;
+        be = *b;
+        be->set_threads(2);
+        test_gp_pytorch("none", DCGAN_NORM_NONE);
+        test_gp_pytorch("layer", DCGAN_NORM_LAYER);
+    }
+    be = &backend_ref;
+    st_free(&gpfx);
     test_pixel_conversion();
     test_interop();
     test_resume();
+    test_resume_gp();
     test_sampling();
     test_bad_models();
     st_free(&fx);

@@ -43,3 +43,24 @@ void mse_loss_backward(float *dpred, const float *pred, const float *target, siz
     const float k = 2.0f / (float)n;
     for (size_t i = 0; i < n; i++) dpred[i] += k * (pred[i] - target[i]);
 }
+
+// WGAN-GP: loss = lambda * mean over n of (||grad_n|| - 1)^2, grad (N, D) the
+// critic's input gradient per sample; dgrad += d loss / d grad
+// = lambda / N * 2 (||g|| - 1) g / ||g||, and 0 for a zero gradient (the
+// subgradient PyTorch's norm takes there).
+void grad_penalty(float *loss, float *dgrad, const float *grad, int N, size_t D, float lambda) {
+    double total = 0.0;
+    for (int n = 0; n < N; n++) {
+        const float *g = grad + (size_t)n * D;
+        double sq = 0.0;
+        for (size_t i = 0; i < D; i++) sq += (double)g[i] * g[i];
+        const double norm = sqrt(sq);
+        total += (norm - 1.0) * (norm - 1.0);
+        if (dgrad && norm > 0.0) {
+            const float k = (float)(lambda * 2.0 * (norm - 1.0) / (norm * N));
+            float *d = dgrad + (size_t)n * D;
+            for (size_t i = 0; i < D; i++) d[i] += k * g[i];
+        }
+    }
+    *loss = (float)(lambda * total / N);
+}

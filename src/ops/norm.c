@@ -4,6 +4,7 @@
 // variance and keeps the unbiased one in running_var, exactly as PyTorch's
 // BatchNorm2d in training mode.
 #include <math.h>
+#include <stdlib.h>
 
 #include "../ops.h"
 #include "../util.h"
@@ -196,5 +197,112 @@ void layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *d
             if (dgamma) dgamma[c] += (float)sg;
             if (dbeta) dbeta[c] += (float)sb;
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Layer norm's tangent map and the reverse of (forward, tangent) together,
+// for the gradient penalty (see ops.h). Per sample over M = C*HW values:
+//   xhat = (x - mean) r,  r = 1 / sqrt(var + eps),
+//   tangent  dxhat = r (dx - mean(dx) - xhat mean(xhat dx)),  dy = gamma dxhat.
+
+void layernorm_jvp(float *out_t, const float *inp_t, const float *inp, const float *save_mean,
+                   const float *save_rstd, const float *gamma, int N, int C, int HW) {
+    const size_t M = (size_t)C * HW;
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        const float *x = inp + (size_t)n * M, *t = inp_t + (size_t)n * M;
+        float *o = out_t + (size_t)n * M;
+        const double m = save_mean[n], r = save_rstd[n];
+        double st = 0.0, sxt = 0.0;
+        for (size_t i = 0; i < M; i++) {
+            st += t[i];
+            sxt += (x[i] - m) * r * t[i];
+        }
+        const double mt = st / (double)M, mxt = sxt / (double)M;
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < HW; i++) {
+                const size_t j = (size_t)c * HW + i;
+                const double xhat = (x[j] - m) * r;
+                o[j] = (float)(gamma[c] * r * (t[j] - mt - xhat * mxt));
+            }
+    }
+}
+
+// With u = gamma * dout_t and p = gamma * dout (p = 0 when dout is NULL):
+//   d gamma += sum(dout_t * dxhat + dout * xhat),  d beta += sum(dout)
+//   adjoint of xhat:  a = p - r (u mean(xhat dx) + mean(u xhat) dx)
+//   adjoint of r:     R = sum(u dxhat) / r + sum(a xhat) / r
+//   dinp += r (a - mean(a)) - R r^2 xhat / M
+// (the tangent's own adjoint is layernorm_backward of dout_t, not repeated here).
+void layernorm_jvp_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *dout_t,
+                            const float *inp, const float *inp_t, const float *save_mean, const float *save_rstd,
+                            const float *gamma, int N, int C, int HW) {
+    const size_t M = (size_t)C * HW;
+    if (dinp) {
+#pragma omp parallel for schedule(static)
+        for (int n = 0; n < N; n++) {
+            const size_t o = (size_t)n * M;
+            const float *x = inp + o, *t = inp_t + o, *ut = dout_t + o, *up = dout ? dout + o : NULL;
+            const double m = save_mean[n], r = save_rstd[n];
+            double st = 0.0, sxt = 0.0, sux = 0.0;
+            for (int c = 0; c < C; c++)
+                for (int i = 0; i < HW; i++) {
+                    const size_t j = (size_t)c * HW + i;
+                    const double xhat = (x[j] - m) * r;
+                    st += t[j];
+                    sxt += xhat * t[j];
+                    sux += gamma[c] * (double)ut[j] * xhat;
+                }
+            const double mt = st / (double)M, mxt = sxt / (double)M, mux = sux / (double)M;
+            double sa = 0.0, sax = 0.0, sud = 0.0;
+            for (int c = 0; c < C; c++)
+                for (int i = 0; i < HW; i++) {
+                    const size_t j = (size_t)c * HW + i;
+                    const double xhat = (x[j] - m) * r, u = gamma[c] * (double)ut[j];
+                    const double dxhat = r * (t[j] - mt - xhat * mxt);
+                    const double a = (up ? gamma[c] * (double)up[j] : 0.0) - r * (u * mxt + mux * t[j]);
+                    sa += a;
+                    sax += a * xhat;
+                    sud += u * dxhat;
+                }
+            const double ma = sa / (double)M, R = (sud + sax) / r;
+            float *dx = dinp + o;
+            for (int c = 0; c < C; c++)
+                for (int i = 0; i < HW; i++) {
+                    const size_t j = (size_t)c * HW + i;
+                    const double xhat = (x[j] - m) * r, u = gamma[c] * (double)ut[j];
+                    const double a = (up ? gamma[c] * (double)up[j] : 0.0) - r * (u * mxt + mux * t[j]);
+                    dx[j] += (float)(r * (a - ma) - R * r * r * xhat / (double)M);
+                }
+        }
+    }
+    if (dgamma || dbeta) {
+        // per-sample tangent statistics first, then one thread per channel
+        double *mt = fk_malloc(2 * (size_t)N * sizeof(double));
+        double *mxt = mt + N;
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + (size_t)n * M, *t = inp_t + (size_t)n * M;
+            const double m = save_mean[n], r = save_rstd[n];
+            double st = 0.0, sxt = 0.0;
+            for (size_t i = 0; i < M; i++) st += t[i], sxt += (x[i] - m) * r * t[i];
+            mt[n] = st / (double)M, mxt[n] = sxt / (double)M;
+        }
+#pragma omp parallel for schedule(static)
+        for (int c = 0; c < C; c++) {
+            double sg = 0.0, sb = 0.0;
+            for (int n = 0; n < N; n++) {
+                const size_t o = (size_t)n * M + (size_t)c * HW;
+                const double m = save_mean[n], r = save_rstd[n];
+                for (int i = 0; i < HW; i++) {
+                    const double xhat = (inp[o + i] - m) * r;
+                    sg += (double)dout_t[o + i] * r * (inp_t[o + i] - mt[n] - xhat * mxt[n]);
+                    if (dout) sg += (double)dout[o + i] * xhat, sb += dout[o + i];
+                }
+            }
+            if (dgamma) dgamma[c] += (float)sg;
+            if (dbeta) dbeta[c] += (float)sb;
+        }
+        free(mt);
     }
 }
