@@ -21,12 +21,12 @@ FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off 
             -DFAKEIT_HAVE_DNNL $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldnnl -lcjson -lm
 # the fast backend's loops are written for the vectoriser
-$(BUILD)/backend_cpu.o: XCFLAGS = -O3
+$(BUILD)/backend_cpu.o $(BUILD)/swd.o $(BUILD)/evaluate.o: XCFLAGS = -O3
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 SRC := $(wildcard src/*.c src/ops/*.c)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
-TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train
+TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval
 
 BUILD ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
@@ -65,6 +65,7 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) fakeit
 	$(BUILD)/test_oracle tests/fixtures/engine.safetensors
 	$(BUILD)/test_data
 	$(BUILD)/test_train
+	$(BUILD)/test_eval
 	FAKEIT=./fakeit tests/test_cli.sh
 
 test-asan:
@@ -74,7 +75,7 @@ test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    sh -c 'build-asan/test_engine && build-asan/test_gradcheck && build-asan/test_backends && \
 	           build-asan/test_oracle tests/fixtures/engine.safetensors && build-asan/test_data && \
-	           build-asan/test_train'
+	           build-asan/test_train && build-asan/test_eval'
 
 test: deps
 	$(MAKE) test-unit
@@ -103,6 +104,7 @@ fixtures:
 	$(MAKE) $(BUILD)/fixture_ckpt
 	$(BUILD)/fixture_ckpt tests/fixtures/fakeit_netG.safetensors
 	/usr/bin/python3 tests/oracle.py tests/fixtures/engine.safetensors
+	/usr/bin/python3 tests/swd_oracle.py tests/fixtures/swd.safetensors
 
 install: fakeit
 	install -D -m 755 fakeit $(DESTDIR)$(PREFIX)/bin/fakeit

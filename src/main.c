@@ -12,6 +12,7 @@
 #include "prepare.h"
 #include "safetensors.h"
 #include "sample.h"
+#include "evaluate.h"
 #include "train.h"
 
 #define FAKEIT_VERSION "0.2.0"
@@ -29,6 +30,8 @@ static void usage(FILE *f) {
           "  train DATA.fkd -o RUN_DIR         train a Wasserstein GAN (--resume RUN_DIR continues)\n"
           "  sample MODEL -n N -o DIR          draw fakes from a trained generator\n"
           "  interp MODEL -o strip.png         walks between random latent points\n"
+          "  eval --real DATA.fkd --fake MODEL|DIR|DATA.fkd\n"
+          "                                    measure fakes: SWD, copies, mode collapse\n"
           "other:\n"
           "  backends            list the compute backends this build has\n"
           "  inspect FILE        list the tensors of a safetensors file (checkpoint, fixture)\n"
@@ -492,6 +495,73 @@ static int cmd_sample(int argc, char **argv) {
     return sample_run(&o);
 }
 
+static const char eval_help[] =
+    "usage: fakeit eval --real DATA.fkd --fake MODEL|DIR|DATA.fkd [-n N] [--json] [options]\n"
+    "\n"
+    "Measures fakes against real images:\n"
+    "  - sliced Wasserstein distance (Karras et al. 2018) per Laplacian pyramid\n"
+    "    level and averaged, beside the same figure for two disjoint sets of real\n"
+    "    images (what a perfect generator would score at this set size);\n"
+    "  - copy detection: each fake's nearest training image (pixel L2, at full\n"
+    "    size and 1/4 size) against the typical distance between training images;\n"
+    "    nearest.png shows the closest fakes over their training images;\n"
+    "  - a mode-collapse alarm from the fakes' diversity against the reals'.\n"
+    "MODEL is a generator (RUN_DIR/netG.safetensors: N fakes are drawn), DIR a\n"
+    "folder of images (centre-cropped to the real size), or a data set.\n"
+    "\n"
+    "options:\n"
+    "  --real DATA.fkd     the real images (required), e.g. a held-out test set\n"
+    "  --fake PATH         the fakes (required)\n"
+    "  -n N                images per set (default 2000; at most half the reals)\n"
+    "  --train DATA.fkd    training set for copy detection (default: --real)\n"
+    "  --sheet FILE.png    where nearest.png goes (default: beside MODEL, else .)\n"
+    "  --json              print every figure as one JSON object on the last line\n"
+    "  --seed N            seed for the choice of images, patches, noise (default 1)\n"
+    "  --threads N, --backend NAME\n";
+
+static int cmd_eval(int argc, char **argv) {
+    EvalOpts o = {.n = 2000, .seed = 1};
+    enum { O_REAL = 256, O_FAKE, O_TRAIN, O_SHEET, O_JSON, O_SEED, O_THREADS, O_BACKEND };
+    static const struct option opts[] = {
+        {"real", required_argument, 0, O_REAL}, {"fake", required_argument, 0, O_FAKE},
+        {"train", required_argument, 0, O_TRAIN}, {"sheet", required_argument, 0, O_SHEET},
+        {"json", no_argument, 0, O_JSON}, {"seed", required_argument, 0, O_SEED},
+        {"threads", required_argument, 0, O_THREADS}, {"backend", required_argument, 0, O_BACKEND},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    int c;
+    long v;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (parse_int(optarg, 2, 1000000, &v)) return bad_usage("eval", "-n needs a count from 2", optarg);
+            o.n = (int)v;
+            break;
+        case O_REAL: o.real = optarg; break;
+        case O_FAKE: o.fake = optarg; break;
+        case O_TRAIN: o.train = optarg; break;
+        case O_SHEET: o.sheet = optarg; break;
+        case O_JSON: o.json = 1; break;
+        case O_SEED:
+            if (parse_int(optarg, 0, LONG_MAX, &v)) return bad_usage("eval", "--seed needs a non-negative integer", optarg);
+            o.seed = (uint64_t)v;
+            break;
+        case O_THREADS:
+            if (parse_int(optarg, 1, 1024, &v)) return bad_usage("eval", "--threads needs a positive count", optarg);
+            o.threads = (int)v;
+            break;
+        case O_BACKEND: o.backend = optarg; break;
+        case 'h': fputs(eval_help, stdout); return 0;
+        default: return bad_usage("eval", "unknown or incomplete option", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return bad_usage("eval", "unexpected argument", argv[optind]);
+    if (!o.real || !o.fake) return bad_usage("eval", "--real DATA.fkd and --fake PATH are required", NULL);
+    if (o.threads > 0) host_set_threads(o.threads);
+    return eval_run(&o);
+}
+
 static const char interp_help[] =
     "usage: fakeit interp MODEL -o strip.png [--rows R] [--steps S] [--seed N]\n"
     "\n"
@@ -585,6 +655,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "sample")) return cmd_sample(argc - 1, argv + 1);
     if (!strcmp(cmd, "interp")) return cmd_interp(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "backends") && argc == 2) return cmd_backends();
     if (!strcmp(cmd, "inspect") && argc == 3) return cmd_inspect(argv[2]);
     if (!strcmp(cmd, "backends") || !strcmp(cmd, "inspect")) {

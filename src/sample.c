@@ -77,27 +77,14 @@ int sample_run(const SampleOpts *o) {
         net_free(G), net_free(D);
         return 2;
     }
-    const int B = cfg.batch, C = cfg.nc, S = cfg.isize;
+    const int C = cfg.nc, S = cfg.isize;
     const size_t img = (size_t)C * S * S;
-    const int batches = (o->n + B - 1) / B;
     float *fakes = fk_malloc((size_t)o->n * img * sizeof(float));
-    float *zh = fk_malloc((size_t)B * cfg.nz * sizeof(float)), *z = be->alloc((size_t)B * cfg.nz);
-    float *fdev = be->alloc((size_t)B * img), *scores = fk_malloc((size_t)B * sizeof(float));
+    float *scores = D ? fk_malloc((size_t)o->n * sizeof(float)) : NULL;
     Scored *sc = fk_malloc((size_t)o->n * sizeof(Scored));
-    Rng rng;
-    rng_seed(&rng, o->seed);
-    for (int b = 0; b < batches; b++) {
-        rng_fill_normal(&rng, zh, (size_t)B * cfg.nz, 0.0f, 1.0f);
-        be->upload(z, zh, (size_t)B * cfg.nz);
-        const float *out = net_forward(G, z, B);
-        const int take = o->n - b * B < B ? o->n - b * B : B;
-        be->download(fakes + (size_t)b * B * img, out, (size_t)take * img);
-        if (D) {
-            be->copy(fdev, out, (size_t)B * img);
-            be->download(scores, net_forward(D, fdev, B), (size_t)B);
-            for (int i = 0; i < take; i++) sc[b * B + i] = (Scored){b * B + i, scores[i]};
-        }
-    }
+    sample_make(be, G, &cfg, o->n, o->seed, fakes, D, scores);
+    if (D)
+        for (int i = 0; i < o->n; i++) sc[i] = (Scored){i, scores[i]};
     int keep = o->n;
     if (D) {
         // the critic scores real images LOW (it minimises D(real) - D(fake))
@@ -121,11 +108,37 @@ int sample_run(const SampleOpts *o) {
         if (o->out_dir) printf("wrote %d images to %s/fake_00000.png ...\n", keep, o->out_dir);
         if (o->grid) printf("wrote grid %s\n", o->grid);
     }
-    free(fakes), free(zh), free(scores), free(sc);
-    be->free(z), be->free(fdev);
+    free(fakes), free(scores), free(sc);
     net_free(G), net_free(D);
     return rc;
 }
+
+void sample_make(const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t seed, float *fakes, Net *D,
+                 float *scores) {
+    const int B = cfg->batch;
+    const size_t img = (size_t)cfg->nc * cfg->isize * cfg->isize;
+    float *zh = fk_malloc((size_t)B * cfg->nz * sizeof(float)), *z = be->alloc((size_t)B * cfg->nz);
+    float *fdev = D ? be->alloc((size_t)B * img) : NULL, *sb = D ? fk_malloc((size_t)B * sizeof(float)) : NULL;
+    Rng rng;
+    rng_seed(&rng, seed);
+    for (int b = 0; b * B < n; b++) {
+        rng_fill_normal(&rng, zh, (size_t)B * cfg->nz, 0.0f, 1.0f);
+        be->upload(z, zh, (size_t)B * cfg->nz);
+        const float *out = net_forward(G, z, B);
+        const int take = n - b * B < B ? n - b * B : B;
+        be->download(fakes + (size_t)b * B * img, out, (size_t)take * img);
+        if (D) {
+            be->copy(fdev, out, (size_t)B * img);
+            be->download(sb, net_forward(D, fdev, B), (size_t)B);
+            memcpy(scores + (size_t)b * B, sb, (size_t)take * sizeof(float));
+        }
+    }
+    free(zh), free(sb);
+    be->free(z);
+    if (fdev) be->free(fdev);
+}
+
+Net *sample_load_generator(const Backend *be, const char *path, WganConfig *cfg) { return load_model(be, path, 0, cfg); }
 
 void slerp(float *out, const float *a, const float *b, int n, double t) {
     double ab = 0, aa = 0, bb = 0;

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "wgan.h"
+
 typedef struct {
     const char *model;    // netG.safetensors
     const char *out_dir;  // individual PNGs (or NULL)
@@ -23,6 +25,13 @@ typedef struct {
 } SampleOpts;
 
 int sample_run(const SampleOpts *o);
+
+// n fakes (n, C, S, S) in [-1, 1] into host memory, made in full batches from
+// noise of `seed`; with a critic D, also its score of each (scores (n)).
+void sample_make(const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t seed, float *fakes, Net *D,
+                 float *scores);
+// The generator of a model file with its configuration; NULL after printing.
+Net *sample_load_generator(const Backend *be, const char *path, WganConfig *cfg);
 
 typedef struct {
     const char *model, *out, *backend;

@@ -95,5 +95,31 @@ expect 2 "train --backend with an unknown name, exit 2" "no backend called 'gpu9
     "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_x" --backend gpu9
 expect 0 "sample --backend ref reads a model trained on cpu" "wrote grid $tmp/gr.png" -- \
     "$FAKEIT" sample "$tmp/run/netG.safetensors" -n 6 --grid "$tmp/gr.png" --backend ref
+# WGAN-GP
+expect 0 "train --loss wgan-gp: penalty, no-norm critic, Adam (0, 0.9)" "Adam lr G 0.0001 D 0.0001 betas \(0, 0.9\), WGAN-GP lambda 10, no norm" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_gp" --iters 2 "${small[@]}" --loss wgan-gp --critic-norm layer --critic-norm none
+expect 0 "train wgan-gp writes the penalty into metrics.csv" "loss_gp" -- head -1 "$tmp/run_gp/metrics.csv"
+expect 2 "train --loss wgan-gp refuses a batch-norm critic, exit 2" "per sample: --critic-norm none or layer" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_x" --loss wgan-gp --critic-norm batch
+expect 2 "train --loss with an unknown name, exit 2" "--loss is wgan or wgan-gp: hinge" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_x" --loss hinge
+# eval
+expect 0 "eval of a model: SWD beside the real-vs-real floor" "reals vs other reals" -- \
+    "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/run/netG.safetensors" -n 10
+expect 0 "eval writes nearest.png beside the model" "nearest.png" -- ls "$tmp/run"
+expect 0 "eval: training images as fakes are flagged as copies" "flagged .*: 12 of 12" -- \
+    "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/all.fkd" --sheet "$tmp/n.png"
+mkdir -p "$tmp/same"
+for i in $(seq 10 21); do cp "$tmp/bikes/bike_00003.png" "$tmp/same/copy_$i.png"; done
+expect 0 "eval: twelve copies of one image raise the mode-collapse alarm" "MODE COLLAPSE" -- \
+    "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/same" --sheet "$tmp/n.png"
+expect 0 "eval --json: one JSON object on the last line" '^\{"real":.*"swd":\{"levels":\[32,16\],"fake":\[.*"verdict":"MODE COLLAPSE' -- \
+    sh -c "'$FAKEIT' eval --real '$tmp/all.fkd' --fake '$tmp/same' --sheet '$tmp/n.png' --json | tail -1"
+expect 2 "eval: --real missing, exit 2" "--real DATA.fkd and --fake PATH are required" -- "$FAKEIT" eval --fake "$tmp/same"
+expect 2 "eval: a truncated real set is named" "cut.fkd" -- "$FAKEIT" eval --real "$tmp/cut.fkd" --fake "$tmp/same"
+expect 2 "eval: a model of another shape is refused naming it" "netG.safetensors: the model makes 32x32 images with 3 channels" -- \
+    "$FAKEIT" eval --real "$tmp/g.fkd" --fake "$tmp/run/netG.safetensors"
+expect 2 "eval: a missing fake path is named" "$tmp/nofakes: No such file" -- \
+    "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/nofakes"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
