@@ -95,8 +95,9 @@ static void range(const double *v, int n, double *lo, double *hi) {
     *lo -= m, *hi += m;
 }
 
-int chart_save(const char *path, const double *x, const double *w, const double *g, int n) {
-    const int W = 900, H = 560;
+int chart_save(const char *path, const double *x, const double *w, const double *g, int n, const double *sx,
+               const double *sw, int sn, double swd_real) {
+    const int W = 900, H = sn > 0 ? 830 : 560;
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
     cairo_t *cr = cairo_create(s);
     cairo_set_source_rgb(cr, 0.96, 0.96, 0.96);
@@ -118,6 +119,27 @@ int chart_save(const char *path, const double *x, const double *w, const double 
         f.top = 290;
         snprintf(title, sizeof title, "Loss_G  (median of %d)", win);
         panel(cr, &f, x, g, gs, n, title, 0.8, 0.35, 0.1);
+        if (sn > 0) {  // quality over time: SWD points and the floor
+            double *all = fk_malloc((size_t)(sn + 1) * sizeof(double));
+            memcpy(all, sw, (size_t)sn * sizeof(double));
+            all[sn] = swd_real;
+            range(all, sn + 1, &f.y0, &f.y1);
+            free(all);
+            f.top = 560;
+            panel(cr, &f, sx, sw, sw, sn, "SWD x1000 vs held-out reals (lower is better; dashed: real vs real)", 0.1,
+                  0.55, 0.25);
+            for (int i = 0; i < sn; i++) {
+                cairo_arc(cr, px(&f, sx[i]), py(&f, sw[i]), 3, 0, 2 * M_PI);
+                cairo_fill(cr);
+            }
+            const double dash[] = {6, 4};
+            cairo_set_dash(cr, dash, 2, 0);
+            cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+            cairo_move_to(cr, f.left, py(&f, swd_real));
+            cairo_line_to(cr, f.left + f.w, py(&f, swd_real));
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+        }
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
         cairo_set_font_size(cr, 12);
         cairo_move_to(cr, W / 2.0 - 60, H - 6);

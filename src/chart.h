@@ -4,8 +4,11 @@
 #ifndef FAKEIT_CHART_H
 #define FAKEIT_CHART_H
 
-// x (n) generator iterations, w (n) -Loss_D, g (n) Loss_G. Returns -1 after printing.
-int chart_save(const char *path, const double *x, const double *w, const double *g, int n);
+// x (n) generator iterations, w (n) -Loss_D, g (n) Loss_G. With sn > 0 a
+// third panel: SWD sw (sn) at iterations sx (sn), and the real-vs-real
+// floor swd_real as a dashed line. Returns -1 after printing.
+int chart_save(const char *path, const double *x, const double *w, const double *g, int n, const double *sx,
+               const double *sw, int sn, double swd_real);
 
 // out[i] = median of v over the window of `window` values centred on i
 // (shrunk at the ends).

@@ -104,7 +104,7 @@ typedef struct {
     int C, S;
 } ImgSet;
 
-static void perm(uint32_t *p, uint32_t n, uint64_t seed) {
+void eval_perm(uint32_t *p, uint32_t n, uint64_t seed) {
     Rng r;
     rng_seed(&r, seed);
     for (uint32_t i = 0; i < n; i++) p[i] = i;
@@ -114,13 +114,33 @@ static void perm(uint32_t *p, uint32_t n, uint64_t seed) {
     }
 }
 
-// Up to n images of an open data set, in a random order of `seed` (starting at `skip`).
-static void take_from_ds(ImgSet *s, const Dataset *ds, const uint32_t *order, size_t skip, size_t n) {
+size_t eval_take(uint8_t *dst, const uint8_t *pix, size_t count, size_t img, size_t skip, size_t n, uint64_t seed) {
+    uint32_t *order = fk_malloc((count ? count : 1) * sizeof(uint32_t));
+    eval_perm(order, (uint32_t)count, seed);
+    const size_t got = skip >= count ? 0 : count - skip < n ? count - skip : n;
+    for (size_t i = 0; i < got; i++) memcpy(dst + i * img, pix + (size_t)order[skip + i] * img, img);
+    free(order);
+    return got;
+}
+
+void eval_fakes(uint8_t *dst, const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t seed) {
+    const size_t img = (size_t)cfg->nc * cfg->isize * cfg->isize;
+    float *f = fk_malloc((size_t)n * img * sizeof(float));
+    sample_make(be, G, cfg, n, seed, f, NULL, NULL);
+    eval_to_bytes(dst, f, (size_t)n * img);
+    free(f);
+}
+
+void eval_swd(SwdResult *r, const uint8_t *ra, const uint8_t *fakes, int n, int C, int S, uint64_t seed) {
+    swd_images(r, ra, fakes, n, C, S, seed + 1);
+}
+
+// Up to n images of an open data set, at positions skip.. of its random order of `seed`.
+static void take_from_ds(ImgSet *s, const Dataset *ds, uint64_t seed, size_t skip, size_t n) {
     const size_t img = ds_image_bytes(ds);
     s->C = (int)ds->channels, s->S = (int)ds->size;
-    s->n = skip >= ds->count ? 0 : ds->count - skip < n ? ds->count - skip : n;
-    s->pix = fk_malloc((s->n ? s->n : 1) * img);
-    for (size_t i = 0; i < s->n; i++) memcpy(s->pix + i * img, ds->pixels + (size_t)order[skip + i] * img, img);
+    s->pix = fk_malloc((n ? n : 1) * img);
+    s->n = eval_take(s->pix, ds->pixels, ds->count, img, skip, n, seed);
 }
 
 static int is_dataset(const char *path) {
@@ -202,13 +222,9 @@ static int load_model_fakes(ImgSet *s, const char *path, const EvalOpts *o, int 
         net_free(G);
         return -1;
     }
-    const size_t img = (size_t)C * S * S;
-    float *f = fk_malloc(n * img * sizeof(float));
-    sample_make(be, G, &cfg, (int)n, o->seed, f, NULL, NULL);
     s->C = C, s->S = S, s->n = n;
-    s->pix = fk_malloc(n * img);
-    eval_to_bytes(s->pix, f, n * img);
-    free(f);
+    s->pix = fk_malloc(n * (size_t)C * S * S);
+    eval_fakes(s->pix, be, G, &cfg, (int)n, o->seed);
     net_free(G);
     return 0;
 }
@@ -229,10 +245,7 @@ static int load_fakes(ImgSet *s, const EvalOpts *o, int C, int S, size_t n) {
             ds_close(&ds);
             return -1;
         }
-        uint32_t *order = fk_malloc((ds.count ? ds.count : 1) * sizeof(uint32_t));
-        perm(order, ds.count, o->seed ^ 0xfa4e);
-        take_from_ds(s, &ds, order, 0, n);
-        free(order);
+        take_from_ds(s, &ds, o->seed ^ 0xfa4e, 0, n);
         ds_close(&ds);
         return s->n ? 0 : (fk_error("%s: the data set is empty", o->fake), -1);
     }
@@ -260,6 +273,18 @@ static cJSON *num_array(const double *v, int n) {
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
     return a;
+}
+
+static void add_swd_json(cJSON *j, const SwdResult *sf, const SwdResult *sr) {
+    double sz[SWD_MAX_LEVELS];
+    for (int k = 0; k < sf->nlevels; k++) sz[k] = sf->size[k];
+    cJSON *sw = cJSON_AddObjectToObject(j, "swd");
+    cJSON_AddItemToObject(sw, "levels", num_array(sz, sf->nlevels));
+    cJSON_AddItemToObject(sw, "fake", num_array(sf->dist, sf->nlevels));
+    cJSON_AddNumberToObject(sw, "fake_avg", sf->avg);
+    cJSON_AddItemToObject(sw, "real", num_array(sr->dist, sr->nlevels));
+    cJSON_AddNumberToObject(sw, "real_avg", sr->avg);
+    cJSON_AddNumberToObject(sw, "ratio", sr->avg > 0 ? sf->avg / sr->avg : 0.0);
 }
 
 static void print_swd(const char *label, const SwdResult *r) {
@@ -306,12 +331,9 @@ int eval_run(const EvalOpts *o) {
         free(fk.pix), ds_close(&real);
         return 2;
     }
-    uint32_t *order = fk_malloc(real.count * sizeof(uint32_t));
-    perm(order, real.count, o->seed);
     ImgSet ra, rb;
-    take_from_ds(&ra, &real, order, 0, n);
-    take_from_ds(&rb, &real, order, n, n);
-    free(order);
+    take_from_ds(&ra, &real, o->seed, 0, n);
+    take_from_ds(&rb, &real, o->seed, n, n);
     if (!o->json) {
         printf("fakeit eval: %zu fakes from %s against %zu of %u real images of %s (%dx%d, %d channel%s)\n", n, o->fake,
                n, real.count, o->real, S, S, C, C > 1 ? "s" : "");
@@ -322,9 +344,28 @@ int eval_run(const EvalOpts *o) {
     }
     const double t0 = fk_seconds();
     SwdResult sf, sr;
-    swd_images(&sf, ra.pix, fk.pix, (int)n, C, S, o->seed + 1);
-    swd_images(&sr, ra.pix, rb.pix, (int)n, C, S, o->seed + 1);
+    eval_swd(&sf, ra.pix, fk.pix, (int)n, C, S, o->seed);
+    eval_swd(&sr, ra.pix, rb.pix, (int)n, C, S, o->seed);
     const double t_swd = fk_seconds() - t0;
+    if (o->swd_only) {
+        if (o->json) {
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddStringToObject(j, "real", o->real);
+            cJSON_AddStringToObject(j, "fake", o->fake);
+            cJSON_AddNumberToObject(j, "n", (double)n);
+            add_swd_json(j, &sf, &sr);
+            char *js = cJSON_PrintUnformatted(j);
+            puts(js);
+            free(js);
+            cJSON_Delete(j);
+        } else {
+            printf("\nsliced Wasserstein distance (x1000, lower is better; %zu images per set)\n", n);
+            print_swd("fakes vs reals", &sf);
+            print_swd("reals vs other reals", &sr);
+        }
+        free(fk.pix), free(ra.pix), free(rb.pix), ds_close(&real);
+        return 0;
+    }
 
     // copy detection against the training set
     const char *tpath = o->train ? o->train : o->real;
@@ -345,7 +386,7 @@ int eval_run(const EvalOpts *o) {
     // the scale: real images' distances to their nearest other training image
     const size_t nq = nt - 1 < REAL_NN ? nt - 1 : REAL_NN;
     uint32_t *qi = fk_malloc((nq ? nq : 1) * sizeof(uint32_t)), *tmpi = fk_malloc(nt * sizeof(uint32_t));
-    perm(tmpi, (uint32_t)nt, o->seed ^ 0x5ca1e);
+    eval_perm(tmpi, (uint32_t)nt, o->seed ^ 0x5ca1e);
     memcpy(qi, tmpi, nq * sizeof(uint32_t));
     uint8_t *q = fk_malloc((nq ? nq : 1) * img), *qd = fk_malloc((nq ? nq : 1) * dimg);
     for (size_t i = 0; i < nq; i++) {
@@ -445,15 +486,7 @@ int eval_run(const EvalOpts *o) {
         cJSON_AddStringToObject(j, "real", o->real);
         cJSON_AddStringToObject(j, "fake", o->fake);
         cJSON_AddNumberToObject(j, "n", (double)n);
-        double sz[SWD_MAX_LEVELS];
-        for (int k = 0; k < sf.nlevels; k++) sz[k] = sf.size[k];
-        cJSON *sw = cJSON_AddObjectToObject(j, "swd");
-        cJSON_AddItemToObject(sw, "levels", num_array(sz, sf.nlevels));
-        cJSON_AddItemToObject(sw, "fake", num_array(sf.dist, sf.nlevels));
-        cJSON_AddNumberToObject(sw, "fake_avg", sf.avg);
-        cJSON_AddItemToObject(sw, "real", num_array(sr.dist, sr.nlevels));
-        cJSON_AddNumberToObject(sw, "real_avg", sr.avg);
-        cJSON_AddNumberToObject(sw, "ratio", sr.avg > 0 ? sf.avg / sr.avg : 0.0);
+        add_swd_json(j, &sf, &sr);
         cJSON *cp = cJSON_AddObjectToObject(j, "copy");
         cJSON_AddStringToObject(cp, "train", tpath);
         cJSON_AddNumberToObject(cp, "real_nn_median", med_rr);

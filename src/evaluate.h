@@ -20,7 +20,11 @@
 
 #include "swd.h"
 
+#include "backend.h"
+#include "wgan.h"
+
 typedef struct {
+    int swd_only;         // skip copy detection and diversity
     const char *real;     // DATA.fkd
     const char *fake;     // a model (netG.safetensors), a folder of images or DATA.fkd
     const char *train;    // DATA.fkd for copy detection (default: real, or the run's data)
@@ -45,6 +49,20 @@ void eval_downsample(uint8_t *out, const uint8_t *in, size_t n, int C, int S, in
 
 // Mean L2 distance over `pairs` random pairs of distinct images of a set.
 double eval_mean_pair_distance(const uint8_t *x, size_t n, size_t D, int pairs, uint64_t seed);
+
+// A random permutation of 0 .. n-1 from `seed` (Fisher-Yates).
+void eval_perm(uint32_t *p, uint32_t n, uint64_t seed);
+
+// Images skip .. skip + n of a random order (perm of `seed`) of a set of
+// `count` images of `img` bytes; returns how many there were.
+size_t eval_take(uint8_t *dst, const uint8_t *pix, size_t count, size_t img, size_t skip, size_t n, uint64_t seed);
+
+// n fakes of generator G as bytes, from noise of `seed` (the way `fakeit
+// eval` draws them from a model file).
+void eval_fakes(uint8_t *dst, const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t seed);
+
+// The SWD figures of `fakeit eval --seed seed`: reals ra, fakes, n images each.
+void eval_swd(SwdResult *r, const uint8_t *ra, const uint8_t *fakes, int n, int C, int S, uint64_t seed);
 
 // [-1, 1] floats -> bytes as the data sets hold them: round(v * 127.5 + 127.5), clamped.
 void eval_to_bytes(uint8_t *dst, const float *src, size_t n);

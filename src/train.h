@@ -19,6 +19,11 @@ typedef struct {
     int resume;            // continue the run in run_dir
     double time_limit;     // seconds of training before saving and stopping (0: none)
     int iters_set, epochs_set;
+    // quality over time: SWD of fakes against held-out reals every eval_every
+    // generator iterations (0: never), eval_n images per set, the reals from
+    // eval_data or else `holdout` images kept out of training (-1: automatic)
+    int eval_every, eval_n, holdout;
+    const char *eval_data;
 } TrainOpts;
 
 void train_defaults(TrainOpts *o);

@@ -121,5 +121,17 @@ expect 2 "eval: a model of another shape is refused naming it" "netG.safetensors
     "$FAKEIT" eval --real "$tmp/g.fkd" --fake "$tmp/run/netG.safetensors"
 expect 2 "eval: a missing fake path is named" "$tmp/nofakes: No such file" -- \
     "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/nofakes"
+# quality over time: the SWD logged during training is what fakeit eval measures on the saved model
+expect 0 "train --eval-every with --eval-data logs SWD" "SWD every 2 generator iterations: 6 fakes vs 6 reals" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_ev" --iters 2 --d-iters-early 2 "${small[@]}" --eval-every 2 \
+    --eval-data "$tmp/all.fkd" --eval-n 6
+logged=$(sed -n 3p "$tmp/run_ev/metrics.csv" | cut -d, -f13)
+measured=$("$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/run_ev/netG.safetensors" -n 6 --swd-only --json | tail -1 |
+    sed 's/.*"fake_avg":\([-0-9.e+]*\).*/\1/')
+expect 0 "fakeit eval on the saved model gives the logged SWD ($logged vs $measured)" "^same$" -- \
+    awk -v a="$logged" -v b="$measured" 'BEGIN { d = a - b; if (d < 0) d = -d; print (a != "" && d <= 1e-5 * b) ? "same" : "differ" }'
+expect 0 "the chart has the SWD panel's run" "loss.png" -- ls "$tmp/run_ev"
+expect 2 "train --eval-every: too few held-out reals, exit 2" "too few to measure SWD" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_ev2" --iters 2 "${small[@]}" --eval-every 2 --holdout 1
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
