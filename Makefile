@@ -6,6 +6,7 @@
 #   make test       deps + unit, oracle and gradient tests + the same under sanitizers
 #   make test-asan  the test suite under AddressSanitizer and UBSan only
 #   make bench      benchmarks: print figures (bench/)
+#   make bench-fmnist  the Fashion-MNIST quality benchmark (docs/fmnist/)
 #   make fixtures   regenerate tests/fixtures with PyTorch (installs python3-torch)
 #   make deps       install missing Debian packages (scripts/install-deps.sh)
 #   make install    copy fakeit to $(PREFIX)/bin
@@ -32,7 +33,7 @@ BUILD ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 
 .SECONDARY:
-.PHONY: all test test-unit test-asan bench demo fixtures deps install clean
+.PHONY: all test test-unit test-asan bench bench-fmnist demo fixtures deps install clean
 all: fakeit
 
 fakeit: $(BUILD)/main.o $(BUILD)/libfakeit.a
@@ -98,6 +99,14 @@ bench:
 	$(MAKE) $(BUILD)/bench_speed
 	bench/prepare_speed.sh
 	bench/speed.sh
+
+# The Fashion-MNIST quality benchmark (about 40 minutes on 2 cores): fakeit
+# WGAN and WGAN-GP for the same training time, PyTorch's reference for the
+# same iterations, SWD over time; results in docs/fmnist/.
+bench-fmnist:
+	@scripts/install-deps.sh bench
+	$(MAKE) fakeit $(BUILD)/bench_curves
+	bench/fmnist.sh
 
 fixtures:
 	@scripts/install-deps.sh fixtures

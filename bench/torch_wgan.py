@@ -37,6 +37,14 @@ def load_fkd(path):
     return pix
 
 
+def reference_pair(size, nz, nc, width):
+    """DCGAN_G and DCGAN_D with DCGAN initialisation, RMSprop 5e-5 each (main.py's defaults)."""
+    G, D = DCGAN_G(size, nz, nc, width, 0), DCGAN_D(size, nz, nc, width, 0)
+    G.apply(weights_init)
+    D.apply(weights_init)
+    return G, D, torch.optim.RMSprop(G.parameters(), lr=5e-5), torch.optim.RMSprop(D.parameters(), lr=5e-5)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('data')
@@ -52,11 +60,7 @@ def main():
     torch.manual_seed(1)
     pix = load_fkd(a.data)
     count, nc, size, _ = pix.shape
-    G, D = DCGAN_G(size, a.nz, nc, a.width, 0), DCGAN_D(size, a.nz, nc, a.width, 0)
-    G.apply(weights_init)
-    D.apply(weights_init)
-    optD = torch.optim.RMSprop(D.parameters(), lr=5e-5)
-    optG = torch.optim.RMSprop(G.parameters(), lr=5e-5)
+    G, D, optG, optD = reference_pair(size, a.nz, nc, a.width)
     one, mone = torch.FloatTensor([1]), torch.FloatTensor([-1])
     noise = torch.FloatTensor(a.batch, a.nz, 1, 1)
     pos = 0

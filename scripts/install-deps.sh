@@ -8,14 +8,15 @@
 #             oneDNN (the fast CPU backend) (default)
 #   fixtures  also Debian's PyTorch, for regenerating test fixtures (large; never
 #             needed to build, test or run fakeit)
-#   bench     also PyTorch with OpenBLAS, for the side-by-side benchmarks
+#   bench     also PyTorch with OpenBLAS, for the side-by-side benchmarks, and
+#             Fashion-MNIST for the quality benchmark
 #             (without OpenBLAS Debian's PyTorch falls back to the reference BLAS
 #             and its transposed convolutions run 5x slower)
 set -euo pipefail
 
 build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core libdnnl-dev)
 fixtures=(python3 python3-torch python3-numpy)
-bench=(python3 python3-torch python3-numpy libopenblas0-pthread)
+bench=(python3 python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist)
 
 want=("${build[@]}")
 case "${1:-build}" in

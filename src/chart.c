@@ -49,9 +49,8 @@ static double tick_step(double span) {
     return span / s > 25 ? 5 * s : span / s > 10 ? 2 * s : s;
 }
 
-// One panel: a series (raw and smoothed) with its own axis.
-static void panel(cairo_t *cr, const Frame *f, const double *x, const double *raw, const double *smooth, int n,
-                  const char *title, double r, double g, double b) {
+// A panel's background, grid, tick labels, frame and title.
+static void axes(cairo_t *cr, const Frame *f, const char *title) {
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_rectangle(cr, f->left, f->top, f->w, f->h);
     cairo_fill(cr);
@@ -66,7 +65,7 @@ static void panel(cairo_t *cr, const Frame *f, const double *x, const double *ra
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
         snprintf(lab, sizeof lab, "%.3g", fabs(t) < ys * 1e-6 ? 0.0 : t);
-        cairo_move_to(cr, 6, py(f, t) + 4);
+        cairo_move_to(cr, f->left - 64, py(f, t) + 4);
         cairo_show_text(cr, lab);
     }
     for (double t = ceil(f->x0 / xs) * xs; t <= f->x1 + 1e-12; t += xs) {
@@ -75,8 +74,6 @@ static void panel(cairo_t *cr, const Frame *f, const double *x, const double *ra
         cairo_move_to(cr, px(f, t) - 8, f->top + f->h + 14);
         cairo_show_text(cr, lab);
     }
-    series(cr, f, x, raw, n, r, g, b, 0.25, 1.0);
-    series(cr, f, x, smooth, n, r, g, b, 1.0, 2.0);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     cairo_set_font_size(cr, 13);
     cairo_move_to(cr, f->left + 8, f->top + 16);
@@ -84,6 +81,28 @@ static void panel(cairo_t *cr, const Frame *f, const double *x, const double *ra
     cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
     cairo_rectangle(cr, f->left, f->top, f->w, f->h);
     cairo_stroke(cr);
+}
+
+// One panel: a series (raw and smoothed) with its own axis.
+static void panel(cairo_t *cr, const Frame *f, const double *x, const double *raw, const double *smooth, int n,
+                  const char *title, double r, double g, double b) {
+    axes(cr, f, title);
+    series(cr, f, x, raw, n, r, g, b, 0.25, 1.0);
+    series(cr, f, x, smooth, n, r, g, b, 1.0, 2.0);
+}
+
+static void hline(cairo_t *cr, const Frame *f, double y);
+
+// Writes the surface as PNG and frees both; -1 after printing.
+static int finish_png(cairo_t *cr, cairo_surface_t *s, const char *path) {
+    cairo_destroy(cr);
+    cairo_status_t st = cairo_surface_write_to_png(s, path);
+    cairo_surface_destroy(s);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        fk_error("%s: cannot write the chart: %s", path, cairo_status_to_string(st));
+        return -1;
+    }
+    return 0;
 }
 
 static void range(const double *v, int n, double *lo, double *hi) {
@@ -132,13 +151,7 @@ int chart_save(const char *path, const double *x, const double *w, const double 
                 cairo_arc(cr, px(&f, sx[i]), py(&f, sw[i]), 3, 0, 2 * M_PI);
                 cairo_fill(cr);
             }
-            const double dash[] = {6, 4};
-            cairo_set_dash(cr, dash, 2, 0);
-            cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-            cairo_move_to(cr, f.left, py(&f, swd_real));
-            cairo_line_to(cr, f.left + f.w, py(&f, swd_real));
-            cairo_stroke(cr);
-            cairo_set_dash(cr, NULL, 0, 0);
+            hline(cr, &f, swd_real);
         }
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
         cairo_set_font_size(cr, 12);
@@ -146,12 +159,69 @@ int chart_save(const char *path, const double *x, const double *w, const double 
         cairo_show_text(cr, "generator iterations");
         free(ws), free(gs);
     }
-    cairo_destroy(cr);
-    cairo_status_t st = cairo_surface_write_to_png(s, path);
-    cairo_surface_destroy(s);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        fk_error("%s: cannot write the chart: %s", path, cairo_status_to_string(st));
-        return -1;
+    return finish_png(cr, s, path);
+}
+
+// A grey dashed segment.
+static void dashed(cairo_t *cr, double x0, double y0, double x1, double y1) {
+    const double dash[] = {6, 4};
+    cairo_set_dash(cr, dash, 2, 0);
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_set_line_width(cr, 1.5);
+    cairo_move_to(cr, x0, y0);
+    cairo_line_to(cr, x1, y1);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+}
+
+static void hline(cairo_t *cr, const Frame *f, double y) { dashed(cr, f->left, py(f, y), f->left + f->w, py(f, y)); }
+
+int chart_curves(const char *path, const char *title, const char *xlabel, const ChartSeries *s, int k, double ref,
+                 const char *ref_label) {
+    const int W = 900, H = 500;
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+    cairo_t *cr = cairo_create(surf);
+    cairo_set_source_rgb(cr, 0.96, 0.96, 0.96);
+    cairo_paint(cr);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    double x0 = INFINITY, x1 = -INFINITY, y0 = isfinite(ref) ? ref : INFINITY, y1 = isfinite(ref) ? ref : -INFINITY;
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < s[i].n; j++) {
+            x0 = fmin(x0, s[i].x[j]), x1 = fmax(x1, s[i].x[j]);
+            if (isfinite(s[i].y[j])) y0 = fmin(y0, s[i].y[j]), y1 = fmax(y1, s[i].y[j]);
+        }
+    if (!(x1 > x0)) x0 = 0, x1 = 1;
+    if (!(y1 > y0)) y0 -= 1, y1 += 1;
+    const double m = 0.05 * (y1 - y0);
+    Frame f = {.x0 = x0, .x1 = x1, .y0 = y0 - m, .y1 = y1 + m, .left = 80, .top = 20, .w = W - 100, .h = H - 70};
+    axes(cr, &f, title);
+    if (isfinite(ref)) hline(cr, &f, ref);
+    cairo_set_font_size(cr, 12);
+    for (int i = 0; i < k; i++) {
+        series(cr, &f, s[i].x, s[i].y, s[i].n, s[i].r, s[i].g, s[i].b, 1.0, 2.0);
+        for (int j = 0; j < s[i].n; j++) {
+            cairo_arc(cr, px(&f, s[i].x[j]), py(&f, s[i].y[j]), 2.5, 0, 2 * M_PI);
+            cairo_fill(cr);
+        }
+        // legend, top right
+        const double lx = f.left + f.w - 300, ly = f.top + 20 + 18 * i;
+        cairo_set_source_rgb(cr, s[i].r, s[i].g, s[i].b);
+        cairo_rectangle(cr, lx, ly - 8, 18, 4);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        cairo_move_to(cr, lx + 26, ly - 2);
+        cairo_show_text(cr, s[i].name);
     }
-    return 0;
+    if (isfinite(ref) && ref_label) {
+        const double lx = f.left + f.w - 300, ly = f.top + 20 + 18 * k;
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        cairo_move_to(cr, lx + 26, ly - 2);
+        cairo_show_text(cr, ref_label);
+        dashed(cr, lx, ly - 6, lx + 18, ly - 6);
+    }
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    cairo_set_font_size(cr, 12);
+    cairo_move_to(cr, W / 2.0 - 40, H - 8);
+    cairo_show_text(cr, xlabel);
+    return finish_png(cr, surf, path);
 }

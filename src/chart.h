@@ -10,6 +10,17 @@
 int chart_save(const char *path, const double *x, const double *w, const double *g, int n, const double *sx,
                const double *sw, int sn, double swd_real);
 
+// Named curves in one panel, with a dashed reference line at `ref` (NAN:
+// none) labelled ref_label; points are marked. Returns -1 after printing.
+typedef struct {
+    const char *name;
+    const double *x, *y;
+    int n;
+    double r, g, b;  // colour
+} ChartSeries;
+int chart_curves(const char *path, const char *title, const char *xlabel, const ChartSeries *s, int k, double ref,
+                 const char *ref_label);
+
 // out[i] = median of v over the window of `window` values centred on i
 // (shrunk at the ends).
 void median_filter(const double *v, double *out, int n, int window);

@@ -356,8 +356,8 @@ int train_run(const TrainOpts *o) {
     }
     if (rc) goto done;
 
-    printf("fakeit train: %s (%u images, %dx%d, %d channels) -> %s\n", data, ds.count, cfg.isize, cfg.isize, cfg.nc,
-           o->run_dir);
+    printf("fakeit train: %s (%u images, %dx%d, %d channel%s) -> %s\n", data, ds.count, cfg.isize, cfg.isize, cfg.nc,
+           cfg.nc > 1 ? "s" : "", o->run_dir);
     static const char *norms[] = {"batch", "layer", "no"};
     char how[96];
     if (cfg.loss == WGAN_LOSS_GP)
