@@ -21,7 +21,7 @@ typedef struct {
     int n;
 } Run;
 
-// Name and colour from the run's key; other seeds in a paler shade.
+// Name and colour from the run's key (no _sN: seed 1); other seeds in a paler shade.
 static void describe(Run *r) {
     const char *seed = strstr(r->key, "_s");
     const double pale = seed ? 0.45 : 0.0;
@@ -29,7 +29,7 @@ static void describe(Run *r) {
     const char *what = "PyTorch WGAN (reference code)";
     if (!strncmp(r->key, "wgangp", 6)) what = "fakeit WGAN-GP", c[0] = 0.10, c[1] = 0.60, c[2] = 0.25;
     else if (!strncmp(r->key, "wgan", 4)) what = "fakeit WGAN (weight clipping)", c[0] = 0.10, c[1] = 0.35, c[2] = 0.75;
-    snprintf(r->name, sizeof r->name, "%s%s%s", what, seed ? ", seed " : "", seed ? seed + 2 : "");
+    snprintf(r->name, sizeof r->name, "%s, seed %s", what, seed ? seed + 2 : "1");
     r->r = c[0] + (1 - c[0]) * pale, r->g = c[1] + (1 - c[1]) * pale, r->b = c[2] + (1 - c[2]) * pale;
 }
 
