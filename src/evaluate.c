@@ -293,6 +293,30 @@ static void print_swd(const char *label, const SwdResult *r) {
     printf("   avg %8.2f\n", r->avg);
 }
 
+static void print_swd_block(size_t n, const SwdResult *sf, const SwdResult *sr) {
+    printf("\nsliced Wasserstein distance (x1000, lower is better; %zu images per set)\n", n);
+    print_swd("fakes vs reals", sf);
+    print_swd("reals vs other reals", sr);
+}
+
+// The JSON object's first fields: the inputs and the SWD figures.
+static cJSON *json_head(const EvalOpts *o, size_t n, const SwdResult *sf, const SwdResult *sr) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "real", o->real);
+    cJSON_AddStringToObject(j, "fake", o->fake);
+    cJSON_AddNumberToObject(j, "n", (double)n);
+    add_swd_json(j, sf, sr);
+    return j;
+}
+
+// Prints the object on one line and frees it.
+static void print_json(cJSON *j) {
+    char *s = cJSON_PrintUnformatted(j);
+    puts(s);
+    free(s);
+    cJSON_Delete(j);
+}
+
 typedef struct {
     double fi;    // distance ratio at full size
     size_t i;     // fake index
@@ -348,21 +372,10 @@ int eval_run(const EvalOpts *o) {
     eval_swd(&sr, ra.pix, rb.pix, (int)n, C, S, o->seed);
     const double t_swd = fk_seconds() - t0;
     if (o->swd_only) {
-        if (o->json) {
-            cJSON *j = cJSON_CreateObject();
-            cJSON_AddStringToObject(j, "real", o->real);
-            cJSON_AddStringToObject(j, "fake", o->fake);
-            cJSON_AddNumberToObject(j, "n", (double)n);
-            add_swd_json(j, &sf, &sr);
-            char *js = cJSON_PrintUnformatted(j);
-            puts(js);
-            free(js);
-            cJSON_Delete(j);
-        } else {
-            printf("\nsliced Wasserstein distance (x1000, lower is better; %zu images per set)\n", n);
-            print_swd("fakes vs reals", &sf);
-            print_swd("reals vs other reals", &sr);
-        }
+        if (o->json)
+            print_json(json_head(o, n, &sf, &sr));
+        else
+            print_swd_block(n, &sf, &sr);
         free(fk.pix), free(ra.pix), free(rb.pix), ds_close(&real);
         return 0;
     }
@@ -457,36 +470,28 @@ int eval_run(const EvalOpts *o) {
     const char *div_verdict = div_ratio < 0.6 || twin_share > 0.2    ? "MODE COLLAPSE: the fakes are far less varied than the real images"
                               : div_ratio < 0.85 || twin_share > 0.05 ? "reduced diversity: partial mode collapse"
                                                                        : "diverse: the fakes vary about as much as the real images";
-    {
-        if (!o->json) {
-            printf("\nsliced Wasserstein distance (x1000, lower is better; %zu images per set)\n", n);
-            print_swd("fakes vs reals", &sf);
-            print_swd("reals vs other reals", &sr);
-            printf("  the fakes are %.2fx the real-vs-real floor (1.0 would be indistinguishable)\n",
-                   sr.avg > 0 ? sf.avg / sr.avg : 0.0);
-            printf("\ncopy detection against %s (%zu training images)\n", tpath, nt);
-            printf("  nearest other training image, median over %zu reals: %.1f (at 1/%d size %.1f)\n", nq, med_rr, DOWN,
-                   med_rrd);
-            printf("  nearest training image, median over the fakes:       %.1f (%.2fx the reals')\n", med_fake_nn,
-                   med_rr > 0 ? med_fake_nn / med_rr : 0.0);
-            printf("  closest fake: %.2fx; flagged (< %.1fx at either size): %zu of %zu\n", min_ratio, COPY_RATIO,
-                   flagged, n);
-            printf("  -> %s\n", copy_verdict);
-            printf("  sheet: %s (top: the %d fakes closest to training images; bottom: those images)\n", sheet, ns);
-            printf("\ndiversity\n");
-            printf("  mean pairwise distance: fakes %.1f, reals %.1f, ratio %.2f\n", div_f, div_r, div_ratio);
-            printf("  fakes with a near-twin fake (< %.1fx the real nearest distance): %.1f%% of %zu\n", TWIN_RATIO,
-                   100 * twin_share, nf);
-            printf("  -> %s\n", div_verdict);
-            printf("\n(%.1f s, of which SWD %.1f s)\n", t_all, t_swd);
-        }
+    if (!o->json) {
+        print_swd_block(n, &sf, &sr);
+        printf("  the fakes are %.2fx the real-vs-real floor (1.0 would be indistinguishable)\n",
+               sr.avg > 0 ? sf.avg / sr.avg : 0.0);
+        printf("\ncopy detection against %s (%zu training images)\n", tpath, nt);
+        printf("  nearest other training image, median over %zu reals: %.1f (at 1/%d size %.1f)\n", nq, med_rr, DOWN,
+               med_rrd);
+        printf("  nearest training image, median over the fakes:       %.1f (%.2fx the reals')\n", med_fake_nn,
+               med_rr > 0 ? med_fake_nn / med_rr : 0.0);
+        printf("  closest fake: %.2fx; flagged (< %.1fx at either size): %zu of %zu\n", min_ratio, COPY_RATIO,
+               flagged, n);
+        printf("  -> %s\n", copy_verdict);
+        printf("  sheet: %s (top: the %d fakes closest to training images; bottom: those images)\n", sheet, ns);
+        printf("\ndiversity\n");
+        printf("  mean pairwise distance: fakes %.1f, reals %.1f, ratio %.2f\n", div_f, div_r, div_ratio);
+        printf("  fakes with a near-twin fake (< %.1fx the real nearest distance): %.1f%% of %zu\n", TWIN_RATIO,
+               100 * twin_share, nf);
+        printf("  -> %s\n", div_verdict);
+        printf("\n(%.1f s, of which SWD %.1f s)\n", t_all, t_swd);
     }
     if (o->json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "real", o->real);
-        cJSON_AddStringToObject(j, "fake", o->fake);
-        cJSON_AddNumberToObject(j, "n", (double)n);
-        add_swd_json(j, &sf, &sr);
+        cJSON *j = json_head(o, n, &sf, &sr);
         cJSON *cp = cJSON_AddObjectToObject(j, "copy");
         cJSON_AddStringToObject(cp, "train", tpath);
         cJSON_AddNumberToObject(cp, "real_nn_median", med_rr);
@@ -503,10 +508,7 @@ int eval_run(const EvalOpts *o) {
         cJSON_AddNumberToObject(dv, "twin_share", twin_share);
         cJSON_AddStringToObject(dv, "verdict", div_verdict);
         cJSON_AddNumberToObject(j, "seconds", t_all);
-        char *s = cJSON_PrintUnformatted(j);
-        puts(s);
-        free(s);
-        cJSON_Delete(j);
+        print_json(j);
     }
     free(fk.pix), free(ra.pix), free(rb.pix);
     free(tdown), free(fdown), free(qi), free(tmpi), free(q), free(qd), free(rr), free(rrd), free(ri);

@@ -386,6 +386,15 @@ static void test_resume_gp(void) {
     tl_check(ra == 8 && rb == 8 && a[2][0] && !strcmp(a[2], b[2]) && a[5][0] && !strcmp(a[5], b[5]) && a[7][0] &&
                  !strcmp(a[7], b[7]) && !a[0][0] && !a[3][0] && b[3][0],
              "resume gp: SWD logged at iterations 3, 6 and the last, the same in both runs (%s %s %s)", a[2], a[5], a[7]);
+    // 7 of the 37 images are held out (2 x eval-n = 8, at most a fifth): an
+    // epoch is 30 images, 4 batches of 8, so iteration 1 gets 4 critic steps of 5
+    FILE *mf = fopen(ma, "r");
+    char line[512];
+    int ep = 0, im = 0, di = 0;
+    if (mf && fgets(line, sizeof line, mf) && fgets(line, sizeof line, mf)) sscanf(line, "%*d,%d,%d,%d", &ep, &im, &di);
+    if (mf) fclose(mf);
+    tl_check(ep == 1 && im == 30 && di == 4,
+             "eval: held-out images are never trained on (epoch 1 = %d images in %d critic steps; want 30 in 4)", im, di);
     WganConfig c;
     char sp[600];
     snprintf(sp, sizeof sp, "%s/netD.safetensors", split);
