@@ -100,7 +100,7 @@ bench:
 	bench/prepare_speed.sh
 	bench/speed.sh
 
-# The Fashion-MNIST quality benchmark (about 40 minutes on 2 cores): fakeit
+# The Fashion-MNIST quality benchmark (about an hour on 2 cores): fakeit
 # WGAN and WGAN-GP for the same training time, PyTorch's reference for the
 # same iterations, SWD over time; results in docs/fmnist/.
 bench-fmnist:
