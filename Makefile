@@ -27,7 +27,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 
 SRC := $(wildcard src/*.c src/ops/*.c)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
-TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval
+TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval test_sr
 
 BUILD ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
@@ -67,6 +67,7 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) fakeit
 	$(BUILD)/test_data
 	$(BUILD)/test_train
 	$(BUILD)/test_eval
+	$(BUILD)/test_sr
 	FAKEIT=./fakeit tests/test_cli.sh
 
 test-asan:
@@ -76,7 +77,7 @@ test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    sh -c 'build-asan/test_engine && build-asan/test_gradcheck && build-asan/test_backends && \
 	           build-asan/test_oracle tests/fixtures/engine.safetensors && build-asan/test_data && \
-	           build-asan/test_train && build-asan/test_eval'
+	           build-asan/test_train && build-asan/test_eval && build-asan/test_sr'
 
 test: deps
 	$(MAKE) test-unit

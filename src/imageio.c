@@ -133,9 +133,9 @@ static VipsImage *to_srgb8(VipsImage *in) {
     return rc == 0 ? d : NULL;
 }
 
-ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixels, int min_side,
-                        Thumb *out, char *why, size_t why_len) {
-    memset(out, 0, sizeof *out);
+// The checks every decode starts with: a readable regular file whose header
+// libvips understands, within max_pixels and at least min_side on a side.
+static ImgStatus check_file(const char *path, double max_pixels, int min_side, char *why, size_t why_len) {
     struct stat st, lst;
     if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && stat(path, &st) != 0) {
         snprintf(why, why_len, "broken symbolic link");
@@ -181,6 +181,14 @@ ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixe
         snprintf(why, why_len, "%dx%d is smaller than %d pixels on a side", w, h, min_side);
         return IMG_TOO_SMALL;
     }
+    return IMG_OK;
+}
+
+ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixels, int min_side,
+                        Thumb *out, char *why, size_t why_len) {
+    memset(out, 0, sizeof *out);
+    const ImgStatus st = check_file(path, max_pixels, min_side, why, why_len);
+    if (st != IMG_OK) return st;
     VipsImage *t = NULL, *rgb = NULL;
     if (vips_thumbnail(path, &t, size, "height", size, "crop",
                        fit == FIT_CROP ? VIPS_INTERESTING_CENTRE : VIPS_INTERESTING_NONE,
@@ -238,4 +246,50 @@ int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow
     if (im) g_object_unref(im);
     if (rc) vips_error_clear();
     return rc;
+}
+
+// Copies a uchar image of `bands` bands into malloc'd memory; NULL on failure.
+static uint8_t *to_memory(VipsImage *im, int bands) {
+    size_t bytes = 0;
+    void *mem = vips_image_write_to_memory(im, &bytes);
+    uint8_t *out = NULL;
+    if (mem && bytes == (size_t)im->Xsize * im->Ysize * bands) out = fk_malloc(bytes), memcpy(out, mem, bytes);
+    g_free(mem);
+    return out;
+}
+
+ImgStatus img_load_rgba(const char *path, double max_pixels, Image *out, char *why, size_t why_len) {
+    memset(out, 0, sizeof *out);
+    img_init();
+    const ImgStatus st = check_file(path, max_pixels, 1, why, why_len);
+    if (st != IMG_OK) return st;
+    VipsImage *im = vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    VipsImage *srgb = NULL, *alpha = NULL, *a8 = NULL, *rgb = NULL;
+    int ok = im && vips_colourspace(im, &srgb, VIPS_INTERPRETATION_sRGB, NULL) == 0;
+    if (ok && vips_image_hasalpha(srgb))
+        ok = vips_extract_band(srgb, &alpha, srgb->Bands - 1, NULL) == 0 && vips_cast_uchar(alpha, &a8, NULL) == 0;
+    ok = ok && (rgb = to_srgb8(srgb)) != NULL;
+    if (ok) {
+        out->w = rgb->Xsize, out->h = rgb->Ysize;
+        out->rgb = to_memory(rgb, 3);  // the decode happens here
+        if (a8) out->alpha = to_memory(a8, 1);
+        ok = out->rgb && (!a8 || out->alpha);
+    }
+    if (im) g_object_unref(im);
+    if (srgb) g_object_unref(srgb);
+    if (alpha) g_object_unref(alpha);
+    if (a8) g_object_unref(a8);
+    if (rgb) g_object_unref(rgb);
+    if (!ok) {
+        image_free(out);
+        snprintf(why, why_len, "corrupt or truncated image data");
+        vips_error_clear();
+        return IMG_UNREADABLE;
+    }
+    return IMG_OK;
+}
+
+void image_free(Image *im) {
+    free(im->rgb), free(im->alpha);
+    im->rgb = im->alpha = NULL;
 }

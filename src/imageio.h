@@ -35,6 +35,18 @@ ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixe
                         Thumb *out, char *why, size_t why_len);
 void thumb_free(Thumb *t);
 
+// An image at full resolution: 8-bit sRGB (h, w, 3) interleaved, and its
+// alpha (h, w) when the file has one (else NULL).
+typedef struct {
+    int w, h;
+    uint8_t *rgb, *alpha;
+} Image;
+
+// Decodes `path` at full size with the same checks and colour handling as
+// img_thumbnail, alpha kept apart instead of composited.
+ImgStatus img_load_rgba(const char *path, double max_pixels, Image *out, char *why, size_t why_len);
+void image_free(Image *im);
+
 // Writes an 8-bit (h, w, bands) interleaved image (bands 1, 3 or 4) as PNG;
 // returns -1 after printing the problem.
 int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands);

@@ -133,5 +133,11 @@ expect 0 "fakeit eval on the saved model gives the logged SWD ($logged vs $measu
 expect 0 "the chart has the SWD panel's run" "loss.png" -- ls "$tmp/run_ev"
 expect 2 "train --eval-every: too few held-out reals, exit 2" "too few to measure SWD" -- \
     "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_ev2" --iters 2 "${small[@]}" --eval-every 2 --holdout 1
+# upscale (its work is tested in test_sr; here the command's errors)
+expect 2 "upscale: no model, exit 2" "a super-resolution model is required" -- "$FAKEIT" upscale "$tmp/bikes" -o "$tmp/up"
+expect 2 "upscale: a GAN generator as model is refused naming it" "netG.safetensors: not a fakeit super-resolution model" -- \
+    "$FAKEIT" upscale "$tmp/bikes" -o "$tmp/up" --model "$tmp/run/netG.safetensors"
+expect 2 "upscale: a tile under 8 pixels, exit 2" "--tile needs 0" -- \
+    "$FAKEIT" upscale "$tmp/bikes" -o "$tmp/up" --model x --tile 3
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,287 @@
+// sr.c: the super-resolution network, its model files, tiled upscaling.
+#include "sr.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "checkpoint.h"
+#include "imageio.h"
+#include "safetensors.h"
+#include "util.h"
+
+void sr_defaults(SrConfig *c) { *c = (SrConfig){.scale = 4, .feats = 64, .nconv = 16}; }
+
+Net *sr_net(const Backend *be, const SrConfig *c, int H, int W) {
+    FK_CHECK(c->scale >= 2 && c->scale <= 4 && c->feats > 0 && c->nconv >= 0, "bad SR configuration");
+    Net *net = net_create(be, 3, H, W);
+    char name[64];
+    int k = 0;
+    for (int i = 0; i <= c->nconv; i++) {
+        snprintf(name, sizeof name, "body.%d", k++);
+        net_conv2d(net, NET_PREV, name, c->feats, 3, 1, 1, 1);
+        snprintf(name, sizeof name, "body.%d", k++);
+        net_prelu(net, NET_PREV, name);
+    }
+    snprintf(name, sizeof name, "body.%d", k);
+    net_conv2d(net, NET_PREV, name, 3 * c->scale * c->scale, 3, 1, 1, 1);
+    const int up = net_pixel_shuffle(net, NET_PREV, "upsampler", c->scale);
+    const int skip = net_upsample(net, NET_INPUT, "skip", c->scale);
+    net_add(net, up, skip, "out");
+    net_finish(net);
+    return net;
+}
+
+void sr_init(Net *net, Rng *rng) {
+    const Backend *be = net->be;
+    float *host = fk_malloc(net->n_params * sizeof(float));
+    be->download(host, net->params, net->n_params);
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *L = &net->layers[i];
+        if (L->kind != LAYER_CONV) continue;
+        const int fan_in = L->id.C * L->u.conv.K * L->u.conv.K;
+        const double bound = 1.0 / sqrt((double)fan_in);
+        const size_t nw = (size_t)L->od.C * fan_in;
+        for (size_t j = 0; j < nw; j++) host[L->w + j] = (float)((2 * rng_uniform(rng) - 1) * bound);
+        for (int j = 0; j < L->od.C; j++) host[L->b + j] = (float)((2 * rng_uniform(rng) - 1) * bound);
+    }
+    be->upload(net->params, host, net->n_params);
+    free(host);
+}
+
+// ---------------------------------------------------------------------------
+// model files
+
+int sr_save(const char *path, const Net *net, const SrConfig *c) {
+    char meta[160];
+    snprintf(meta, sizeof meta, "{\"format\":\"fakeit-sr 1\",\"scale\":\"%d\",\"feats\":\"%d\",\"nconv\":\"%d\"}",
+             c->scale, c->feats, c->nconv);
+    return ckpt_save_net(path, net, meta);
+}
+
+static int meta_int(const cJSON *o, const char *key, int lo, int hi, int *out) {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, key);
+    char *end = NULL;
+    const long v = cJSON_IsString(e) ? strtol(e->valuestring, &end, 10) : 0;
+    if (!cJSON_IsString(e) || end == e->valuestring || *end || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+Net *sr_load(const Backend *be, const char *path, SrConfig *c, int H, int W) {
+    StFile f;
+    if (st_load(&f, path) != 0) return NULL;
+    cJSON *o = f.metadata ? cJSON_Parse(f.metadata) : NULL;
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(o, "format");
+    int ok = cJSON_IsString(fmt) && !strcmp(fmt->valuestring, "fakeit-sr 1");
+    if (!ok)
+        fk_error("%s: not a fakeit super-resolution model (its metadata has no \"fakeit-sr 1\" format)", path);
+    else if (meta_int(o, "scale", 2, 4, &c->scale) || meta_int(o, "feats", 1, 4096, &c->feats) ||
+             meta_int(o, "nconv", 0, 1000, &c->nconv)) {
+        fk_error("%s: the model's configuration is damaged", path);
+        ok = 0;
+    }
+    cJSON_Delete(o);
+    st_free(&f);
+    if (!ok) return NULL;
+    Net *net = sr_net(be, c, H, W);
+    if (ckpt_load_net(path, net) != 0) {
+        net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+// ---------------------------------------------------------------------------
+// tiled upscaling
+
+typedef struct {
+    int h, w;
+    Net *net;
+} Sized;
+
+#define SIZED 16  // tile shapes kept: interior, edges, corners, and those within the radius of an edge
+
+// The network for an input of h x w with the model's weights, from a small
+// cache (emptied when full, so memory stays bounded).
+static Net *sized_net(Sized *cache, int *n, const Net *model, const SrConfig *c, int h, int w) {
+    for (int i = 0; i < *n; i++)
+        if (cache[i].h == h && cache[i].w == w) return cache[i].net;
+    if (*n == SIZED) {
+        for (int i = 0; i < *n; i++) net_free(cache[i].net);
+        *n = 0;
+    }
+    Net *net = sr_net(model->be, c, h, w);
+    model->be->copy(net->params, model->params, model->n_params);
+    net_set_batch(net, 1);
+    cache[*n] = (Sized){h, w, net};
+    (*n)++;
+    return net;
+}
+
+void sr_upscale_planar(const Net *model, const SrConfig *c, const float *in, int w, int h, int tile, float *out) {
+    const Backend *be = model->be;
+    const int s = c->scale, R = sr_radius(c), T = tile > 0 ? tile : (w > h ? w : h);
+    const int OW = w * s;
+    Sized cache[SIZED];
+    int ncache = 0;
+    float *reg = fk_malloc((size_t)3 * (T + 2 * R) * (T + 2 * R) * sizeof(float));
+    float *dev = be->alloc((size_t)3 * (T + 2 * R) * (T + 2 * R));
+    float *res = fk_malloc((size_t)3 * (T + 2 * R) * (T + 2 * R) * s * s * sizeof(float));
+    for (int y0 = 0; y0 < h; y0 += T)
+        for (int x0 = 0; x0 < w; x0 += T) {
+            const int x1 = x0 + T < w ? x0 + T : w, y1 = y0 + T < h ? y0 + T : h;
+            const int rx0 = x0 - R > 0 ? x0 - R : 0, ry0 = y0 - R > 0 ? y0 - R : 0;
+            const int rx1 = x1 + R < w ? x1 + R : w, ry1 = y1 + R < h ? y1 + R : h;
+            const int rw = rx1 - rx0, rh = ry1 - ry0;
+            for (int ch = 0; ch < 3; ch++)
+                for (int y = 0; y < rh; y++)
+                    memcpy(reg + ((size_t)ch * rh + y) * rw, in + ((size_t)ch * h + ry0 + y) * w + rx0,
+                           (size_t)rw * sizeof(float));
+            Net *net = sized_net(cache, &ncache, model, c, rh, rw);
+            be->upload(dev, reg, (size_t)3 * rh * rw);
+            be->download(res, net_forward(net, dev, 1), (size_t)3 * rh * rw * s * s);
+            // the core of the tile, (y0..y1, x0..x1) scaled
+            const int RW = rw * s;
+            for (int ch = 0; ch < 3; ch++)
+                for (int y = y0 * s; y < y1 * s; y++)
+                    memcpy(out + ((size_t)ch * h * s + y) * OW + (size_t)x0 * s,
+                           res + ((size_t)ch * rh * s + (y - ry0 * s)) * RW + (size_t)(x0 - rx0) * s,
+                           (size_t)(x1 - x0) * s * sizeof(float));
+        }
+    for (int i = 0; i < ncache; i++) net_free(cache[i].net);
+    free(reg), free(res);
+    be->free(dev);
+}
+
+int sr_upscale(const Net *model, const SrConfig *c, const uint8_t *rgb, int w, int h, int tile, uint8_t *out) {
+    const int s = c->scale;
+    const size_t n = (size_t)w * h, N = n * s * s;
+    float *in = fk_malloc(3 * n * sizeof(float)), *o = fk_malloc(3 * N * sizeof(float));
+    for (size_t p = 0; p < n; p++)
+        for (int ch = 0; ch < 3; ch++) in[ch * n + p] = rgb[p * 3 + ch] / 255.0f;
+    sr_upscale_planar(model, c, in, w, h, tile, o);
+    for (size_t p = 0; p < N; p++)
+        for (int ch = 0; ch < 3; ch++) {
+            const double v = rint((double)o[ch * N + p] * 255.0);
+            out[p * 3 + ch] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    free(in), free(o);
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// `fakeit upscale`
+
+static int is_image_name(const char *name) {
+    static const char *ext[] = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".bmp"};
+    const char *dot = strrchr(name, '.');
+    if (!dot) return 0;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (!strcasecmp(dot, ext[i])) return 1;
+    return 0;
+}
+
+static int by_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+// One input image -> out_path. 0, or 1 after printing why it was skipped.
+static int upscale_file(const Net *model, const SrConfig *c, const char *in, const char *out_path, int tile) {
+    Image im;
+    char why[256];
+    if (img_load_rgba(in, 1e8, &im, why, sizeof why) != IMG_OK) {
+        fk_error("%s: %s (skipped)", in, why);
+        return 1;
+    }
+    const int s = c->scale, OW = im.w * s, OH = im.h * s;
+    uint8_t *up = fk_malloc((size_t)OW * OH * 3);
+    sr_upscale(model, c, im.rgb, im.w, im.h, tile, up);
+    int rc = 0;
+    if (im.alpha) {  // alpha is not a colour: resized with the thumbnail filter, then rejoined
+        uint8_t *a = fk_malloc((size_t)OW * OH), *rgba = fk_malloc((size_t)OW * OH * 4);
+        if (img_resize(im.alpha, im.w, im.h, 1, a, OW, OH) != 0) {
+            fk_error("%s: cannot resize the alpha channel (skipped)", in);
+            rc = 1;
+        } else {
+            for (size_t p = 0; p < (size_t)OW * OH; p++) {
+                memcpy(rgba + p * 4, up + p * 3, 3);
+                rgba[p * 4 + 3] = a[p];
+            }
+            rc = img_write_png(out_path, rgba, OW, OH, 4) ? 1 : 0;
+        }
+        free(a), free(rgba);
+    } else {
+        rc = img_write_png(out_path, up, OW, OH, 3) ? 1 : 0;
+    }
+    free(up);
+    image_free(&im);
+    return rc;
+}
+
+int upscale_run(const UpscaleOpts *o) {
+    const Backend *be = o->backend ? backend_find(o->backend) : backend_default();
+    if (!be) {
+        fk_error("no backend called '%s' in this build (fakeit backends lists them)", o->backend);
+        return 2;
+    }
+    if (o->threads > 0) be->set_threads(o->threads);
+    SrConfig c;
+    Net *model = sr_load(be, o->model, &c, 16, 16);
+    if (!model) return 2;
+    // the work list: (input, output) pairs
+    struct stat st;
+    const int single = o->n_inputs == 1 && stat(o->inputs[0], &st) == 0 && S_ISREG(st.st_mode) &&
+                       strlen(o->out) > 4 && !strcasecmp(o->out + strlen(o->out) - 4, ".png");
+    if (!single && mkdir(o->out, 0777) != 0 && errno != EEXIST) {
+        fk_error("%s: cannot create the output folder: %s", o->out, strerror(errno));
+        net_free(model);
+        return 2;
+    }
+    int failed = 0, done = 0;
+    for (int i = 0; i < o->n_inputs; i++) {
+        char **files = NULL;
+        size_t nf = 0, cap = 0;
+        DIR *d = stat(o->inputs[i], &st) == 0 && S_ISDIR(st.st_mode) ? opendir(o->inputs[i]) : NULL;
+        if (d) {
+            struct dirent *e;
+            while ((e = readdir(d)))
+                if (e->d_name[0] != '.' && is_image_name(e->d_name)) {
+                    if (nf == cap) cap = cap ? 2 * cap : 64, files = realloc(files, cap * sizeof(char *));
+                    FK_CHECK(files != NULL, "out of memory");
+                    files[nf++] = fk_join(o->inputs[i], e->d_name);
+                }
+            closedir(d);
+            qsort(files, nf, sizeof(char *), by_str);
+        } else {
+            files = fk_malloc(sizeof(char *));
+            const size_t len = strlen(o->inputs[i]) + 1;
+            files[nf] = fk_malloc(len);
+            memcpy(files[nf++], o->inputs[i], len);
+        }
+        for (size_t k = 0; k < nf; k++) {
+            char out_path[4200];
+            if (single) {
+                snprintf(out_path, sizeof out_path, "%s", o->out);
+            } else {
+                const char *base = strrchr(files[k], '/');
+                base = base ? base + 1 : files[k];
+                const char *dot = strrchr(base, '.');
+                snprintf(out_path, sizeof out_path, "%s/%.*s.png", o->out, dot ? (int)(dot - base) : (int)strlen(base),
+                         base);
+            }
+            if (upscale_file(model, &c, files[k], out_path, o->tile)) failed++;
+            else done++;
+            free(files[k]);
+        }
+        free(files);
+    }
+    printf("upscaled %d image%s x%d into %s%s\n", done, done == 1 ? "" : "s", c.scale, o->out,
+           failed ? "; some inputs were skipped (above)" : "");
+    net_free(model);
+    return failed ? 1 : 0;
+}

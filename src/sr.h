@@ -1,0 +1,70 @@
+// sr.h: the super-resolution network and `fakeit upscale`.
+//
+// The network is SRVGGNetCompact of Real-ESRGAN (Wang et al. 2021), chosen
+// for a CPU: a 3x3 conv to F features and PReLU, nconv x (3x3 conv F->F,
+// PReLU), a 3x3 conv to 3 * scale^2 channels, pixel shuffle by `scale`, plus
+// the input upsampled by nearest neighbour, so the body learns a residual.
+// Layer names follow the PyTorch module (body.0 conv, body.1 PReLU, ...).
+// At F = 64, nconv = 16 and x4 it has 0.62 M parameters (2.4 MB).
+//
+// Upscaling runs in overlapping tiles so that any image size fits in bounded
+// memory: each tile's input is its core plus a margin of the network's
+// receptive radius (nconv + 2 pixels), clipped to the image; the network's
+// own zero padding then sees exactly what it sees on the whole image, so the
+// cores assemble to the untiled result (equal up to summation order).
+#ifndef FAKEIT_SR_H
+#define FAKEIT_SR_H
+
+#include <stdint.h>
+
+#include "backend.h"
+#include "net.h"
+#include "rng.h"
+
+typedef struct {
+    int scale;  // 2 or 4
+    int feats;  // F, 64
+    int nconv;  // body convolutions, 16
+} SrConfig;
+
+void sr_defaults(SrConfig *c);
+
+// The network for inputs of H x W (3 channels).
+Net *sr_net(const Backend *be, const SrConfig *c, int H, int W);
+// PyTorch's default initialisation of Conv2d (uniform +-1/sqrt(fan_in) for
+// weights and biases); PReLU slopes stay 0.25.
+void sr_init(Net *net, Rng *rng);
+// Receptive radius in input pixels.
+static inline int sr_radius(const SrConfig *c) { return c->nconv + 2; }
+
+// Model files: the parameters under PyTorch's names, the configuration in
+// the metadata ("format": "fakeit-sr 1"). Load returns NULL after printing.
+int sr_save(const char *path, const Net *net, const SrConfig *c);
+Net *sr_load(const Backend *be, const char *path, SrConfig *c, int H, int W);
+
+// Upscales rgb (h, w, 3) uint8 interleaved into out (h*s, w*s, 3) with the
+// weights of `model` (any input size), tile x tile input pixels at a time
+// (0: the whole image at once). Returns 0, -1 after printing.
+int sr_upscale(const Net *model, const SrConfig *c, const uint8_t *rgb, int w, int h, int tile, uint8_t *out);
+// The same on floats in [0, 1], planar (3, h, w) -> (3, h*s, w*s), unclamped;
+// for tests of the tiling.
+void sr_upscale_planar(const Net *model, const SrConfig *c, const float *in, int w, int h, int tile, float *out);
+
+// ---------------------------------------------------------------------------
+// `fakeit upscale IN... -o OUT --model M [--tile T]`
+
+typedef struct {
+    const char **inputs;  // files and folders (a folder's image files, sorted)
+    int n_inputs;
+    const char *out;      // a folder, or a .png file for a single input file
+    const char *model;
+    const char *backend;
+    int tile;             // input pixels per tile side (default 64; 0: whole images)
+    int threads;
+} UpscaleOpts;
+
+// Returns 0 when every image was written, 1 when some input could not be read
+// (the others are still written), 2 on bad options or model.
+int upscale_run(const UpscaleOpts *o);
+
+#endif

@@ -1,0 +1,164 @@
+// test_sr.c: the super-resolution network and `fakeit upscale`.
+//
+// - the network's shape and parameter count (SRVGGNetCompact, 0.62 M at the
+//   defaults), PyTorch's names;
+// - tiling: tiled and untiled outputs agree within 1e-5 everywhere (tile
+//   sizes that do and do not divide the image, a tile smaller than the
+//   receptive radius), on the reference and the cpu backend;
+// - model files: save, load, the same output bit for bit; a GAN model and a
+//   damaged file refused;
+// - upscale_run: a folder with an RGB image, an image with alpha and a
+//   corrupt file: the good ones written at 4x with alpha kept, the bad one
+//   skipped with exit status 1.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../src/imageio.h"
+#include "../src/sr.h"
+#include "../src/util.h"
+#include "testlib.h"
+
+static char tmp[256];
+
+static float *random_image(int w, int h, Rng *r) {
+    float *x = fk_malloc((size_t)3 * w * h * sizeof(float));
+    for (size_t i = 0; i < (size_t)3 * w * h; i++) x[i] = (float)rng_uniform(r);
+    return x;
+}
+
+static void test_shape(void) {
+    SrConfig c;
+    sr_defaults(&c);
+    Net *net = sr_net(&backend_ref, &c, 16, 16);
+    const Dims od = net_out_dims(net);
+    tl_check(net->n_params == 621424 && od.C == 3 && od.H == 64 && od.W == 64,
+             "sr: x4, 64 features, 16 body convs: %zu parameters (621424), output %dx%dx%d", net->n_params, od.C,
+             od.H, od.W);
+    tl_check(net_tensor(net, "body.0.weight") && net_tensor(net, "body.1.weight") && net_tensor(net, "body.34.bias") &&
+                 !net_tensor(net, "body.35.weight"),
+             "sr: PyTorch's names body.0 (conv), body.1 (PReLU) ... body.34 (last conv)");
+    net_free(net);
+}
+
+static void test_tiling(const Backend *be) {
+    SrConfig c = {.scale = 4, .feats = 8, .nconv = 3};
+    Rng r;
+    rng_seed(&r, 3);
+    Net *model = sr_net(be, &c, 16, 16);
+    sr_init(model, &r);
+    const int w = 45, h = 37, s = c.scale;
+    float *in = random_image(w, h, &r);
+    const size_t on = (size_t)3 * w * h * s * s;
+    float *whole = fk_malloc(on * sizeof(float)), *tiled = fk_malloc(on * sizeof(float));
+    sr_upscale_planar(model, &c, in, w, h, 0, whole);
+    const int tiles[] = {16, 20, 3};
+    for (int t = 0; t < 3; t++) {
+        memset(tiled, 0, on * sizeof(float));
+        sr_upscale_planar(model, &c, in, w, h, tiles[t], tiled);
+        double worst = 0;
+        for (size_t i = 0; i < on; i++) worst = fmax(worst, fabs((double)tiled[i] - whole[i]));
+        tl_check(worst <= 1e-5, "sr/%s: tiles of %d px on a 45x37 image join without seams (max |diff| %.2g)", be->name,
+                 tiles[t], worst);
+    }
+    // the skip connection: a constant image stays constant where the body adds nothing
+    free(in), free(whole), free(tiled);
+    net_free(model);
+}
+
+static void test_model_files(void) {
+    SrConfig c = {.scale = 2, .feats = 6, .nconv = 2}, c2;
+    Rng r;
+    rng_seed(&r, 4);
+    Net *model = sr_net(&backend_ref, &c, 16, 16);
+    sr_init(model, &r);
+    char path[300];
+    snprintf(path, sizeof path, "%s/sr.safetensors", tmp);
+    tl_check(sr_save(path, model, &c) == 0, "sr: model saved");
+    Net *back = sr_load(&backend_ref, path, &c2, 16, 16);
+    tl_check(back && c2.scale == 2 && c2.feats == 6 && c2.nconv == 2 &&
+                 !memcmp(back->params, model->params, model->n_params * sizeof(float)),
+             "sr: loaded with its configuration and the same parameters");
+    const int w = 11, h = 9;
+    float *in = random_image(w, h, &r), *a = fk_malloc((size_t)3 * w * h * 4 * sizeof(float)),
+          *b = fk_malloc((size_t)3 * w * h * 4 * sizeof(float));
+    sr_upscale_planar(model, &c, in, w, h, 0, a);
+    if (back) sr_upscale_planar(back, &c2, in, w, h, 0, b);
+    tl_check(back && !memcmp(a, b, (size_t)3 * w * h * 4 * sizeof(float)), "sr: the loaded model upscales bit for bit alike");
+    SrConfig c3;
+    tl_check(sr_load(&backend_ref, "tests/fixtures/fakeit_netG.safetensors", &c3, 16, 16) == NULL,
+             "sr: a GAN generator is refused as a super-resolution model");
+    free(in), free(a), free(b);
+    net_free(model), net_free(back);
+}
+
+static void test_upscale_run(void) {
+    SrConfig c = {.scale = 4, .feats = 4, .nconv = 1};
+    Rng r;
+    rng_seed(&r, 5);
+    Net *model = sr_net(&backend_ref, &c, 16, 16);
+    sr_init(model, &r);
+    char mpath[300], in[300], out[300], p[400];
+    snprintf(mpath, sizeof mpath, "%s/m.safetensors", tmp);
+    snprintf(in, sizeof in, "%s/in", tmp);
+    snprintf(out, sizeof out, "%s/out", tmp);
+    sr_save(mpath, model, &c);
+    net_free(model);
+    mkdir(in, 0777);
+    uint8_t rgb[20 * 13 * 3], rgba[9 * 7 * 4];
+    for (size_t i = 0; i < sizeof rgb; i++) rgb[i] = (uint8_t)(rng_u64(&r) & 255);
+    for (size_t i = 0; i < sizeof rgba; i++) rgba[i] = (uint8_t)(i % 4 == 3 ? (i / 4 < 30 ? 0 : 255) : i * 7);
+    snprintf(p, sizeof p, "%s/a.png", in);
+    img_write_png(p, rgb, 20, 13, 3);
+    snprintf(p, sizeof p, "%s/b.png", in);
+    img_write_png(p, rgba, 9, 7, 4);
+    snprintf(p, sizeof p, "%s/c.png", in);
+    FILE *f = fopen(p, "wb");
+    fputs("\x89PNG\r\n\x1a\nnot really", f);
+    fclose(f);
+    const char *inputs[] = {in};
+    UpscaleOpts o = {.inputs = inputs, .n_inputs = 1, .out = out, .model = mpath, .tile = 8, .backend = "ref"};
+    const int rc = upscale_run(&o);
+    Image a, b, cc;
+    char why[200];
+    snprintf(p, sizeof p, "%s/a.png", out);
+    const int ra = img_load_rgba(p, 1e9, &a, why, sizeof why);
+    snprintf(p, sizeof p, "%s/b.png", out);
+    const int rb = img_load_rgba(p, 1e9, &b, why, sizeof why);
+    snprintf(p, sizeof p, "%s/c.png", out);
+    const int rcc = img_load_rgba(p, 1e9, &cc, why, sizeof why);
+    tl_check(rc == 1, "upscale: a corrupt file in the folder gives exit status 1 (got %d)", rc);
+    tl_check(ra == IMG_OK && a.w == 80 && a.h == 52 && !a.alpha, "upscale: RGB 20x13 -> 80x52, no alpha added");
+    int alpha_ok = rb == IMG_OK && b.w == 36 && b.h == 28 && b.alpha;
+    // transparent top rows stay transparent, opaque bottom rows opaque
+    if (alpha_ok) alpha_ok = b.alpha[0] < 8 && b.alpha[(size_t)36 * 27 + 35] > 247;
+    tl_check(alpha_ok, "upscale: alpha kept, 9x7 -> 36x28 (transparent stays transparent)");
+    tl_check(rcc != IMG_OK, "upscale: nothing written for the corrupt file, the others still are");
+    if (ra == IMG_OK) image_free(&a);
+    if (rb == IMG_OK) image_free(&b);
+    if (rcc == IMG_OK) image_free(&cc);
+    // one file to one .png
+    snprintf(p, sizeof p, "%s/a.png", in);
+    const char *one[] = {p};
+    char single[300];
+    snprintf(single, sizeof single, "%s/single.png", tmp);
+    UpscaleOpts o1 = {.inputs = one, .n_inputs = 1, .out = single, .model = mpath, .tile = 0, .backend = "ref"};
+    struct stat st;
+    tl_check(upscale_run(&o1) == 0 && stat(single, &st) == 0, "upscale: one file to OUT.png");
+}
+
+int main(void) {
+    snprintf(tmp, sizeof tmp, "/tmp/fakeit-sr-XXXXXX");
+    FK_CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
+    test_shape();
+    for (const Backend *const *b = backend_all(); *b; b++)
+        if ((*b)->host_memory) test_tiling(*b);
+    test_model_files();
+    test_upscale_run();
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    tl_check(system(cmd) == 0, "temporary files removed");
+    return tl_summary();
+}
