@@ -139,5 +139,12 @@ expect 2 "upscale: a GAN generator as model is refused naming it" "netG.safetens
     "$FAKEIT" upscale "$tmp/bikes" -o "$tmp/up" --model "$tmp/run/netG.safetensors"
 expect 2 "upscale: a tile under 8 pixels, exit 2" "--tile needs 0" -- \
     "$FAKEIT" upscale "$tmp/bikes" -o "$tmp/up" --model x --tile 3
+expect 0 "sr-train: a few steps on the bikes write a model" "done at step 3" -- \
+    "$FAKEIT" sr-train "$tmp/bikes" -o "$tmp/sr.safetensors" --iters 3 --feats 8 --nconv 2 --patch 16 --batch 2
+expect 0 "upscale: the trained model upscales a bike x4" "upscaled 1 image x4 into $tmp/up.png" -- \
+    "$FAKEIT" upscale "$tmp/bikes/bike_00001.png" -o "$tmp/up.png" --model "$tmp/sr.safetensors"
+expect 2 "sr-train: no output, exit 2" "a model file to write is required" -- "$FAKEIT" sr-train "$tmp/bikes"
+expect 2 "sr-train: a missing input is named, exit 2" "$tmp/nohr: No such file" -- \
+    "$FAKEIT" sr-train "$tmp/nohr" -o "$tmp/sr2.safetensors"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
