@@ -2,7 +2,6 @@
 #include "evaluate.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -151,27 +150,15 @@ static int is_dataset(const char *path) {
     return ok;
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 // Up to n images of a folder (sorted by name), each decoded and centre-cropped
 // to S x S exactly as `fakeit prepare --fit crop` would (grey: BT.601 luma).
 static int load_folder(ImgSet *s, const char *dir, int C, int S, size_t n) {
-    DIR *d = opendir(dir);
-    if (!d) {
+    size_t cnt = 0;
+    char **names = fk_list_dir(dir, NULL, &cnt);
+    if (!names) {
         fk_error("%s: cannot read the folder: %s", dir, strerror(errno));
         return -1;
     }
-    char **names = NULL;
-    size_t cnt = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        if (cnt == cap) cap = cap ? 2 * cap : 256, names = realloc(names, cap * sizeof(char *));
-        FK_CHECK(names != NULL, "out of memory");
-        names[cnt++] = fk_join(dir, e->d_name);
-    }
-    closedir(d);
-    qsort(names, cnt, sizeof(char *), by_name);
     img_init();
     const size_t img = (size_t)C * S * S;
     s->C = C, s->S = S, s->n = 0;

@@ -2,7 +2,6 @@
 #include "sr.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -188,8 +187,6 @@ static int is_image_name(const char *name) {
     return 0;
 }
 
-static int by_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 // One input image -> out_path. 0, or 1 after printing why it was skipped.
 static int upscale_file(const Net *model, const SrConfig *c, const char *in, const char *out_path, int tile) {
     Image im;
@@ -245,18 +242,14 @@ int upscale_run(const UpscaleOpts *o) {
     int failed = 0, done = 0;
     for (int i = 0; i < o->n_inputs; i++) {
         char **files = NULL;
-        size_t nf = 0, cap = 0;
-        DIR *d = stat(o->inputs[i], &st) == 0 && S_ISDIR(st.st_mode) ? opendir(o->inputs[i]) : NULL;
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)))
-                if (e->d_name[0] != '.' && is_image_name(e->d_name)) {
-                    if (nf == cap) cap = cap ? 2 * cap : 64, files = realloc(files, cap * sizeof(char *));
-                    FK_CHECK(files != NULL, "out of memory");
-                    files[nf++] = fk_join(o->inputs[i], e->d_name);
-                }
-            closedir(d);
-            qsort(files, nf, sizeof(char *), by_str);
+        size_t nf = 0;
+        if (stat(o->inputs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            files = fk_list_dir(o->inputs[i], is_image_name, &nf);
+            if (!files) {
+                fk_error("%s: cannot read the folder: %s (skipped)", o->inputs[i], strerror(errno));
+                failed++;
+                continue;
+            }
         } else {
             files = fk_malloc(sizeof(char *));
             const size_t len = strlen(o->inputs[i]) + 1;

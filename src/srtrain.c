@@ -2,7 +2,6 @@
 #include "srtrain.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -66,7 +65,7 @@ static void add_file(Pool *p, const char *path, int min_side, int *skipped) {
     pool_add(p, im);
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int not_csv(const char *name) { return !has_ext(name, ".csv"); }
 
 static int load_inputs(Pool *p, const SrTrainOpts *o, int min_side) {
     int skipped = 0;
@@ -78,22 +77,12 @@ static int load_inputs(Pool *p, const SrTrainOpts *o, int min_side) {
             return -1;
         }
         if (S_ISDIR(st.st_mode)) {
-            DIR *d = opendir(in);
-            if (!d) {
+            size_t n = 0;
+            char **names = fk_list_dir(in, not_csv, &n);
+            if (!names) {
                 fk_error("%s: cannot read the folder: %s", in, strerror(errno));
                 return -1;
             }
-            char **names = NULL;
-            size_t n = 0, cap = 0;
-            struct dirent *e;
-            while ((e = readdir(d))) {
-                if (e->d_name[0] == '.' || has_ext(e->d_name, ".csv")) continue;
-                if (n == cap) cap = cap ? 2 * cap : 64, names = realloc(names, cap * sizeof(char *));
-                FK_CHECK(names != NULL, "out of memory");
-                names[n++] = fk_join(in, e->d_name);
-            }
-            closedir(d);
-            qsort(names, n, sizeof(char *), by_name);
             for (size_t k = 0; k < n; k++) add_file(p, names[k], min_side, &skipped), free(names[k]);
             free(names);
         } else if (has_ext(in, ".fkd")) {

@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,4 +48,27 @@ double fk_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int by_path(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+char **fk_list_dir(const char *dir, int (*keep)(const char *name), size_t *n) {
+    DIR *d = opendir(dir);
+    *n = 0;
+    if (!d) return NULL;
+    size_t cap = 16;
+    char **names = fk_malloc(cap * sizeof(char *));
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || (keep && !keep(e->d_name))) continue;
+        if (*n == cap) {
+            cap *= 2;
+            names = realloc(names, cap * sizeof(char *));
+            FK_CHECK(names != NULL, "out of memory");
+        }
+        names[(*n)++] = fk_join(dir, e->d_name);
+    }
+    closedir(d);
+    qsort(names, *n, sizeof(char *), by_path);
+    return names;
 }

@@ -31,6 +31,11 @@ void *fk_calloc(size_t n, size_t size);
 // "dir/name", malloc'd.
 char *fk_join(const char *dir, const char *name);
 
+// The entries of a folder whose names `keep` accepts (hidden ones never), as
+// sorted malloc'd "dir/name" paths, *n of them; free each and the array.
+// NULL (errno set) when the folder cannot be read.
+char **fk_list_dir(const char *dir, int (*keep)(const char *name), size_t *n);
+
 // Seconds on a monotonic clock, for durations.
 double fk_seconds(void);
 

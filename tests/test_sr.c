@@ -150,26 +150,6 @@ static void test_upscale_run(void) {
     tl_check(upscale_run(&o1) == 0 && stat(single, &st) == 0, "upscale: one file to OUT.png");
 }
 
-static unsigned char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = fk_malloc(*n + 1);
-    if (fread(b, 1, *n, f) != *n) *n = 0;
-    fclose(f);
-    return b;
-}
-
-static int same_bytes(const char *a, const char *b) {
-    size_t na = 0, nb = 0;
-    unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
-    const int same = x && y && na == nb && na > 0 && !memcmp(x, y, na);
-    free(x), free(y);
-    return same;
-}
-
 static void small_train(SrTrainOpts *o, const char **inputs, const char *out, long iters) {
     srtrain_defaults(o);
     o->inputs = inputs, o->n_inputs = 1, o->out = out, o->iters = iters;
@@ -215,7 +195,7 @@ static void test_train(void) {
     char s1[400], s2[400];
     snprintf(s1, sizeof s1, "%s.state.safetensors", m1);
     snprintf(s2, sizeof s2, "%s.state.safetensors", m2);
-    tl_check(ra == 0 && rb == 0 && rcr == 0 && same_bytes(m1, m2) && same_bytes(s1, s2),
+    tl_check(ra == 0 && rb == 0 && rcr == 0 && tl_same_file(m1, m2) && tl_same_file(s1, s2),
              "sr-train: 6 steps straight = 3 + resume + 3, model and state byte for byte");
     SrConfig c;
     Net *net = sr_load(&backend_ref, m1, &c, 16, 16);

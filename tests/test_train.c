@@ -288,25 +288,6 @@ static void make_dataset(const char *path, int n, int size) {
     FK_CHECK(ds_writer_finish(&w) == 0, "finish");
 }
 
-static unsigned char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return *n = 0, NULL;
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = fk_malloc(*n + 1);
-    if (fread(b, 1, *n, f) != *n) *n = 0;
-    fclose(f);
-    return b;
-}
-
-static int same_file(const char *a, const char *b) {
-    size_t na, nb;
-    unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
-    int same = x && y && na == nb && !memcmp(x, y, na);
-    free(x), free(y);
-    return same;
-}
 
 // The run's state, without its metadata (which holds wall-clock-free counters
 // only, but also the data path): every tensor compared bit for bit.
@@ -422,10 +403,10 @@ static void test_resume(void) {
     snprintf(gb, sizeof gb, "%s/netG.safetensors", split);
     tl_check(rc1 == 0 && rc2 == 0 && rc3 == 0, "resume: three runs finish");
     tl_check(same_state(straight, split), "resume: 10 iterations straight = 5 + resume + 5, every state tensor bit for bit");
-    tl_check(same_file(ga, gb), "resume: the generator files are byte-identical");
+    tl_check(tl_same_file(ga, gb), "resume: the generator files are byte-identical");
     snprintf(ga, sizeof ga, "%s/metrics.csv", straight);
     size_t n;
-    unsigned char *m = slurp(ga, &n);
+    unsigned char *m = tl_slurp(ga, &n);
     int rows = 0;
     for (size_t i = 0; i < n; i++) rows += m[i] == '\n';
     free(m);
@@ -446,7 +427,7 @@ static void test_resume(void) {
              di[0], di[1], di[2], ep[0], ep[1], ep[2], im[0], im[1], im[2]);
     snprintf(ga, sizeof ga, "%s/fake_samples_000009.png", straight);
     snprintf(gb, sizeof gb, "%s/fake_samples_000009.png", split);
-    tl_check(same_file(ga, gb), "resume: the grid at iteration 9 is the same picture in both runs");
+    tl_check(tl_same_file(ga, gb), "resume: the grid at iteration 9 is the same picture in both runs");
     // a new run into a folder that holds one is refused
     small_config(&o, data, straight, 10);
     tl_check(train_run(&o) == 2, "train: refuses to overwrite an existing run (exit 2)");
@@ -468,13 +449,13 @@ static void test_sampling(void) {
     int same = 1;
     for (int i = 0; i < 8; i++) {
         snprintf(f1, sizeof f1, "%s/fake_%05d.png", d1, i), snprintf(f2, sizeof f2, "%s/fake_%05d.png", d2, i);
-        same &= same_file(f1, f2);
+        same &= tl_same_file(f1, f2);
     }
     tl_check(rc == 0 && same, "sample: the same seed gives the same 8 images");
     snprintf(f1, sizeof f1, "%s/fake_00000.png", d1), snprintf(f2, sizeof f2, "%s/fake_00000.png", d3);
-    tl_check(same_file(f1, f2), "sample: -n 1 gives the first image of -n 8");
+    tl_check(tl_same_file(f1, f2), "sample: -n 1 gives the first image of -n 8");
     snprintf(f2, sizeof f2, "%s/fake_00000.png", d4);
-    tl_check(!same_file(f1, f2), "sample: another seed, another image");
+    tl_check(!tl_same_file(f1, f2), "sample: another seed, another image");
     char d5[600];
     snprintf(d5, sizeof d5, "%s/s5", tmp);
     SampleOpts r = {.model = model, .out_dir = d5, .n = 16, .rank_k = 3, .seed = 3};

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int tl_passed, tl_failed;
 
@@ -46,6 +47,29 @@ __attribute__((unused)) static int tl_close(const char *what, const float *got, 
         tl_check(bad == 0, "%-52s n=%-7zu max|diff| at [%zu] %.3g (got %.8g ref %.8g)%s", what, n,
                  worst_i, worst_abs, got[worst_i], ref[worst_i], bad ? " <- out of tolerance" : "");
     return n > 0 && bad == 0;
+}
+
+// A whole file, malloc'd (one spare byte), its size in *n; NULL when unreadable.
+__attribute__((unused)) static unsigned char *tl_slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    *n = 0;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    const long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (b && fread(b, 1, (size_t)len, f) == (size_t)len) *n = (size_t)len;
+    fclose(f);
+    return b;
+}
+
+// 1 when both files exist, are non-empty and hold the same bytes.
+__attribute__((unused)) static int tl_same_file(const char *a, const char *b) {
+    size_t na, nb;
+    unsigned char *x = tl_slurp(a, &na), *y = tl_slurp(b, &nb);
+    const int same = x && y && na == nb && na > 0 && !memcmp(x, y, na);
+    free(x), free(y);
+    return same;
 }
 
 __attribute__((unused)) static int tl_summary(void) {
