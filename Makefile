@@ -115,6 +115,7 @@ fixtures:
 	$(BUILD)/fixture_ckpt tests/fixtures/fakeit_netG.safetensors
 	/usr/bin/python3 tests/oracle.py tests/fixtures/engine.safetensors
 	/usr/bin/python3 tests/swd_oracle.py tests/fixtures/swd.safetensors
+	/usr/bin/python3 tests/srmetrics_oracle.py tests/fixtures/srmetrics.safetensors
 
 install: fakeit
 	install -D -m 755 fakeit $(DESTDIR)$(PREFIX)/bin/fakeit

@@ -229,12 +229,12 @@ int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands)
     return 0;
 }
 
-int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh) {
+static int resize_with(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh, VipsKernel kernel) {
     img_init();
     VipsImage *im = vips_image_new_from_memory(pix, (size_t)w * h * bands, w, h, bands, VIPS_FORMAT_UCHAR);
     VipsImage *r = NULL, *c = NULL;
     int rc = -1;
-    if (im && vips_resize(im, &r, (double)ow / w, "vscale", (double)oh / h, "kernel", VIPS_KERNEL_LANCZOS3, NULL) == 0 &&
+    if (im && vips_resize(im, &r, (double)ow / w, "vscale", (double)oh / h, "kernel", kernel, NULL) == 0 &&
         vips_cast_uchar(r, &c, NULL) == 0 && c->Xsize == ow && c->Ysize == oh) {
         size_t bytes = 0;
         void *mem = vips_image_write_to_memory(c, &bytes);
@@ -246,6 +246,14 @@ int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow
     if (im) g_object_unref(im);
     if (rc) vips_error_clear();
     return rc;
+}
+
+int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh) {
+    return resize_with(pix, w, h, bands, out, ow, oh, VIPS_KERNEL_LANCZOS3);
+}
+
+int img_resize_bicubic(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh) {
+    return resize_with(pix, w, h, bands, out, ow, oh, VIPS_KERNEL_CUBIC);
 }
 
 // Copies a uchar image of `bands` bands into malloc'd memory; NULL on failure.

@@ -54,5 +54,7 @@ int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands)
 // Resizes an 8-bit (h, w, bands) interleaved image to (oh, ow) with the same
 // antialiasing filter as thumbnails (Lanczos 3). Returns 0 on success.
 int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh);
+// The same with libvips' bicubic kernel (the baseline super-resolution is measured against).
+int img_resize_bicubic(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh);
 
 #endif

@@ -13,6 +13,7 @@
 #include "dcgan.h"
 #include "grid.h"
 #include "rng.h"
+#include "sr.h"
 #include "util.h"
 
 // A generator (or critic) built from the configuration in its model file.
@@ -49,6 +50,29 @@ static int by_score(const void *a, const void *b) {
     return x->score < y->score ? -1 : x->score > y->score ? 1 : x->idx - y->idx;
 }
 
+// n fakes (n, C, S, S) in [-1, 1] through a super-resolution model (as bytes,
+// the way an image file would go): (n, 3, S*s, S*s) in [-1, 1], malloc'd.
+static float *upscale_fakes(const Net *sr, const SrConfig *c, const float *fakes, int n, int C, int S) {
+    const int s = c->scale, So = S * s;
+    const size_t plane = (size_t)S * S, oplane = (size_t)So * So;
+    uint8_t *rgb = fk_malloc(plane * 3), *big = fk_malloc(oplane * 3);
+    float *out = fk_malloc((size_t)n * 3 * oplane * sizeof(float));
+    for (int i = 0; i < n; i++) {
+        const float *f = fakes + (size_t)i * C * plane;
+        for (size_t p = 0; p < plane; p++)
+            for (int ch = 0; ch < 3; ch++) {
+                const double v = rint(((double)f[(size_t)(C == 3 ? ch : 0) * plane + p] + 1.0) * 127.5);
+                rgb[p * 3 + ch] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+        sr_upscale(sr, c, rgb, S, S, 64, big);
+        float *o = out + (size_t)i * 3 * oplane;
+        for (size_t p = 0; p < oplane; p++)
+            for (int ch = 0; ch < 3; ch++) o[(size_t)ch * oplane + p] = big[p * 3 + ch] / 127.5f - 1.0f;
+    }
+    free(rgb), free(big);
+    return out;
+}
+
 int sample_run(const SampleOpts *o) {
     const Backend *be = pick_backend(o->backend, o->threads);
     if (!be) return 2;
@@ -72,9 +96,15 @@ int sample_run(const SampleOpts *o) {
             return 1;
         }
     }
+    SrConfig srcfg;
+    Net *sr = NULL;
+    if (o->upscale && !(sr = sr_load(be, o->upscale, &srcfg, 16, 16))) {
+        net_free(G), net_free(D);
+        return 1;
+    }
     if (o->out_dir && mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
         fk_error("%s: cannot create the folder: %s", o->out_dir, strerror(errno));
-        net_free(G), net_free(D);
+        net_free(G), net_free(D), net_free(sr);
         return 2;
     }
     const int C = cfg.nc, S = cfg.isize;
@@ -97,19 +127,27 @@ int sample_run(const SampleOpts *o) {
         printf("ranked %d fakes by the critic; kept the %d it rates most real (scores %.5f .. %.5f; lower is more real)\n",
                o->n, keep, sc[0].score, sc[keep - 1].score);
     }
+    int Co = C, So = S;
+    if (sr) {  // through the super-resolution model, as RGB
+        float *up = upscale_fakes(sr, &srcfg, fakes, keep, C, S);
+        free(fakes);
+        fakes = up, Co = 3, So = S * srcfg.scale;
+        printf("upscaled the fakes x%d with %s (%dx%d)\n", srcfg.scale, o->upscale, So, So);
+    }
+    const size_t img_out = (size_t)Co * So * So;
     int rc = 0;
     for (int i = 0; i < keep && o->out_dir && !rc; i++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/fake_%05d.png", o->out_dir, i);
-        rc = image_save(path, fakes + (size_t)i * img, C, S, S) ? 1 : 0;
+        rc = image_save(path, fakes + (size_t)i * img_out, Co, So, So) ? 1 : 0;
     }
-    if (!rc && o->grid) rc = grid_save(o->grid, fakes, keep, C, S, S, 8) ? 1 : 0;
+    if (!rc && o->grid) rc = grid_save(o->grid, fakes, keep, Co, So, So, 8) ? 1 : 0;
     if (!rc) {
         if (o->out_dir) printf("wrote %d images to %s/fake_00000.png ...\n", keep, o->out_dir);
         if (o->grid) printf("wrote grid %s\n", o->grid);
     }
     free(fakes), free(scores), free(sc);
-    net_free(G), net_free(D);
+    net_free(G), net_free(D), net_free(sr);
     return rc;
 }
 

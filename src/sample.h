@@ -20,6 +20,7 @@ typedef struct {
     const char *backend;
     int n;                // fakes to make
     int rank_k;           // 0, or keep the K the critic rates most real
+    const char *upscale;  // a super-resolution model: write the fakes upscaled (or NULL)
     uint64_t seed;
     int threads;
 } SampleOpts;

@@ -143,6 +143,13 @@ expect 0 "sr-train: a few steps on the bikes write a model" "done at step 3" -- 
     "$FAKEIT" sr-train "$tmp/bikes" -o "$tmp/sr.safetensors" --iters 3 --feats 8 --nconv 2 --patch 16 --batch 2
 expect 0 "upscale: the trained model upscales a bike x4" "upscaled 1 image x4 into $tmp/up.png" -- \
     "$FAKEIT" upscale "$tmp/bikes/bike_00001.png" -o "$tmp/up.png" --model "$tmp/sr.safetensors"
+expect 0 "sample --upscale: fakes through the super-resolution model" "upscaled the fakes x4 with .*\(128x128\)" -- \
+    "$FAKEIT" sample "$tmp/run/netG.safetensors" -n 4 --grid "$tmp/gu.png" --upscale "$tmp/sr.safetensors"
+expect 0 "sample --upscale: the grid is of 128 px images" "gu.png" -- ls "$tmp"
+expect 0 "sr-eval: PSNR and SSIM against bicubic, JSON" '^\{"model":.*"psnr":[0-9.]+,"psnr_bicubic":[0-9.]+,"ssim"' -- \
+    sh -c "'$FAKEIT' sr-eval --model '$tmp/sr.safetensors' '$tmp/bikes' --json --compare '$tmp/cmp' | tail -1"
+expect 0 "sr-eval --compare writes bicubic | model | original" "bike_00001.png" -- ls "$tmp/cmp"
+expect 2 "sr-eval: no model, exit 2" "a super-resolution model is required" -- "$FAKEIT" sr-eval "$tmp/bikes"
 expect 2 "sr-train: no output, exit 2" "a model file to write is required" -- "$FAKEIT" sr-train "$tmp/bikes"
 expect 2 "sr-train: a missing input is named, exit 2" "$tmp/nohr: No such file" -- \
     "$FAKEIT" sr-train "$tmp/nohr" -o "$tmp/sr2.safetensors"

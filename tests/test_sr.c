@@ -18,6 +18,8 @@
 
 #include "../src/imageio.h"
 #include "../src/sr.h"
+#include "../src/safetensors.h"
+#include "../src/sreval.h"
 #include "../src/srtrain.h"
 #include "../src/util.h"
 #include "testlib.h"
@@ -206,6 +208,33 @@ static void test_train(void) {
     tl_check(srtrain_run(&o) == 2, "sr-train: images smaller than a crop are refused, exit 2");
 }
 
+// PSNR and SSIM on Y against a NumPy transcription of BasicSR's
+// (tests/srmetrics_oracle.py), border shaved by 4 and by 2.
+static void test_metrics(void) {
+    StFile f;
+    if (st_load(&f, "tests/fixtures/srmetrics.safetensors") != 0) {
+        tl_check(0, "srmetrics fixture readable");
+        return;
+    }
+    const StTensor *ta = st_find(&f, "a"), *tb = st_find(&f, "b");
+    const int h = (int)ta->shape[0], w = (int)ta->shape[1];
+    uint8_t *a = fk_malloc((size_t)w * h * 3), *b = fk_malloc((size_t)w * h * 3);
+    for (size_t i = 0; i < (size_t)w * h * 3; i++)
+        a[i] = (uint8_t)((const float *)ta->data)[i], b[i] = (uint8_t)((const float *)tb->data)[i];
+    const char *names[4] = {"psnr", "ssim", "psnr_b2", "ssim_b2"};
+    const double got[4] = {sr_psnr_y(a, b, w, h, 4), sr_ssim_y(a, b, w, h, 4), sr_psnr_y(a, b, w, h, 2),
+                           sr_ssim_y(a, b, w, h, 2)};
+    for (int k = 0; k < 4; k++) {
+        const float *v = (const float *)st_find(&f, names[k])->data;
+        const double ref = (double)v[0] + v[1];
+        tl_check(fabs(got[k] - ref) <= 1e-9 * fabs(ref), "sr-eval: %s on Y = BasicSR's (%.9f vs %.9f)", names[k], got[k], ref);
+    }
+    tl_check(isinf(sr_psnr_y(a, a, w, h, 4)) && fabs(sr_ssim_y(a, a, w, h, 4) - 1.0) < 1e-12,
+             "sr-eval: an image against itself: PSNR infinite, SSIM 1");
+    free(a), free(b);
+    st_free(&f);
+}
+
 int main(void) {
     snprintf(tmp, sizeof tmp, "/tmp/fakeit-sr-XXXXXX");
     FK_CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
@@ -215,6 +244,7 @@ int main(void) {
     test_model_files();
     test_upscale_run();
     test_train();
+    test_metrics();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     tl_check(system(cmd) == 0, "temporary files removed");
