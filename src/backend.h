@@ -142,6 +142,9 @@ void host_copy(float *dst, const float *src, size_t n);
 const Backend *backend_find(const char *name);
 // The fastest backend this build has (cpu when built with oneDNN, else ref).
 const Backend *backend_default(void);
+// The backend called `name` (NULL: the default) with `threads` threads (0:
+// leave as is), or NULL after printing that this build has no such backend.
+const Backend *backend_pick(const char *name, int threads);
 // Every backend this build has, NULL-terminated.
 const Backend *const *backend_all(void);
 

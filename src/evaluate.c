@@ -194,12 +194,8 @@ static int load_folder(ImgSet *s, const char *dir, int C, int S, size_t n) {
 
 // n fakes from a generator file, as bytes.
 static int load_model_fakes(ImgSet *s, const char *path, const EvalOpts *o, int C, int S, size_t n) {
-    const Backend *be = o->backend ? backend_find(o->backend) : backend_default();
-    if (!be) {
-        fk_error("no backend called '%s' in this build (fakeit backends lists them)", o->backend);
-        return -1;
-    }
-    if (o->threads > 0) be->set_threads(o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads);
+    if (!be) return -1;
     WganConfig cfg;
     Net *G = sample_load_generator(be, path, &cfg);
     if (!G) return -1;

@@ -33,12 +33,6 @@ static Net *load_model(const Backend *be, const char *path, int critic, WganConf
     return net;
 }
 
-static const Backend *pick_backend(const char *name, int threads) {
-    const Backend *be = name ? backend_find(name) : backend_default();
-    if (!be) fk_error("no backend called '%s' in this build (fakeit backends lists them)", name);
-    else if (threads > 0) be->set_threads(threads);
-    return be;
-}
 
 typedef struct {
     int idx;
@@ -74,7 +68,7 @@ static float *upscale_fakes(const Net *sr, const SrConfig *c, const float *fakes
 }
 
 int sample_run(const SampleOpts *o) {
-    const Backend *be = pick_backend(o->backend, o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads);
     if (!be) return 2;
     WganConfig cfg;
     Net *G = load_model(be, o->model, 0, &cfg);
@@ -188,7 +182,7 @@ void slerp(float *out, const float *a, const float *b, int n, double t) {
 }
 
 int interp_run(const InterpOpts *o) {
-    const Backend *be = pick_backend(o->backend, o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads);
     if (!be) return 2;
     WganConfig cfg;
     Net *G = load_model(be, o->model, 0, &cfg);

@@ -221,12 +221,8 @@ static int upscale_file(const Net *model, const SrConfig *c, const char *in, con
 }
 
 int upscale_run(const UpscaleOpts *o) {
-    const Backend *be = o->backend ? backend_find(o->backend) : backend_default();
-    if (!be) {
-        fk_error("no backend called '%s' in this build (fakeit backends lists them)", o->backend);
-        return 2;
-    }
-    if (o->threads > 0) be->set_threads(o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads);
+    if (!be) return 2;
     SrConfig c;
     Net *model = sr_load(be, o->model, &c, 16, 16);
     if (!model) return 2;
@@ -261,11 +257,7 @@ int upscale_run(const UpscaleOpts *o) {
             if (single) {
                 snprintf(out_path, sizeof out_path, "%s", o->out);
             } else {
-                const char *base = strrchr(files[k], '/');
-                base = base ? base + 1 : files[k];
-                const char *dot = strrchr(base, '.');
-                snprintf(out_path, sizeof out_path, "%s/%.*s.png", o->out, dot ? (int)(dot - base) : (int)strlen(base),
-                         base);
+                fk_png_path(out_path, sizeof out_path, o->out, files[k]);
             }
             if (upscale_file(model, &c, files[k], out_path, o->tile)) failed++;
             else done++;

@@ -82,23 +82,16 @@ static int save_compare(const char *dir, const char *src, const uint8_t *bic, co
     const uint8_t *parts[3] = {bic, sr, hr};
     for (int k = 0; k < 3; k++)
         for (int y = 0; y < h; y++) memcpy(sheet + ((size_t)y * W + k * (w + 4)) * 3, parts[k] + (size_t)y * w * 3, (size_t)w * 3);
-    const char *base = strrchr(src, '/');
-    base = base ? base + 1 : src;
-    const char *dot = strrchr(base, '.');
     char path[4200];
-    snprintf(path, sizeof path, "%s/%.*s.png", dir, dot ? (int)(dot - base) : (int)strlen(base), base);
+    fk_png_path(path, sizeof path, dir, src);
     const int rc = img_write_png(path, sheet, W, h, 3);
     free(sheet);
     return rc;
 }
 
 int sreval_run(const SrEvalOpts *o) {
-    const Backend *be = o->backend ? backend_find(o->backend) : backend_default();
-    if (!be) {
-        fk_error("no backend called '%s' in this build (fakeit backends lists them)", o->backend);
-        return 2;
-    }
-    if (o->threads > 0) be->set_threads(o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads);
+    if (!be) return 2;
     SrConfig c;
     Net *model = sr_load(be, o->model, &c, 16, 16);
     if (!model) return 2;

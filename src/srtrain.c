@@ -265,12 +265,8 @@ static void on_signal(int sig) {
 }
 
 int srtrain_run(SrTrainOpts *o) {
-    const Backend *be = o->backend ? backend_find(o->backend) : backend_default();
-    if (!be) {
-        fk_error("no backend called '%s' in this build (fakeit backends lists them)", o->backend);
-        return 2;
-    }
-    if (o->threads > 0) be->set_threads(o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads);
+    if (!be) return 2;
     if (o->resume && load_state(o, NULL, NULL, NULL, NULL) != 0) return 2;
     const int P = o->patch, s = o->cfg.scale, HP = P * s;
     Pool pool = {0};

@@ -187,12 +187,8 @@ static double eval_now(Evaluator *ev, Wgan *w) {
 }
 
 int train_run(const TrainOpts *o) {
-    const Backend *be = o->backend ? backend_find(o->backend) : backend_default();
-    if (!be) {
-        fk_error("no backend called '%s' in this build (fakeit backends lists them)", o->backend);
-        return 2;
-    }
-    if (o->threads > 0) be->set_threads(o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads);
+    if (!be) return 2;
     WganConfig cfg = o->cfg;
     long iters = o->iters, epochs = o->epochs;
     char data[PATH_MAX], eval_data[PATH_MAX] = "";

@@ -72,3 +72,10 @@ char **fk_list_dir(const char *dir, int (*keep)(const char *name), size_t *n) {
     qsort(names, *n, sizeof(char *), by_path);
     return names;
 }
+
+void fk_png_path(char *dst, size_t n, const char *dir, const char *src) {
+    const char *base = strrchr(src, '/');
+    base = base ? base + 1 : src;
+    const char *dot = strrchr(base, '.');
+    snprintf(dst, n, "%s/%.*s.png", dir, dot ? (int)(dot - base) : (int)strlen(base), base);
+}

@@ -36,6 +36,9 @@ char *fk_join(const char *dir, const char *name);
 // NULL (errno set) when the folder cannot be read.
 char **fk_list_dir(const char *dir, int (*keep)(const char *name), size_t *n);
 
+// "dir/<src's file name without its extension>.png" into dst (n bytes).
+void fk_png_path(char *dst, size_t n, const char *dir, const char *src);
+
 // Seconds on a monotonic clock, for durations.
 double fk_seconds(void);
 
