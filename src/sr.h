@@ -31,8 +31,8 @@ void sr_defaults(SrConfig *c);
 
 // The network for inputs of H x W (3 channels).
 Net *sr_net(const Backend *be, const SrConfig *c, int H, int W);
-// PyTorch's default initialisation of Conv2d (uniform +-1/sqrt(fan_in) for
-// weights and biases); PReLU slopes stay 0.25.
+// He-normal initialisation for PReLU (slope 0.25) of every conv, the last one
+// 10x smaller, biases 0; PReLU slopes stay 0.25.
 void sr_init(Net *net, Rng *rng);
 // Receptive radius in input pixels.
 static inline int sr_radius(const SrConfig *c) { return c->nconv + 2; }
