@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <vips/vips.h>
 
@@ -300,4 +301,14 @@ ImgStatus img_load_rgba(const char *path, double max_pixels, Image *out, char *w
 void image_free(Image *im) {
     free(im->rgb), free(im->alpha);
     im->rgb = im->alpha = NULL;
+}
+
+int img_is_image_name(const char *name) {
+    static const char *const ext[] = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"};
+    const size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        const size_t m = strlen(ext[i]);
+        if (n >= m && strcasecmp(name + n - m, ext[i]) == 0) return 1;
+    }
+    return 0;
 }

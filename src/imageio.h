@@ -35,6 +35,10 @@ ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixe
                         Thumb *out, char *why, size_t why_len);
 void thumb_free(Thumb *t);
 
+// 1 when a file name has an image extension fakeit reads from folders
+// (.jpg .jpeg .jpe .png .webp .gif .tif .tiff .bmp, any case).
+int img_is_image_name(const char *name);
+
 // An image at full resolution: 8-bit sRGB (h, w, 3) interleaved, and its
 // alpha (h, w) when the file has one (else NULL).
 typedef struct {

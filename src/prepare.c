@@ -64,13 +64,6 @@ static int ends_with(const char *s, const char *suffix) {
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-static int has_image_ext(const char *name) {
-    static const char *const ext[] = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"};
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
-        if (ends_with(name, ext[i])) return 1;
-    return 0;
-}
-
 static int has_idx_name(const char *name) { return ends_with(name, "-ubyte") || ends_with(name, "-ubyte.gz"); }
 
 // 1 when the file (gzipped or not) starts with the IDX magic for unsigned bytes.
@@ -113,7 +106,7 @@ static void walk(const char *dir, StrList *images, StrList *idx, int *ignored, D
         int alive = stat(path, &target) == 0;
         if (alive && S_ISDIR(target.st_mode))
             walk(path, images, idx, ignored, seen, n_seen);
-        else if (has_image_ext(e->d_name))
+        else if (img_is_image_name(e->d_name))
             sl_push(images, path);  // broken links and non-files are reported as unreadable
         else if (alive && S_ISREG(target.st_mode) && has_idx_name(e->d_name))
             sl_push(idx, path);

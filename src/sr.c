@@ -184,15 +184,6 @@ int sr_upscale(const Net *model, const SrConfig *c, const uint8_t *rgb, int w, i
 // ---------------------------------------------------------------------------
 // `fakeit upscale`
 
-static int is_image_name(const char *name) {
-    static const char *ext[] = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".bmp"};
-    const char *dot = strrchr(name, '.');
-    if (!dot) return 0;
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
-        if (!strcasecmp(dot, ext[i])) return 1;
-    return 0;
-}
-
 // One input image -> out_path. 0, or 1 after printing why it was skipped.
 static int upscale_file(const Net *model, const SrConfig *c, const char *in, const char *out_path, int tile) {
     Image im;
@@ -243,20 +234,12 @@ int upscale_run(const UpscaleOpts *o) {
     }
     int failed = 0, done = 0;
     for (int i = 0; i < o->n_inputs; i++) {
-        char **files = NULL;
         size_t nf = 0;
-        if (stat(o->inputs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            files = fk_list_dir(o->inputs[i], is_image_name, &nf);
-            if (!files) {
-                fk_error("%s: cannot read the folder: %s (skipped)", o->inputs[i], strerror(errno));
-                failed++;
-                continue;
-            }
-        } else {
-            files = fk_malloc(sizeof(char *));
-            const size_t len = strlen(o->inputs[i]) + 1;
-            files[nf] = fk_malloc(len);
-            memcpy(files[nf++], o->inputs[i], len);
+        char **files = fk_expand_input(o->inputs[i], img_is_image_name, &nf);
+        if (!files) {
+            fk_error("%s: cannot read the folder: %s (skipped)", o->inputs[i], strerror(errno));
+            failed++;
+            continue;
         }
         for (size_t k = 0; k < nf; k++) {
             char out_path[4200];

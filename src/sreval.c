@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "imageio.h"
@@ -65,14 +64,6 @@ double sr_ssim_y(const uint8_t *a, const uint8_t *b, int w, int h, int shave) {
 
 // ---------------------------------------------------------------------------
 
-static int image_name(const char *name) {
-    static const char *ext[] = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"};
-    const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
-        if (!strcasecmp(dot, ext[i])) return 1;
-    return 0;
-}
-
 // bicubic | model | original side by side, 4 px of white between
 static int save_compare(const char *dir, const char *src, const uint8_t *bic, const uint8_t *sr, const uint8_t *hr,
                         int w, int h) {
@@ -110,16 +101,8 @@ int sreval_run(const SrEvalOpts *o) {
         printf("%-40s %9s %9s %9s %9s\n", head, "PSNR", "bicubic", "SSIM", "bicubic");
     }
     for (int i = 0; i < o->n_inputs; i++) {
-        struct stat st;
         size_t nf = 0;
-        char **files;
-        if (stat(o->inputs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            files = fk_list_dir(o->inputs[i], image_name, &nf);
-        } else {
-            files = fk_malloc(sizeof(char *)), nf = 1;
-            files[0] = fk_malloc(strlen(o->inputs[i]) + 1);
-            strcpy(files[0], o->inputs[i]);
-        }
+        char **files = fk_expand_input(o->inputs[i], img_is_image_name, &nf);
         for (size_t k = 0; files && k < nf; k++) {
             Image im;
             char why[256];

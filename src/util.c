@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,4 +79,14 @@ void fk_png_path(char *dst, size_t n, const char *dir, const char *src) {
     base = base ? base + 1 : src;
     const char *dot = strrchr(base, '.');
     snprintf(dst, n, "%s/%.*s.png", dir, dot ? (int)(dot - base) : (int)strlen(base), base);
+}
+
+char **fk_expand_input(const char *path, int (*keep)(const char *name), size_t *n) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return fk_list_dir(path, keep, n);
+    char **one = fk_malloc(sizeof(char *));
+    one[0] = fk_malloc(strlen(path) + 1);
+    strcpy(one[0], path);
+    *n = 1;
+    return one;
 }

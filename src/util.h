@@ -36,6 +36,11 @@ char *fk_join(const char *dir, const char *name);
 // NULL (errno set) when the folder cannot be read.
 char **fk_list_dir(const char *dir, int (*keep)(const char *name), size_t *n);
 
+// A command-line input: a folder gives its entries `keep` accepts (as
+// fk_list_dir), anything else itself; malloc'd paths, *n of them. NULL (errno
+// set) when a folder cannot be read.
+char **fk_expand_input(const char *path, int (*keep)(const char *name), size_t *n);
+
 // "dir/<src's file name without its extension>.png" into dst (n bytes).
 void fk_png_path(char *dst, size_t n, const char *dir, const char *src);
 
