@@ -4,7 +4,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,12 +256,6 @@ static int load_state(SrTrainOpts *o, Net *net, Optim *opt, Rng *rng, long *step
 
 // ---------------------------------------------------------------------------
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig) {
-    stop_signal = sig;
-    signal(sig, SIG_DFL);
-}
 
 int srtrain_run(SrTrainOpts *o) {
     const Backend *be = backend_pick(o->backend, o->threads);
@@ -295,15 +288,13 @@ int srtrain_run(SrTrainOpts *o) {
         if (o->resume) printf("  resuming at step %ld\n", step);
         fflush(stdout);
     }
-    stop_signal = 0;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    fk_stop_catch();
     const int tty = isatty(STDERR_FILENO);
     const double t0 = fk_seconds();
     const long start = step;
     double first = 0, last[10] = {0};
     int nfirst = 0;
-    while (!rc && step < o->iters && !stop_signal && !(o->time_limit > 0 && fk_seconds() - t0 >= o->time_limit)) {
+    while (!rc && step < o->iters && !fk_stop_signal() && !(o->time_limit > 0 && fk_seconds() - t0 >= o->time_limit)) {
         make_batch(&pool, o, &rng, lr_h, hr_h);
         be->upload(lr_d, lr_h, nl);
         be->upload(hr_d, hr_h, nh);
@@ -334,12 +325,11 @@ int srtrain_run(SrTrainOpts *o) {
     o->first_loss = nfirst ? first / nfirst : 0, o->last_loss = nl10 ? sl / nl10 : 0;
     if (!rc) {
         printf("%s at step %ld: L1 %.5f over the first 10 steps of this run, %.5f over the last 10; model %s\n",
-               stop_signal ? "stopped by signal" : "done", step, o->first_loss, o->last_loss, o->out);
-        if (stop_signal || step < o->iters) printf("  continue with: fakeit sr-train --resume -o %s ...\n", o->out);
-        if (stop_signal) rc = 128 + stop_signal;
+               fk_stop_signal() ? "stopped by signal" : "done", step, o->first_loss, o->last_loss, o->out);
+        if (fk_stop_signal() || step < o->iters) printf("  continue with: fakeit sr-train --resume -o %s ...\n", o->out);
+        if (fk_stop_signal()) rc = 128 + fk_stop_signal();
     }
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    fk_stop_release();
     free(lr_h), free(hr_h);
     be->free(lr_d), be->free(hr_d), be->free(dout), be->free(loss);
     net_free(net);

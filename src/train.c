@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <math.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +28,6 @@ void train_defaults(TrainOpts *o) {
     o->holdout = -1;
 }
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig) {
-    stop_signal = sig;
-    signal(sig, SIG_DFL);  // a second Ctrl-C stops at once
-}
 
 static void hms(double s, char *out, size_t n) {
     long t = s < 0 || s > 1e9 ? 0 : (long)(s + 0.5);
@@ -371,9 +364,7 @@ int train_run(const TrainOpts *o) {
                ev.n, ev.n, eval_data[0] ? eval_data : "the held-out part", ev.floor.avg);
     if (o->resume) printf("  resuming at generator iteration %ld, epoch %ld\n", w.gen_iter, w.epoch);
     fflush(stdout);
-    stop_signal = 0;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    fk_stop_catch();
     const int tty = isatty(STDERR_FILENO);
     const double t0 = fk_seconds();
     const long start_iter = w.gen_iter, start_images = w.images;
@@ -381,7 +372,7 @@ int train_run(const TrainOpts *o) {
     int sampled_now = 0, timed_out = 0;
     for (;;) {
         if (iters > 0 ? w.gen_iter >= iters : w.epoch >= epochs && w.pos >= (long)tds.count) break;
-        if (stop_signal) break;
+        if (fk_stop_signal()) break;
         if (o->time_limit > 0 && fk_seconds() - t0 - ev.seconds >= o->time_limit) {
             timed_out = 1;
             break;
@@ -453,18 +444,17 @@ int train_run(const TrainOpts *o) {
     if (!rc) {
         const double el = fk_seconds() - t0 - ev.seconds;
         printf("%s at generator iteration %ld (epoch %ld) after %.1f s: %.2f s per generator iteration\n",
-               stop_signal ? "stopped by signal" : timed_out ? "time limit reached" : "done", w.gen_iter, w.epoch, el,
+               fk_stop_signal() ? "stopped by signal" : timed_out ? "time limit reached" : "done", w.gen_iter, w.epoch, el,
                w.gen_iter > start_iter ? el / (w.gen_iter - start_iter) : 0.0);
         printf("  models   %s/netG.safetensors %s/netD.safetensors\n", o->run_dir, o->run_dir);
         printf("  samples  %s/fake_samples_%06ld.png, chart %s, metrics %s\n", o->run_dir, w.gen_iter, cpath, mpath);
         if (ev.every && quality.n)
             printf("  SWD %.2f at iteration %.0f (real vs real %.2f; %.1f s spent measuring, not counted above)\n",
                    quality.w[quality.n - 1], quality.x[quality.n - 1], ev.floor.avg, ev.seconds);
-        if (stop_signal || timed_out) printf("  continue with: fakeit train --resume %s\n", o->run_dir);
-        if (stop_signal) rc = 128 + stop_signal;
+        if (fk_stop_signal() || timed_out) printf("  continue with: fakeit train --resume %s\n", o->run_dir);
+        if (fk_stop_signal()) rc = 128 + fk_stop_signal();
     }
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    fk_stop_release();
 done:
     if (metrics) fclose(metrics);
     free(series.x), free(series.w), free(series.g);

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,4 +90,24 @@ char **fk_expand_input(const char *path, int (*keep)(const char *name), size_t *
     strcpy(one[0], path);
     *n = 1;
     return one;
+}
+
+static volatile sig_atomic_t stop_caught;
+
+static void on_stop(int sig) {
+    stop_caught = sig;
+    signal(sig, SIG_DFL);  // a second Ctrl-C stops at once
+}
+
+void fk_stop_catch(void) {
+    stop_caught = 0;
+    signal(SIGINT, on_stop);
+    signal(SIGTERM, on_stop);
+}
+
+int fk_stop_signal(void) { return stop_caught; }
+
+void fk_stop_release(void) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
 }

@@ -44,6 +44,13 @@ char **fk_expand_input(const char *path, int (*keep)(const char *name), size_t *
 // "dir/<src's file name without its extension>.png" into dst (n bytes).
 void fk_png_path(char *dst, size_t n, const char *dir, const char *src);
 
+// Ctrl-C / SIGTERM during a long run: fk_stop_catch() arms both (a second
+// signal then stops at once), fk_stop_signal() is the signal caught so far
+// (0: none), fk_stop_release() restores the defaults.
+void fk_stop_catch(void);
+int fk_stop_signal(void);
+void fk_stop_release(void);
+
 // Seconds on a monotonic clock, for durations.
 double fk_seconds(void);
 
