@@ -73,6 +73,25 @@ static int parse_double(const char *s, double lo, double hi, double *out) {
     return 0;
 }
 
+// --threads N and --backend NAME, alike for every command that computes.
+enum { OPT_THREADS = 900, OPT_BACKEND };
+#define THREADS_OPT {"threads", required_argument, 0, OPT_THREADS}
+#define BACKEND_OPT {"backend", required_argument, 0, OPT_BACKEND}
+
+// 1 when getopt's c was one of them (stored), -1 when its value is wrong
+// (after the usage message), 0 otherwise.
+static int thread_backend(const char *cmd, int c, int *threads, const char **backend) {
+    long v;
+    if (c == OPT_BACKEND) {
+        *backend = optarg;
+        return 1;
+    }
+    if (c != OPT_THREADS) return 0;
+    if (parse_int(optarg, 1, 1024, &v)) return bad_usage(cmd, "--threads needs a positive count", optarg), -1;
+    *threads = (int)v;
+    return 1;
+}
+
 // ---------------------------------------------------------------------------
 
 static const char prepare_help[] =
@@ -320,7 +339,7 @@ static int cmd_train(int argc, char **argv) {
     TrainOpts o;
     train_defaults(&o);
     enum { O_RESUME = 256, O_ITERS, O_EPOCHS, O_BATCH, O_NZ, O_NGF, O_NDF, O_EXTRA, O_NOBN, O_LRG, O_LRD, O_LR,
-           O_ADAM, O_B1, O_B2, O_CLIP, O_DITERS, O_SEED, O_SAMPLE, O_SAVE, O_THREADS, O_BACKEND,
+           O_ADAM, O_B1, O_B2, O_CLIP, O_DITERS, O_SEED, O_SAMPLE, O_SAVE,
            O_DEARLY, O_EARLY, O_EVERY, O_TIME, O_LOSS, O_LAMBDA, O_CNORM, O_EVAL, O_EVALDATA, O_HOLDOUT, O_EVALN };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"resume", required_argument, 0, O_RESUME},
@@ -335,8 +354,8 @@ static int cmd_train(int argc, char **argv) {
         {"d-iters-early", required_argument, 0, O_DEARLY}, {"early-iters", required_argument, 0, O_EARLY},
         {"early-every", required_argument, 0, O_EVERY}, {"time-limit", required_argument, 0, O_TIME},
         {"seed", required_argument, 0, O_SEED}, {"sample-every", required_argument, 0, O_SAMPLE},
-        {"save-every", required_argument, 0, O_SAVE}, {"threads", required_argument, 0, O_THREADS},
-        {"backend", required_argument, 0, O_BACKEND}, {"loss", required_argument, 0, O_LOSS},
+        {"save-every", required_argument, 0, O_SAVE}, THREADS_OPT,
+        BACKEND_OPT, {"loss", required_argument, 0, O_LOSS},
         {"gp-lambda", required_argument, 0, O_LAMBDA}, {"critic-norm", required_argument, 0, O_CNORM},
         {"eval-every", required_argument, 0, O_EVAL}, {"eval-data", required_argument, 0, O_EVALDATA},
         {"holdout", required_argument, 0, O_HOLDOUT}, {"eval-n", required_argument, 0, O_EVALN},
@@ -358,6 +377,9 @@ static int cmd_train(int argc, char **argv) {
     if (parse_double(optarg, lo, hi, &d)) return bad_usage("train", what, optarg); \
     field = d;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        const int tb = thread_backend("train", c, &o.threads, &o.backend);
+        if (tb < 0) return 2;
+        if (tb) continue;
         switch (c) {
         case 'o': o.run_dir = optarg; break;
         case O_RESUME: o.run_dir = optarg, o.resume = 1; break;
@@ -420,8 +442,6 @@ static int cmd_train(int argc, char **argv) {
             break;
         case O_SAMPLE: INT_OPT(o.sample_every, 1, INT_MAX, "--sample-every needs a positive count") break;
         case O_SAVE: INT_OPT(o.save_every, 1, INT_MAX, "--save-every needs a positive count") break;
-        case O_THREADS: INT_OPT(o.threads, 1, 1024, "--threads needs a positive count") break;
-        case O_BACKEND: o.backend = optarg; break;
         case 'h': fputs(train_help, stdout); return 0;
         default: return bad_usage("train", "unknown or incomplete option", argv[optind - 1]);
         }
@@ -474,18 +494,21 @@ static const char sample_help[] =
 
 static int cmd_sample(int argc, char **argv) {
     SampleOpts o = {.seed = 1, .n = -1};
-    enum { O_GRID = 256, O_SEED, O_RANK, O_CRITIC, O_THREADS, O_BACKEND, O_UPSCALE };
+    enum { O_GRID = 256, O_SEED, O_RANK, O_CRITIC, O_UPSCALE };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"grid", required_argument, 0, O_GRID},
         {"seed", required_argument, 0, O_SEED}, {"rank-by-critic", required_argument, 0, O_RANK},
         {"upscale", required_argument, 0, O_UPSCALE},
-        {"critic", required_argument, 0, O_CRITIC}, {"threads", required_argument, 0, O_THREADS},
-        {"backend", required_argument, 0, O_BACKEND}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"critic", required_argument, 0, O_CRITIC}, THREADS_OPT,
+        BACKEND_OPT, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
     long v;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "n:o:h", opts, NULL)) != -1) {
+        const int tb = thread_backend("sample", c, &o.threads, &o.backend);
+        if (tb < 0) return 2;
+        if (tb) continue;
         switch (c) {
         case 'n':
             if (parse_int(optarg, 1, 10000000, &v)) return bad_usage("sample", "-n needs a positive count", optarg);
@@ -503,11 +526,6 @@ static int cmd_sample(int argc, char **argv) {
             break;
         case O_CRITIC: o.critic = optarg; break;
         case O_UPSCALE: o.upscale = optarg; break;
-        case O_THREADS:
-            if (parse_int(optarg, 1, 1024, &v)) return bad_usage("sample", "--threads needs a positive count", optarg);
-            o.threads = (int)v;
-            break;
-        case O_BACKEND: o.backend = optarg; break;
         case 'h': fputs(sample_help, stdout); return 0;
         default: return bad_usage("sample", "unknown or incomplete option", argv[optind - 1]);
         }
@@ -547,19 +565,22 @@ static const char eval_help[] =
 
 static int cmd_eval(int argc, char **argv) {
     EvalOpts o = {.n = 2000, .seed = 1};
-    enum { O_REAL = 256, O_FAKE, O_TRAIN, O_SHEET, O_JSON, O_SEED, O_THREADS, O_BACKEND, O_SWDONLY };
+    enum { O_REAL = 256, O_FAKE, O_TRAIN, O_SHEET, O_JSON, O_SEED, O_SWDONLY };
     static const struct option opts[] = {
         {"real", required_argument, 0, O_REAL}, {"fake", required_argument, 0, O_FAKE},
         {"train", required_argument, 0, O_TRAIN}, {"sheet", required_argument, 0, O_SHEET},
         {"json", no_argument, 0, O_JSON}, {"seed", required_argument, 0, O_SEED},
         {"swd-only", no_argument, 0, O_SWDONLY},
-        {"threads", required_argument, 0, O_THREADS}, {"backend", required_argument, 0, O_BACKEND},
+        THREADS_OPT, BACKEND_OPT,
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
     long v;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+        const int tb = thread_backend("eval", c, &o.threads, &o.backend);
+        if (tb < 0) return 2;
+        if (tb) continue;
         switch (c) {
         case 'n':
             if (parse_int(optarg, 2, 1000000, &v)) return bad_usage("eval", "-n needs a count from 2", optarg);
@@ -575,11 +596,6 @@ static int cmd_eval(int argc, char **argv) {
             if (parse_int(optarg, 0, LONG_MAX, &v)) return bad_usage("eval", "--seed needs a non-negative integer", optarg);
             o.seed = (uint64_t)v;
             break;
-        case O_THREADS:
-            if (parse_int(optarg, 1, 1024, &v)) return bad_usage("eval", "--threads needs a positive count", optarg);
-            o.threads = (int)v;
-            break;
-        case O_BACKEND: o.backend = optarg; break;
         case 'h': fputs(eval_help, stdout); return 0;
         default: return bad_usage("eval", "unknown or incomplete option", argv[optind - 1]);
         }
@@ -621,7 +637,7 @@ static int cmd_srtrain(int argc, char **argv) {
     SrTrainOpts o;
     srtrain_defaults(&o);
     enum { O_SCALE = 256, O_ITERS, O_PATCH, O_BATCH, O_LR, O_BLUR, O_NOISE, O_FEATS, O_NCONV, O_SAVE, O_TIME,
-           O_RESUME, O_SEED, O_THREADS, O_BACKEND };
+           O_RESUME, O_SEED };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"scale", required_argument, 0, O_SCALE},
         {"iters", required_argument, 0, O_ITERS}, {"patch", required_argument, 0, O_PATCH},
@@ -630,7 +646,7 @@ static int cmd_srtrain(int argc, char **argv) {
         {"feats", required_argument, 0, O_FEATS}, {"nconv", required_argument, 0, O_NCONV},
         {"save-every", required_argument, 0, O_SAVE}, {"time-limit", required_argument, 0, O_TIME},
         {"resume", no_argument, 0, O_RESUME}, {"seed", required_argument, 0, O_SEED},
-        {"threads", required_argument, 0, O_THREADS}, {"backend", required_argument, 0, O_BACKEND},
+        THREADS_OPT, BACKEND_OPT,
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
@@ -644,6 +660,9 @@ static int cmd_srtrain(int argc, char **argv) {
     if (parse_double(optarg, lo, hi, &d)) return bad_usage("sr-train", what, optarg); \
     field = d;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        const int tb = thread_backend("sr-train", c, &o.threads, &o.backend);
+        if (tb < 0) return 2;
+        if (tb) continue;
         switch (c) {
         case 'o': o.out = optarg; break;
         case O_SCALE:
@@ -670,8 +689,6 @@ static int cmd_srtrain(int argc, char **argv) {
             if (parse_int(optarg, 0, LONG_MAX, &v)) return bad_usage("sr-train", "--seed needs a non-negative integer", optarg);
             o.seed = (uint64_t)v;
             break;
-        case O_THREADS: INT_OPT(o.threads, 1, 1024, "--threads needs a positive count") break;
-        case O_BACKEND: o.backend = optarg; break;
         case 'h': fputs(srtrain_help, stdout); return 0;
         default: return bad_usage("sr-train", "unknown or incomplete option", argv[optind - 1]);
         }
@@ -702,25 +719,22 @@ static const char sreval_help[] =
 
 static int cmd_sreval(int argc, char **argv) {
     SrEvalOpts o = {0};
-    enum { O_MODEL = 256, O_COMPARE, O_JSON, O_THREADS, O_BACKEND };
+    enum { O_MODEL = 256, O_COMPARE, O_JSON };
     static const struct option opts[] = {
         {"model", required_argument, 0, O_MODEL}, {"compare", required_argument, 0, O_COMPARE},
-        {"json", no_argument, 0, O_JSON}, {"threads", required_argument, 0, O_THREADS},
-        {"backend", required_argument, 0, O_BACKEND}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"json", no_argument, 0, O_JSON}, THREADS_OPT,
+        BACKEND_OPT, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
-    long v;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        const int tb = thread_backend("sr-eval", c, &o.threads, &o.backend);
+        if (tb < 0) return 2;
+        if (tb) continue;
         switch (c) {
         case O_MODEL: o.model = optarg; break;
         case O_COMPARE: o.compare = optarg; break;
         case O_JSON: o.json = 1; break;
-        case O_THREADS:
-            if (parse_int(optarg, 1, 1024, &v)) return bad_usage("sr-eval", "--threads needs a positive count", optarg);
-            o.threads = (int)v;
-            break;
-        case O_BACKEND: o.backend = optarg; break;
         case 'h': fputs(sreval_help, stdout); return 0;
         default: return bad_usage("sr-eval", "unknown or incomplete option", argv[optind - 1]);
         }
@@ -751,16 +765,19 @@ static const char upscale_help[] =
 
 static int cmd_upscale(int argc, char **argv) {
     UpscaleOpts o = {.tile = 64};
-    enum { O_MODEL = 256, O_TILE, O_THREADS, O_BACKEND };
+    enum { O_MODEL = 256, O_TILE };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"model", required_argument, 0, O_MODEL},
-        {"tile", required_argument, 0, O_TILE}, {"threads", required_argument, 0, O_THREADS},
-        {"backend", required_argument, 0, O_BACKEND}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"tile", required_argument, 0, O_TILE}, THREADS_OPT,
+        BACKEND_OPT, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
     long v;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        const int tb = thread_backend("upscale", c, &o.threads, &o.backend);
+        if (tb < 0) return 2;
+        if (tb) continue;
         switch (c) {
         case 'o': o.out = optarg; break;
         case O_MODEL: o.model = optarg; break;
@@ -769,11 +786,6 @@ static int cmd_upscale(int argc, char **argv) {
                 return bad_usage("upscale", "--tile needs 0 (whole images) or at least 8 pixels", optarg);
             o.tile = (int)v;
             break;
-        case O_THREADS:
-            if (parse_int(optarg, 1, 1024, &v)) return bad_usage("upscale", "--threads needs a positive count", optarg);
-            o.threads = (int)v;
-            break;
-        case O_BACKEND: o.backend = optarg; break;
         case 'h': fputs(upscale_help, stdout); return 0;
         default: return bad_usage("upscale", "unknown or incomplete option", argv[optind - 1]);
         }
@@ -795,17 +807,20 @@ static const char interp_help[] =
 
 static int cmd_interp(int argc, char **argv) {
     InterpOpts o = {.rows = 4, .steps = 8, .seed = 1};
-    enum { O_ROWS = 256, O_STEPS, O_SEED, O_THREADS, O_BACKEND };
+    enum { O_ROWS = 256, O_STEPS, O_SEED };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"rows", required_argument, 0, O_ROWS},
         {"steps", required_argument, 0, O_STEPS}, {"seed", required_argument, 0, O_SEED},
-        {"threads", required_argument, 0, O_THREADS}, {"backend", required_argument, 0, O_BACKEND},
+        THREADS_OPT, BACKEND_OPT,
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
     long v;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        const int tb = thread_backend("interp", c, &o.threads, &o.backend);
+        if (tb < 0) return 2;
+        if (tb) continue;
         switch (c) {
         case 'o': o.out = optarg; break;
         case O_ROWS:
@@ -820,11 +835,6 @@ static int cmd_interp(int argc, char **argv) {
             if (parse_int(optarg, 0, LONG_MAX, &v)) return bad_usage("interp", "--seed needs a non-negative integer", optarg);
             o.seed = (uint64_t)v;
             break;
-        case O_THREADS:
-            if (parse_int(optarg, 1, 1024, &v)) return bad_usage("interp", "--threads needs a positive count", optarg);
-            o.threads = (int)v;
-            break;
-        case O_BACKEND: o.backend = optarg; break;
         case 'h': fputs(interp_help, stdout); return 0;
         default: return bad_usage("interp", "unknown or incomplete option", argv[optind - 1]);
         }

@@ -153,5 +153,8 @@ expect 2 "sr-eval: no model, exit 2" "a super-resolution model is required" -- "
 expect 2 "sr-train: no output, exit 2" "a model file to write is required" -- "$FAKEIT" sr-train "$tmp/bikes"
 expect 2 "sr-train: a missing input is named, exit 2" "$tmp/nohr: No such file" -- \
     "$FAKEIT" sr-train "$tmp/nohr" -o "$tmp/sr2.safetensors"
+for c in train sample interp eval upscale sr-train sr-eval; do
+    expect 2 "$c: --threads 0 refused, exit 2" "fakeit $c: --threads needs a positive count: 0" -- "$FAKEIT" "$c" --threads 0
+done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
