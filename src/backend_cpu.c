@@ -392,10 +392,13 @@ static void plain_to_blocked(float *dst, const float *src, int N, int C, int HW,
         }
 }
 
-static void cpu_to_native(float *dst, const float *src, int N, int C, int H, int W, int acc) {
+// Layout conversion at a network's edge: `blocked` when the shape is
+// blocked, else a plain copy (or sum with acc).
+static void convert(float *dst, const float *src, int N, int C, int H, int W, int acc,
+                    void (*blocked)(float *, const float *, int, int, int, int)) {
     const size_t n = (size_t)N * C * H * W;
     if (cpu_blocked(C, H, W)) {
-        plain_to_blocked(dst, src, N, C, H * W, acc);
+        blocked(dst, src, N, C, H * W, acc);
     } else if (acc) {
         for (size_t i = 0; i < n; i++) dst[i] += src[i];
     } else if (n) {
@@ -403,15 +406,12 @@ static void cpu_to_native(float *dst, const float *src, int N, int C, int H, int
     }
 }
 
+static void cpu_to_native(float *dst, const float *src, int N, int C, int H, int W, int acc) {
+    convert(dst, src, N, C, H, W, acc, plain_to_blocked);
+}
+
 static void cpu_to_plain(float *dst, const float *src, int N, int C, int H, int W, int acc) {
-    const size_t n = (size_t)N * C * H * W;
-    if (cpu_blocked(C, H, W)) {
-        blocked_to_plain(dst, src, N, C, H * W, acc);
-    } else if (acc) {
-        for (size_t i = 0; i < n; i++) dst[i] += src[i];
-    } else if (n) {
-        memcpy(dst, src, n * sizeof(float));
-    }
+    convert(dst, src, N, C, H, W, acc, blocked_to_plain);
 }
 
 static void cpu_lrelu_forward(float *out, const float *inp, size_t n, float slope);

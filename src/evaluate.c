@@ -238,15 +238,15 @@ static int load_fakes(ImgSet *s, const EvalOpts *o, int C, int S, size_t n) {
 // ---------------------------------------------------------------------------
 // the report
 
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static double median(const double *v, size_t n) {
     double *c = fk_malloc((n ? n : 1) * sizeof(double));
     memcpy(c, v, n * sizeof(double));
-    for (size_t i = 1; i < n; i++) {  // insertion sort: n is a few thousand at most
-        double x = c[i];
-        size_t j = i;
-        while (j > 0 && c[j - 1] > x) c[j] = c[j - 1], j--;
-        c[j] = x;
-    }
+    qsort(c, n, sizeof(double), cmp_double);
     double m = n ? (n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2])) : 0.0;
     free(c);
     return m;

@@ -138,11 +138,17 @@ static void blur_plane(float *x, int P, double sigma, float *tmp) {
     }
 }
 
+// Scratch for one crop, allocated once per run.
+typedef struct {
+    uint8_t *crop, *small;  // (HP, HP, 3), (P, P, 3)
+    float *tmp;             // (P, P) for the blur
+} Scratch;
+
 // Fills lr (B, 3, P, P) and hr (B, 3, P*s, P*s) in [0, 1] (host memory).
-static void make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, float *lr, float *hr) {
+static void make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, const Scratch *sc, float *lr, float *hr) {
     const int P = o->patch, s = o->cfg.scale, HP = P * s;
-    uint8_t *crop = fk_malloc((size_t)HP * HP * 3), *small = fk_malloc((size_t)P * P * 3);
-    float *tmp = fk_malloc((size_t)P * P * sizeof(float));
+    uint8_t *crop = sc->crop, *small = sc->small;
+    float *tmp = sc->tmp;
     for (int b = 0; b < o->batch; b++) {
         const Image *im = &pool->im[rng_u64(rng) % (uint64_t)pool->n];
         const int x0 = (int)(rng_u64(rng) % (uint64_t)(im->w - HP + 1)), y0 = (int)(rng_u64(rng) % (uint64_t)(im->h - HP + 1));
@@ -168,7 +174,6 @@ static void make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, float *
             for (int q = 0; q < 3 * P * P; q++) L[q] += (float)(sd * rng_normal(rng));
         }
     }
-    free(crop), free(small), free(tmp);
 }
 
 // ---------------------------------------------------------------------------
@@ -280,6 +285,8 @@ int srtrain_run(SrTrainOpts *o) {
     const size_t nl = (size_t)o->batch * 3 * P * P, nh = (size_t)o->batch * 3 * HP * HP;
     float *lr_h = fk_malloc(nl * sizeof(float)), *hr_h = fk_malloc(nh * sizeof(float));
     float *lr_d = be->alloc(nl), *hr_d = be->alloc(nh), *dout = be->alloc(nh), *loss = be->alloc(1);
+    const Scratch scratch = {fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * 3),
+                             fk_malloc((size_t)P * P * sizeof(float))};
     if (!rc) {
         printf("fakeit sr-train: %d images -> %s; x%d, %d features, %d body convs (%zu parameters); %d crops of %d px "
                "per step, Adam %g; augmentation blur <= %g, noise <= %g; backend %s, %d threads\n",
@@ -295,7 +302,7 @@ int srtrain_run(SrTrainOpts *o) {
     double first = 0, last[10] = {0};
     int nfirst = 0;
     while (!rc && step < o->iters && !fk_stop_signal() && !(o->time_limit > 0 && fk_seconds() - t0 >= o->time_limit)) {
-        make_batch(&pool, o, &rng, lr_h, hr_h);
+        make_batch(&pool, o, &rng, &scratch, lr_h, hr_h);
         be->upload(lr_d, lr_h, nl);
         be->upload(hr_d, hr_h, nh);
         net_zero_grads(net);
@@ -330,7 +337,7 @@ int srtrain_run(SrTrainOpts *o) {
         if (fk_stop_signal()) rc = 128 + fk_stop_signal();
     }
     fk_stop_release();
-    free(lr_h), free(hr_h);
+    free(lr_h), free(hr_h), free(scratch.crop), free(scratch.small), free(scratch.tmp);
     be->free(lr_d), be->free(hr_d), be->free(dout), be->free(loss);
     net_free(net);
     for (int i = 0; i < pool.n; i++) image_free(&pool.im[i]);
