@@ -50,26 +50,24 @@ int wgan_config_parse(const char *metadata, WganConfig *c, const char *path) {
     }
     wgan_defaults(c);
     const char *bad = NULL;
-#define GET(name, type)                                                               \
-    {                                                                                 \
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, #name);                  \
-        char *end = NULL;                                                             \
-        double d = cJSON_IsString(e) ? strtod(e->valuestring, &end) : 0;              \
-        if (!cJSON_IsString(e) || end == e->valuestring || *end) bad = bad ? bad : #name; \
-        else c->name = (type)d;                                                       \
+    // a field is damaged when present but not a number, or (required) missing
+#define GET_FIELD(name, type, required)                                                        \
+    {                                                                                          \
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, #name);                           \
+        char *end = NULL;                                                                      \
+        double d = cJSON_IsString(e) ? strtod(e->valuestring, &end) : 0;                       \
+        if ((e || required) && (!cJSON_IsString(e) || end == e->valuestring || *end))          \
+            bad = bad ? bad : #name;                                                           \
+        else if (e)                                                                            \
+            c->name = (type)d;                                                                 \
     }
+#define GET(name, type) GET_FIELD(name, type, 1)
+#define GET_OPT(name, type) GET_FIELD(name, type, 0)
     CONFIG_FIELDS(GET)
-#undef GET
-#define GET_OPT(name, type)                                                           \
-    {                                                                                 \
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, #name);                  \
-        char *end = NULL;                                                             \
-        double d = cJSON_IsString(e) ? strtod(e->valuestring, &end) : 0;              \
-        if (e && (!cJSON_IsString(e) || end == e->valuestring || *end)) bad = bad ? bad : #name; \
-        else if (e) c->name = (type)d;                                                \
-    }
     OPTIONAL_FIELDS(GET_OPT)
+#undef GET
 #undef GET_OPT
+#undef GET_FIELD
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(o, "seed");
     if (!cJSON_IsString(seed)) bad = bad ? bad : "seed";
     else c->seed = strtoull(seed->valuestring, NULL, 10);

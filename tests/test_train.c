@@ -12,6 +12,7 @@
 // - sampling is reproducible, -n 1 is the first of -n 8, ranking keeps K;
 // - bad model files (wrong shape, dtype, missing or extra tensors, another
 //   program's file) are refused with a message naming the tensor.
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,30 @@ static void test_resume_gp(void) {
              "resume gp: the model file keeps loss, critic norm, lambda and betas");
 }
 
+// Model metadata: a field missing or not a number is refused; the fields
+// WGAN-GP added are optional (files written before load with the defaults).
+static void test_config_fields(void) {
+    WganConfig c, back;
+    wgan_defaults(&c);
+    wgan_defaults_gp(&c);
+    char *js = wgan_config_json(&c, "critic");
+    tl_check(wgan_config_parse(js, &back, "x") == 0 && back.loss == WGAN_LOSS_GP && back.critic_norm == DCGAN_NORM_NONE &&
+                 back.gp_lambda == 10.0 && back.beta1 == 0.0, "config: WGAN-GP fields round trip");
+    cJSON *o = cJSON_Parse(js);
+    cJSON_DeleteItemFromObject(o, "loss"), cJSON_DeleteItemFromObject(o, "critic_norm"), cJSON_DeleteItemFromObject(o, "gp_lambda");
+    char *old = cJSON_PrintUnformatted(o);
+    tl_check(wgan_config_parse(old, &back, "x") == 0 && back.loss == WGAN_LOSS_CLIP && back.critic_norm == DCGAN_NORM_BATCH,
+             "config: a file without the WGAN-GP fields loads as clipping with batch norm");
+    cJSON_AddStringToObject(o, "gp_lambda", "ten");
+    char *badopt = cJSON_PrintUnformatted(o);
+    cJSON_DeleteItemFromObject(o, "gp_lambda"), cJSON_DeleteItemFromObject(o, "lr_g");
+    char *missing = cJSON_PrintUnformatted(o);
+    tl_check(wgan_config_parse(badopt, &back, "x") != 0, "config: an optional field that is not a number is refused");
+    tl_check(wgan_config_parse(missing, &back, "x") != 0, "config: a required field missing is refused");
+    free(js), free(old), free(badopt), free(missing);
+    cJSON_Delete(o);
+}
+
 static void test_resume(void) {
     char data[512], straight[512], split[512];
     snprintf(data, sizeof data, "%s/discs.fkd", tmp);
@@ -549,6 +574,7 @@ int main(void) {
     st_free(&gpfx);
     test_pixel_conversion();
     test_interop();
+    test_config_fields();
     test_resume();
     test_resume_gp();
     test_sampling();
