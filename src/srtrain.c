@@ -16,11 +16,12 @@
 #include "optimizer.h"
 #include "safetensors.h"
 #include "util.h"
+#include "wgan.h"
 
 void srtrain_defaults(SrTrainOpts *o) {
     memset(o, 0, sizeof *o);
     sr_defaults(&o->cfg);
-    o->patch = 32, o->batch = 16, o->iters = 2000, o->lr = 2e-4;
+    o->patch = 32, o->batch = 16, o->iters = 5000, o->lr = 1e-3;
     o->blur = 1.0, o->noise = 5.0, o->save_every = 500, o->seed = 1;
 }
 
@@ -140,15 +141,19 @@ static void blur_plane(float *x, int P, double sigma, float *tmp) {
 
 // Scratch for one crop, allocated once per run.
 typedef struct {
-    uint8_t *crop, *small;  // (HP, HP, 3), (P, P, 3)
-    float *tmp;             // (P, P) for the blur
+    uint8_t *crop, *small, *bic;  // (HP, HP, 3), (P, P, 3), (HP, HP, 3)
+    float *tmp;                   // (P, P) for the blur
 } Scratch;
 
-// Fills lr (B, 3, P, P) and hr (B, 3, P*s, P*s) in [0, 1] (host memory).
-static void make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, const Scratch *sc, float *lr, float *hr) {
+// Fills lr (B, 3, P, P) and hr (B, 3, P*s, P*s) in [0, 1] (host memory);
+// returns the mean L1 of bicubic upscaling (libvips, as sr-eval's baseline)
+// of the low-resolution crops before augmentation, on the same 0-1 scale as
+// the training loss.
+static double make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, const Scratch *sc, float *lr, float *hr) {
     const int P = o->patch, s = o->cfg.scale, HP = P * s;
-    uint8_t *crop = sc->crop, *small = sc->small;
+    uint8_t *crop = sc->crop, *small = sc->small, *bic = sc->bic;
     float *tmp = sc->tmp;
+    double bl1 = 0;
     for (int b = 0; b < o->batch; b++) {
         const Image *im = &pool->im[rng_u64(rng) % (uint64_t)pool->n];
         const int x0 = (int)(rng_u64(rng) % (uint64_t)(im->w - HP + 1)), y0 = (int)(rng_u64(rng) % (uint64_t)(im->h - HP + 1));
@@ -159,6 +164,10 @@ static void make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, const S
                 memcpy(crop + ((size_t)y * HP + x) * 3, im->rgb + ((size_t)(y0 + y) * im->w + sx) * 3, 3);
             }
         FK_CHECK(img_resize(crop, HP, HP, 3, small, P, P) == 0, "cannot shrink a training crop");
+        FK_CHECK(img_resize_bicubic(small, P, P, 3, bic, HP, HP) == 0, "cannot enlarge a training crop");
+        long d = 0;
+        for (size_t q = 0; q < (size_t)HP * HP * 3; q++) d += abs((int)bic[q] - (int)crop[q]);
+        bl1 += d / (255.0 * HP * HP * 3);
         float *L = lr + (size_t)b * 3 * P * P, *H = hr + (size_t)b * 3 * HP * HP;
         for (int q = 0; q < HP * HP; q++)
             for (int c = 0; c < 3; c++) H[(size_t)c * HP * HP + q] = crop[(size_t)q * 3 + c] / 255.0f;
@@ -174,6 +183,7 @@ static void make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, const S
             for (int q = 0; q < 3 * P * P; q++) L[q] += (float)(sd * rng_normal(rng));
         }
     }
+    return bl1 / o->batch;
 }
 
 // ---------------------------------------------------------------------------
@@ -186,29 +196,48 @@ static char *state_path(const char *model) {
     return p;
 }
 
-static int save_all(const SrTrainOpts *o, const Net *net, const Optim *opt, const Rng *rng, long step) {
-    if (sr_save(o->out, net, &o->cfg) != 0) return -1;
-    const Backend *be = net->be;
+// A network's parameters and Adam moments, downloaded for a state file.
+static void put_net(StOut *t, const char *pname, const char *mname, const Net *net) {
     float *params = fk_malloc(net->n_params * sizeof(float)), *mom = fk_malloc(2 * net->n_params * sizeof(float));
-    be->download(params, net->params, net->n_params);
-    be->download(mom, net->opt, 2 * net->n_params);
+    net->be->download(params, net->params, net->n_params);
+    net->be->download(mom, net->opt, 2 * net->n_params);
+    t[0] = (StOut){.name = pname, .dtype = ST_F32, .ndim = 1, .shape = {(int64_t)net->n_params}, .data = params};
+    t[1] = (StOut){.name = mname, .dtype = ST_F32, .ndim = 1, .shape = {2 * (int64_t)net->n_params}, .data = mom};
+}
+
+// The inverse of put_net; -1 when the file's tensors do not fit the network.
+static int get_net(const StFile *f, const char *pname, const char *mname, Net *net) {
+    const StTensor *p = st_find(f, pname), *a = st_find(f, mname);
+    if (!p || p->dtype != ST_F32 || st_numel(p) != net->n_params || !a || a->dtype != ST_F32 ||
+        st_numel(a) != 2 * net->n_params)
+        return -1;
+    net->be->upload(net->params, (const float *)p->data, net->n_params);
+    net->be->upload(net->opt, (const float *)a->data, 2 * net->n_params);
+    return 0;
+}
+
+static int save_all(const SrTrainOpts *o, const Net *net, const Optim *opt, const Wgan *adv, const Rng *rng,
+                    long step) {
+    if (sr_save(o->out, net, &o->cfg) != 0) return -1;
     int64_t r[4];
     memcpy(r, rng->s, sizeof r);
-    StOut t[3] = {
-        {.name = "params", .dtype = ST_F32, .ndim = 1, .shape = {(int64_t)net->n_params}, .data = params},
-        {.name = "adam", .dtype = ST_F32, .ndim = 1, .shape = {2 * (int64_t)net->n_params}, .data = mom},
-        {.name = "rng", .dtype = ST_I64, .ndim = 1, .shape = {4}, .data = r},
-    };
+    StOut t[5];
+    put_net(t, "params", "adam", net);
+    t[2] = (StOut){.name = "rng", .dtype = ST_I64, .ndim = 1, .shape = {4}, .data = r};
+    const int nt = adv ? 5 : 3;
+    if (adv) put_net(t + 3, "critic", "critic_adam", adv->D);
     char meta[1024];
     snprintf(meta, sizeof meta,
              "{\"format\":\"fakeit-sr-state 1\",\"scale\":\"%d\",\"feats\":\"%d\",\"nconv\":\"%d\",\"patch\":\"%d\","
              "\"batch\":\"%d\",\"lr\":\"%.17g\",\"blur\":\"%.17g\",\"noise\":\"%.17g\",\"seed\":\"%llu\","
-             "\"step\":\"%ld\",\"adam_t\":\"%ld\"}",
+             "\"step\":\"%ld\",\"adam_t\":\"%ld\",\"adversarial\":\"%.17g\",\"critic_t\":\"%ld\",\"iters\":\"%ld\"}",
              o->cfg.scale, o->cfg.feats, o->cfg.nconv, o->patch, o->batch, o->lr, o->blur, o->noise,
-             (unsigned long long)o->seed, step, opt->t);
+             (unsigned long long)o->seed, step, opt->t, o->adversarial, adv ? adv->od.t : 0L, o->iters);
     char *sp = state_path(o->out);
-    const int rc = st_save(sp, t, 3, meta);
-    free(sp), free(params), free(mom);
+    const int rc = st_save(sp, t, nt, meta);
+    free(sp);
+    for (int i = 0; i < nt; i++)
+        if (i != 2) free((void *)t[i].data);
     return rc;
 }
 
@@ -218,7 +247,7 @@ static const char *meta_get(const cJSON *m, const char *k) {
 }
 
 // Reads the configuration of a saved run into o; with net given, restores the state.
-static int load_state(SrTrainOpts *o, Net *net, Optim *opt, Rng *rng, long *step) {
+static int load_state(SrTrainOpts *o, Net *net, Optim *opt, Wgan *adv, Rng *rng, long *step) {
     char *sp = state_path(o->out);
     StFile f;
     if (st_load(&f, sp) != 0) {
@@ -229,7 +258,8 @@ static int load_state(SrTrainOpts *o, Net *net, Optim *opt, Rng *rng, long *step
     cJSON *m = f.metadata ? cJSON_Parse(f.metadata) : NULL;
     const char *fmt = meta_get(m, "format");
     int rc = fmt && !strcmp(fmt, "fakeit-sr-state 1") ? 0 : -1;
-    const char *keys[] = {"scale", "feats", "nconv", "patch", "batch", "lr", "blur", "noise", "seed", "step", "adam_t"};
+    const char *keys[] = {"scale", "feats", "nconv", "patch", "batch",  "lr",
+                          "blur",  "noise", "seed",  "step",  "adam_t", "adversarial", "critic_t", "iters"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (!meta_get(m, keys[k])) rc = -1;
     if (rc == 0) {
@@ -238,17 +268,18 @@ static int load_state(SrTrainOpts *o, Net *net, Optim *opt, Rng *rng, long *step
         o->batch = atoi(meta_get(m, "batch")), o->lr = atof(meta_get(m, "lr"));
         o->blur = atof(meta_get(m, "blur")), o->noise = atof(meta_get(m, "noise"));
         o->seed = strtoull(meta_get(m, "seed"), NULL, 10);
+        o->adversarial = atof(meta_get(m, "adversarial"));
+        if (!o->iters_given) o->iters = atol(meta_get(m, "iters"));
         if (net) {
             *step = atol(meta_get(m, "step"));
             opt->t = atol(meta_get(m, "adam_t"));
-            const StTensor *p = st_find(&f, "params"), *a = st_find(&f, "adam"), *r = st_find(&f, "rng");
-            if (!p || p->dtype != ST_F32 || st_numel(p) != net->n_params || !a || a->dtype != ST_F32 ||
-                st_numel(a) != 2 * net->n_params || !r || r->dtype != ST_I64 || st_numel(r) != 4) {
+            const StTensor *r = st_find(&f, "rng");
+            if (get_net(&f, "params", "adam", net) || !r || r->dtype != ST_I64 || st_numel(r) != 4 ||
+                (adv && get_net(&f, "critic", "critic_adam", adv->D))) {
                 rc = -1;
             } else {
-                net->be->upload(net->params, (const float *)p->data, net->n_params);
-                net->be->upload(net->opt, (const float *)a->data, 2 * net->n_params);
                 memcpy(rng->s, r->data, sizeof rng->s);
+                if (adv) adv->od.t = atol(meta_get(m, "critic_t"));
             }
         }
     }
@@ -261,11 +292,50 @@ static int load_state(SrTrainOpts *o, Net *net, Optim *opt, Rng *rng, long *step
 
 // ---------------------------------------------------------------------------
 
+// The adversarial term (--adversarial W): fakeit's WGAN-GP critic (wgan.h)
+// on the high-resolution crops, DCGAN layout without normalisation, width
+// ADV_NDF, penalty 10, Adam 1e-4 betas (0, 0.9). The Wgan's generator is a
+// smallest stand-in (ngf 2, nz 1) that is never run: the critic's fakes are the
+// network's outputs.
+#define ADV_NDF 32
+
+static int adv_init(Wgan *w, const SrTrainOpts *o, const Backend *be) {
+    const int HP = o->patch * o->cfg.scale;
+    if (!dcgan_size_ok(HP)) {
+        fk_error("--adversarial needs high-resolution crops of a multiple of 16 pixels (--patch %d x %d = %d)", o->patch,
+                 o->cfg.scale, HP);
+        return -1;
+    }
+    WganConfig c;
+    wgan_defaults(&c);
+    wgan_defaults_gp(&c);
+    c.isize = HP, c.nc = 3, c.nz = 1, c.ngf = 2, c.ndf = ADV_NDF, c.n_extra = 0, c.bn_g = 0;
+    c.batch = o->batch, c.seed = o->seed ^ 0xad7e25a1ULL;
+    return wgan_init(w, &c, be, NULL);
+}
+
+// One critic step on (hr, y), then adds W * d mean D(y) / dy to dy: lower
+// critic scores are "real" (wgan.h), so the network is pushed towards them.
+static void adv_step(Wgan *w, const SrTrainOpts *o, Rng *rng, const float *hr, const float *y, float *dy) {
+    const Backend *be = w->be;
+    const int B = o->batch;
+    for (int b = 0; b < B; b++) w->host_alpha[b] = (float)rng_uniform(rng);
+    wgan_critic_update(w, hr, B, y, B, w->host_alpha);
+    net_forward(w->D, y, B);
+    be->zero(w->dscore, (size_t)B);
+    be->wgan_loss_backward(w->dscore, B, (float)o->adversarial);
+    net_backward(w->D, w->dscore, dy, 0);
+}
+
+double srtrain_rate(const SrTrainOpts *o, long step) {
+    const double f = step >= o->iters ? 1.0 : (double)step / (double)o->iters;
+    return o->lr * 0.5 * (1.0 + cos(M_PI * f));
+}
 
 int srtrain_run(SrTrainOpts *o) {
     const Backend *be = backend_pick(o->backend, o->threads);
     if (!be) return 2;
-    if (o->resume && load_state(o, NULL, NULL, NULL, NULL) != 0) return 2;
+    if (o->resume && load_state(o, NULL, NULL, NULL, NULL, NULL) != 0) return 2;
     const int P = o->patch, s = o->cfg.scale, HP = P * s;
     Pool pool = {0};
     if (load_inputs(&pool, o, HP) != 0) {
@@ -278,15 +348,25 @@ int srtrain_run(SrTrainOpts *o) {
     rng_seed(&rng, o->seed);
     sr_init(net, &rng);
     Optim opt = optim_adam(o->lr, 0.9, 0.99);
+    Wgan adv_state, *adv = NULL;
+    if (o->adversarial > 0) {
+        if (adv_init(&adv_state, o, be) != 0) {
+            net_free(net);
+            for (int i = 0; i < pool.n; i++) image_free(&pool.im[i]);
+            free(pool.im);
+            return 2;
+        }
+        adv = &adv_state;
+    }
     long step = 0;
     int rc = 0;
-    if (o->resume && load_state(o, net, &opt, &rng, &step) != 0) rc = 2;
+    if (o->resume && load_state(o, net, &opt, adv, &rng, &step) != 0) rc = 2;
     net_set_batch(net, o->batch);
     const size_t nl = (size_t)o->batch * 3 * P * P, nh = (size_t)o->batch * 3 * HP * HP;
     float *lr_h = fk_malloc(nl * sizeof(float)), *hr_h = fk_malloc(nh * sizeof(float));
     float *lr_d = be->alloc(nl), *hr_d = be->alloc(nh), *dout = be->alloc(nh), *loss = be->alloc(1);
     const Scratch scratch = {fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * 3),
-                             fk_malloc((size_t)P * P * sizeof(float))};
+                             fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * sizeof(float))};
     if (!rc) {
         printf("fakeit sr-train: %d images -> %s; x%d, %d features, %d body convs (%zu parameters); %d crops of %d px "
                "per step, Adam %g; augmentation blur <= %g, noise <= %g; backend %s, %d threads\n",
@@ -299,10 +379,12 @@ int srtrain_run(SrTrainOpts *o) {
     const int tty = isatty(STDERR_FILENO);
     const double t0 = fk_seconds();
     const long start = step;
-    double first = 0, last[10] = {0};
-    int nfirst = 0;
-    while (!rc && step < o->iters && !fk_stop_signal() && !(o->time_limit > 0 && fk_seconds() - t0 >= o->time_limit)) {
-        make_batch(&pool, o, &rng, &scratch, lr_h, hr_h);
+    double first = 0, last[10] = {0}, win[2] = {0};  // win: L1 and bicubic's L1 since the last line
+    int nfirst = 0, nwin = 0;
+    while (!rc && step < o->iters && !fk_stop_signal() && !(o->time_limit > 0 && fk_seconds() - t0 >= o->time_limit) &&
+           !(o->stop_after > 0 && step - start >= o->stop_after)) {
+        const double bl1 = make_batch(&pool, o, &rng, &scratch, lr_h, hr_h);
+        opt.lr = srtrain_rate(o, step);
         be->upload(lr_d, lr_h, nl);
         be->upload(hr_d, hr_h, nh);
         net_zero_grads(net);
@@ -310,6 +392,7 @@ int srtrain_run(SrTrainOpts *o) {
         be->l1_loss_forward(loss, y, hr_d, nh);
         be->zero(dout, nh);
         be->l1_loss_backward(dout, y, hr_d, nh);
+        if (adv) adv_step(adv, o, &rng, hr_d, y, dout);
         net_backward(net, dout, NULL, 1);
         optim_step(&opt, net);
         step++;
@@ -317,14 +400,20 @@ int srtrain_run(SrTrainOpts *o) {
         be->download(&l, loss, 1);
         if (nfirst < 10) first += l, nfirst++;
         last[(step - start - 1) % 10] = l;
+        win[0] += l, win[1] += bl1, nwin++;
         const double el = fk_seconds() - t0;
-        if (tty || step % 50 == 0 || step == start + 1)
-            fprintf(stderr, "%s[%ld/%ld] L1 %.5f  %.2f s/step%s", tty ? "\r" : "", step, o->iters, l,
-                    el / (double)(step - start), tty ? "   " : "\n");
-        if (step % o->save_every == 0 && save_all(o, net, &opt, &rng, step) != 0) rc = 1;
+        if (tty || step % 50 == 0 || step == start + 1) {
+            char wd[48] = "";
+            if (adv) snprintf(wd, sizeof wd, "  W %.4f", adv->loss_d_fake - adv->loss_d_real);
+            fprintf(stderr, "%s[%ld/%ld] L1 %.5f (bicubic %.5f)%s  lr %.2g  %.2f s/step%s", tty ? "\r" : "", step,
+                    o->iters, win[0] / nwin, win[1] / nwin, wd, opt.lr, el / (double)(step - start),
+                    tty ? "   " : "\n");
+            if (!tty || step % 50 == 0) win[0] = win[1] = 0, nwin = 0;
+        }
+        if (step % o->save_every == 0 && save_all(o, net, &opt, adv, &rng, step) != 0) rc = 1;
     }
     if (tty) fputc('\n', stderr);
-    if (!rc && save_all(o, net, &opt, &rng, step) != 0) rc = 1;
+    if (!rc && save_all(o, net, &opt, adv, &rng, step) != 0) rc = 1;
     const long done = step - start;
     double sl = 0;
     const int nl10 = done < 10 ? (int)done : 10;
@@ -337,9 +426,10 @@ int srtrain_run(SrTrainOpts *o) {
         if (fk_stop_signal()) rc = 128 + fk_stop_signal();
     }
     fk_stop_release();
-    free(lr_h), free(hr_h), free(scratch.crop), free(scratch.small), free(scratch.tmp);
+    free(lr_h), free(hr_h), free(scratch.crop), free(scratch.small), free(scratch.bic), free(scratch.tmp);
     be->free(lr_d), be->free(hr_d), be->free(dout), be->free(loss);
     net_free(net);
+    if (adv) wgan_free(adv);
     for (int i = 0; i < pool.n; i++) image_free(&pool.im[i]);
     free(pool.im);
     return rc;

@@ -141,10 +141,8 @@ static float penalty_step(Wgan *w, const float *real, const float *fake, int n, 
     return read_loss(w);
 }
 
-void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const float *alpha) {
+void wgan_critic_update(Wgan *w, const float *real, int n, const float *fake, int nf, const float *alpha) {
     const Backend *be = w->be;
-    const int B = w->cfg.batch;
-    const size_t img = (size_t)B * w->cfg.nc * w->cfg.isize * w->cfg.isize;
     const int gp = w->cfg.loss == WGAN_LOSS_GP;
     Net *D = w->D;
     if (!gp) net_clip_weights(D, (float)w->cfg.clip);
@@ -155,17 +153,23 @@ void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const f
     be->zero(w->dscore, (size_t)n);
     be->wgan_loss_backward(w->dscore, n, +1.0f);
     net_backward(D, w->dscore, NULL, 1);
-    // the fake batch is always a full batch, made without gradients
-    be->copy(w->fake, net_forward(w->G, z, B), img);
-    s = net_forward(D, w->fake, B);
-    be->wgan_loss_forward(w->loss, s, B, +1.0f);
+    s = net_forward(D, fake, nf);
+    be->wgan_loss_forward(w->loss, s, nf, +1.0f);
     w->loss_d_fake = read_loss(w);
-    be->zero(w->dscore, (size_t)B);
-    be->wgan_loss_backward(w->dscore, B, -1.0f);
+    be->zero(w->dscore, (size_t)nf);
+    be->wgan_loss_backward(w->dscore, nf, -1.0f);
     net_backward(D, w->dscore, NULL, 1);
-    w->loss_gp = gp ? penalty_step(w, real, w->fake, n, alpha) : 0.0f;
+    w->loss_gp = gp ? penalty_step(w, real, fake, n, alpha) : 0.0f;
     optim_step(&w->od, D);
     w->loss_d = w->loss_d_real - w->loss_d_fake + w->loss_gp;
+}
+
+void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const float *alpha) {
+    const int B = w->cfg.batch;
+    const size_t img = (size_t)B * w->cfg.nc * w->cfg.isize * w->cfg.isize;
+    // the fake batch is always a full batch, made without gradients
+    w->be->copy(w->fake, net_forward(w->G, z, B), img);
+    wgan_critic_update(w, real, n, w->fake, B, alpha);
 }
 
 void wgan_generator_step(Wgan *w, const float *z) {

@@ -91,6 +91,10 @@ void wgan_iteration(Wgan *w);
 // replay PyTorch: real (n, C, H, W), z (batch, nz, 1, 1), alpha (n, host
 // memory) the interpolation weights of WGAN-GP (ignored with clipping).
 void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const float *alpha);
+// The critic step on explicit real (n) and fake (nf >= n) batches, for a
+// critic trained against another network (sr-train --adversarial); the
+// penalty pairs real sample b with fake sample b.
+void wgan_critic_update(Wgan *w, const float *real, int n, const float *fake, int nf, const float *alpha);
 void wgan_generator_step(Wgan *w, const float *z);
 
 // Data-set bytes -> network input in [-1, 1], exactly as torchvision's

@@ -33,8 +33,7 @@ static float *random_image(int w, int h, Rng *r) {
 }
 
 static void test_shape(void) {
-    SrConfig c;
-    sr_defaults(&c);
+    SrConfig c = {.scale = 4, .feats = 64, .nconv = 16};  // SRVGGNetCompact's default size
     Net *net = sr_net(&backend_ref, &c, 16, 16);
     const Dims od = net_out_dims(net);
     tl_check(net->n_params == 621424 && od.C == 3 && od.H == 64 && od.W == 64,
@@ -43,6 +42,11 @@ static void test_shape(void) {
     tl_check(net_tensor(net, "body.0.weight") && net_tensor(net, "body.1.weight") && net_tensor(net, "body.34.bias") &&
                  !net_tensor(net, "body.35.weight"),
              "sr: PyTorch's names body.0 (conv), body.1 (PReLU) ... body.34 (last conv)");
+    net_free(net);
+    sr_defaults(&c);  // fakeit's default: 32 features, 8 body convs
+    net = sr_net(&backend_ref, &c, 16, 16);
+    tl_check(net->n_params == 89040 && net_tensor(net, "body.18.weight") && !net_tensor(net, "body.19.weight"),
+             "sr: default x4, 32 features, 8 body convs: %zu parameters (89040), last conv body.18", net->n_params);
     net_free(net);
 }
 
@@ -189,10 +193,11 @@ static void test_train(void) {
     o.out = m1;
     const int ra = srtrain_run(&o);
     snprintf(m2, sizeof m2, "%s/split.safetensors", tmp);
-    small_train(&o, inputs, m2, 3);
-    const int rb = srtrain_run(&o);
     small_train(&o, inputs, m2, 6);
-    o.resume = 1, o.cfg.feats = 99;  // the stored configuration wins
+    o.stop_after = 3;
+    const int rb = srtrain_run(&o);
+    small_train(&o, inputs, m2, 999);
+    o.resume = 1, o.cfg.feats = 99;  // the stored configuration and step count win
     const int rcr = srtrain_run(&o);
     char s1[400], s2[400];
     snprintf(s1, sizeof s1, "%s.state.safetensors", m1);
@@ -203,9 +208,47 @@ static void test_train(void) {
     Net *net = sr_load(&backend_ref, m1, &c, 16, 16);
     tl_check(net && c.scale == 2 && c.feats == 8 && c.nconv == 2, "sr-train: the model file loads for upscale");
     net_free(net);
+    SrTrainOpts q;
+    srtrain_defaults(&q);
+    q.lr = 1e-3, q.iters = 1000;
+    tl_check(srtrain_rate(&q, 0) == 1e-3 && fabs(srtrain_rate(&q, 250) - 1e-3 * (2 + sqrt(2.0)) / 4) < 1e-15 &&
+                 fabs(srtrain_rate(&q, 500) - 5e-4) < 1e-15 && srtrain_rate(&q, 1000) == 0 && srtrain_rate(&q, 1500) == 0,
+             "sr-train: the rate is a cosine from --lr to 0 at --iters (%.6g %.6g %.6g)", srtrain_rate(&q, 0),
+             srtrain_rate(&q, 500), srtrain_rate(&q, 1000));
     small_train(&o, inputs, m1, 2);
     o.patch = 64;  // 128 px crops from 48x40 images
     tl_check(srtrain_run(&o) == 2, "sr-train: images smaller than a crop are refused, exit 2");
+    small_train(&o, inputs, m1, 2);
+    o.adversarial = 0.1;  // 24 px crops: the DCGAN critic needs a multiple of 16
+    tl_check(srtrain_run(&o) == 2, "sr-train --adversarial: crops of 24 px refused, exit 2");
+
+    // --adversarial: the critic's term changes the model; its state (critic
+    // weights and moments) resumes bit for bit
+    char m3[300], s3[400];
+    snprintf(m1, sizeof m1, "%s/adv.safetensors", tmp);
+    snprintf(m2, sizeof m2, "%s/adv_split.safetensors", tmp);
+    snprintf(m3, sizeof m3, "%s/noadv.safetensors", tmp);
+    small_train(&o, inputs, m1, 4);
+    o.patch = 8, o.adversarial = 0.5;
+    const int a1 = srtrain_run(&o);
+    small_train(&o, inputs, m2, 4);
+    o.patch = 8, o.adversarial = 0.5, o.stop_after = 2;
+    const int a2 = srtrain_run(&o);
+    small_train(&o, inputs, m2, 4);
+    o.resume = 1;
+    const int a3 = srtrain_run(&o);
+    small_train(&o, inputs, m3, 4);
+    o.patch = 8;
+    const int a4 = srtrain_run(&o);
+    snprintf(s1, sizeof s1, "%s.state.safetensors", m1);
+    snprintf(s2, sizeof s2, "%s.state.safetensors", m2);
+    snprintf(s3, sizeof s3, "%s.state.safetensors", m3);
+    StFile f;
+    const int has_critic = st_load(&f, s1) == 0 && st_find(&f, "critic") && st_find(&f, "critic_adam");
+    if (has_critic) st_free(&f);
+    tl_check(a1 == 0 && a2 == 0 && a3 == 0 && has_critic && tl_same_file(m1, m2) && tl_same_file(s1, s2),
+             "sr-train --adversarial: 4 steps straight = 2 + resume + 2, critic in the state, byte for byte");
+    tl_check(a4 == 0 && !tl_same_file(m1, m3), "sr-train --adversarial: the critic's term changes the model");
 }
 
 // PSNR and SSIM on Y against a NumPy transcription of BasicSR's
