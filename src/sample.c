@@ -46,8 +46,8 @@ static int by_score(const void *a, const void *b) {
 
 // n fakes (n, C, S, S) in [-1, 1] through a super-resolution model (as bytes,
 // the way an image file would go): (n, 3, S*s, S*s) in [-1, 1], malloc'd.
-static float *upscale_fakes(const Net *sr, const SrConfig *c, const float *fakes, int n, int C, int S) {
-    const int s = c->scale, So = S * s;
+static float *upscale_fakes(const Upscaler *u, const float *fakes, int n, int C, int S) {
+    const int s = u->cfg.scale, So = S * s;
     const size_t plane = (size_t)S * S, oplane = (size_t)So * So;
     uint8_t *rgb = fk_malloc(plane * 3), *big = fk_malloc(oplane * 3);
     float *out = fk_malloc((size_t)n * 3 * oplane * sizeof(float));
@@ -58,7 +58,7 @@ static float *upscale_fakes(const Net *sr, const SrConfig *c, const float *fakes
                 const double v = rint(((double)f[(size_t)(C == 3 ? ch : 0) * plane + p] + 1.0) * 127.5);
                 rgb[p * 3 + ch] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
-        sr_upscale(sr, c, rgb, S, S, 64, big);
+        upscaler_run(u, rgb, S, S, 64, big);
         float *o = out + (size_t)i * 3 * oplane;
         for (size_t p = 0; p < oplane; p++)
             for (int ch = 0; ch < 3; ch++) o[(size_t)ch * oplane + p] = big[p * 3 + ch] / 127.5f - 1.0f;
@@ -90,15 +90,14 @@ int sample_run(const SampleOpts *o) {
             return 1;
         }
     }
-    SrConfig srcfg;
-    Net *sr = NULL;
-    if (o->upscale && !(sr = sr_load(be, o->upscale, &srcfg, 16, 16))) {
+    Upscaler up = {0};
+    if (o->upscale && upscaler_open(&up, be, o->upscale, 0) != 0) {
         net_free(G), net_free(D);
         return 1;
     }
     if (o->out_dir && mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
         fk_error("%s: cannot create the folder: %s", o->out_dir, strerror(errno));
-        net_free(G), net_free(D), net_free(sr);
+        net_free(G), net_free(D), upscaler_close(&up);
         return 2;
     }
     const int C = cfg.nc, S = cfg.isize;
@@ -122,11 +121,11 @@ int sample_run(const SampleOpts *o) {
                o->n, keep, sc[0].score, sc[keep - 1].score);
     }
     int Co = C, So = S;
-    if (sr) {  // through the super-resolution model, as RGB
-        float *up = upscale_fakes(sr, &srcfg, fakes, keep, C, S);
+    if (o->upscale) {  // through the super-resolution model (or bicubic), as RGB
+        float *big = upscale_fakes(&up, fakes, keep, C, S);
         free(fakes);
-        fakes = up, Co = 3, So = S * srcfg.scale;
-        printf("upscaled the fakes x%d with %s (%dx%d)\n", srcfg.scale, o->upscale, So, So);
+        fakes = big, Co = 3, So = S * up.cfg.scale;
+        printf("upscaled the fakes x%d with %s (%dx%d)\n", up.cfg.scale, o->upscale, So, So);
     }
     const size_t img_out = (size_t)Co * So * So;
     int rc = 0;
@@ -141,7 +140,7 @@ int sample_run(const SampleOpts *o) {
         if (o->grid) printf("wrote grid %s\n", o->grid);
     }
     free(fakes), free(scores), free(sc);
-    net_free(G), net_free(D), net_free(sr);
+    net_free(G), net_free(D), upscaler_close(&up);
     return rc;
 }
 

@@ -9,13 +9,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "imageio.h"
 #include "safetensors.h"
 #include "util.h"
 
-void sr_defaults(SrConfig *c) { *c = (SrConfig){.scale = 4, .feats = 64, .nconv = 16}; }
+void sr_defaults(SrConfig *c) { *c = (SrConfig){.scale = 4, .feats = 32, .nconv = 8}; }
 
 Net *sr_net(const Backend *be, const SrConfig *c, int H, int W) {
     FK_CHECK(c->scale >= 2 && c->scale <= 4 && c->feats > 0 && c->nconv >= 0, "bad SR configuration");
@@ -182,21 +183,86 @@ int sr_upscale(const Net *model, const SrConfig *c, const uint8_t *rgb, int w, i
 }
 
 // ---------------------------------------------------------------------------
+// upscalers
+
+const char *sr_default_model(void) {
+    static char path[4200];
+    const char *env = getenv("FAKEIT_SR_MODEL");
+    if (env && *env) {
+        if (access(env, R_OK) != 0) {
+            fk_error("%s (named by FAKEIT_SR_MODEL): %s", env, strerror(errno));
+            return NULL;
+        }
+        snprintf(path, sizeof path, "%s", env);
+        return path;
+    }
+    char exe[4096];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        const char *tries[] = {"models/", "../share/fakeit/"};
+        for (int i = 0; i < 2; i++) {
+            snprintf(path, sizeof path, "%s/%s%s", exe, tries[i], SR_DEFAULT_MODEL);
+            if (access(path, R_OK) == 0) return path;
+        }
+    }
+    fk_error("no --model given and no default model: set FAKEIT_SR_MODEL, or put %s in models/ beside fakeit "
+             "(make sr-model trains it) or in ../share/fakeit/ (make install)", SR_DEFAULT_MODEL);
+    return NULL;
+}
+
+int upscaler_open(Upscaler *u, const Backend *be, const char *spec, int scale) {
+    memset(u, 0, sizeof *u);
+    if (spec && !strcmp(spec, "bicubic")) {
+        sr_defaults(&u->cfg);
+        u->cfg.scale = scale > 0 ? scale : 4;
+        return 0;
+    }
+    const char *path = spec ? spec : sr_default_model();
+    if (!path || !(u->model = sr_load(be, path, &u->cfg, 16, 16))) return -1;
+    if (scale > 0 && scale != u->cfg.scale) {
+        fk_error("%s: the model upscales x%d, not x%d", path, u->cfg.scale, scale);
+        upscaler_close(u);
+        return -1;
+    }
+    return 0;
+}
+
+void upscaler_close(Upscaler *u) {
+    net_free(u->model);
+    u->model = NULL;
+}
+
+int upscaler_run(const Upscaler *u, const uint8_t *rgb, int w, int h, int tile, uint8_t *out) {
+    const int s = u->cfg.scale;
+    if (u->model) return sr_upscale(u->model, &u->cfg, rgb, w, h, tile, out);
+    if (img_resize_bicubic(rgb, w, h, 3, out, w * s, h * s) != 0) {
+        fk_error("bicubic upscaling failed");
+        return -1;
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
 // `fakeit upscale`
 
 // One input image -> out_path. 0, or 1 after printing why it was skipped.
-static int upscale_file(const Net *model, const SrConfig *c, const char *in, const char *out_path, int tile) {
+static int upscale_file(const Upscaler *u, const char *in, const char *out_path, int tile) {
     Image im;
     char why[256];
     if (img_load_rgba(in, 1e8, &im, why, sizeof why) != IMG_OK) {
         fk_error("%s: %s (skipped)", in, why);
         return 1;
     }
-    const int s = c->scale, OW = im.w * s, OH = im.h * s;
+    const int s = u->cfg.scale, OW = im.w * s, OH = im.h * s;
     uint8_t *up = fk_malloc((size_t)OW * OH * 3);
-    sr_upscale(model, c, im.rgb, im.w, im.h, tile, up);
     int rc = 0;
-    if (im.alpha) {  // alpha is not a colour: resized with the thumbnail filter, then rejoined
+    if (upscaler_run(u, im.rgb, im.w, im.h, tile, up) != 0) {
+        fk_error("%s: cannot upscale (skipped)", in);
+        rc = 1;
+    } else if (im.alpha) {  // alpha is not a colour: resized with the thumbnail filter, then rejoined
         uint8_t *a = fk_malloc((size_t)OW * OH), *rgba = fk_malloc((size_t)OW * OH * 4);
         if (img_resize(im.alpha, im.w, im.h, 1, a, OW, OH) != 0) {
             fk_error("%s: cannot resize the alpha channel (skipped)", in);
@@ -220,16 +286,15 @@ static int upscale_file(const Net *model, const SrConfig *c, const char *in, con
 int upscale_run(const UpscaleOpts *o) {
     const Backend *be = backend_pick(o->backend, o->threads);
     if (!be) return 2;
-    SrConfig c;
-    Net *model = sr_load(be, o->model, &c, 16, 16);
-    if (!model) return 2;
+    Upscaler u;
+    if (upscaler_open(&u, be, o->model, o->scale) != 0) return 2;
     // the work list: (input, output) pairs
     struct stat st;
     const int single = o->n_inputs == 1 && stat(o->inputs[0], &st) == 0 && S_ISREG(st.st_mode) &&
                        strlen(o->out) > 4 && !strcasecmp(o->out + strlen(o->out) - 4, ".png");
     if (!single && mkdir(o->out, 0777) != 0 && errno != EEXIST) {
         fk_error("%s: cannot create the output folder: %s", o->out, strerror(errno));
-        net_free(model);
+        upscaler_close(&u);
         return 2;
     }
     int failed = 0, done = 0;
@@ -248,14 +313,14 @@ int upscale_run(const UpscaleOpts *o) {
             } else {
                 fk_png_path(out_path, sizeof out_path, o->out, files[k]);
             }
-            if (upscale_file(model, &c, files[k], out_path, o->tile)) failed++;
+            if (upscale_file(&u, files[k], out_path, o->tile)) failed++;
             else done++;
             free(files[k]);
         }
         free(files);
     }
-    printf("upscaled %d image%s x%d into %s%s\n", done, done == 1 ? "" : "s", c.scale, o->out,
-           failed ? "; some inputs were skipped (above)" : "");
-    net_free(model);
+    printf("upscaled %d image%s x%d%s into %s%s\n", done, done == 1 ? "" : "s", u.cfg.scale,
+           u.model ? "" : " (bicubic)", o->out, failed ? "; some inputs were skipped (above)" : "");
+    upscaler_close(&u);
     return failed ? 1 : 0;
 }

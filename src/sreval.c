@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dataset.h"
 #include "imageio.h"
 #include "sr.h"
 #include "util.h"
@@ -80,27 +81,100 @@ static int save_compare(const char *dir, const char *src, const uint8_t *bic, co
     return rc;
 }
 
+// The run's totals and rows.
+typedef struct {
+    const SrEvalOpts *o;
+    const Net *model;
+    const SrConfig *c;
+    double sum[4];  // psnr model, psnr bicubic, ssim model, ssim bicubic
+    int n, bad;
+    cJSON *rows;
+} Eval;
+
+// Measures one high-resolution image (RGB interleaved, row stride im_w);
+// its --compare picture is named after pic's file name.
+static void eval_one(Eval *e, const char *name, const char *pic, const uint8_t *rgb, int im_w, int im_h) {
+    const int s = e->c->scale;
+    const int w = im_w / s * s, h = im_h / s * s, lw = w / s, lh = h / s;
+    if (lw < 2 * s + 12 || lh < 2 * s + 12) {
+        fk_error("%s: %dx%d is too small to measure at x%d (skipped)", name, im_w, im_h, s);
+        e->bad++;
+        return;
+    }
+    uint8_t *hr = fk_malloc((size_t)w * h * 3), *lr = fk_malloc((size_t)lw * lh * 3);
+    uint8_t *up = fk_malloc((size_t)w * h * 3), *bic = fk_malloc((size_t)w * h * 3);
+    for (int y = 0; y < h; y++) memcpy(hr + (size_t)y * w * 3, rgb + (size_t)y * im_w * 3, (size_t)w * 3);
+    if (img_resize(hr, w, h, 3, lr, lw, lh) == 0 && img_resize_bicubic(lr, lw, lh, 3, bic, w, h) == 0 &&
+        sr_upscale(e->model, e->c, lr, lw, lh, 64, up) == 0) {
+        const double v[4] = {sr_psnr_y(up, hr, w, h, s), sr_psnr_y(bic, hr, w, h, s), sr_ssim_y(up, hr, w, h, s),
+                             sr_ssim_y(bic, hr, w, h, s)};
+        for (int q = 0; q < 4; q++) e->sum[q] += v[q];
+        e->n++;
+        if (!e->o->json) printf("%-40.40s %9.3f %9.3f %9.4f %9.4f\n", name, v[0], v[1], v[2], v[3]);
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "image", name);
+        cJSON_AddNumberToObject(r, "psnr", v[0]), cJSON_AddNumberToObject(r, "psnr_bicubic", v[1]);
+        cJSON_AddNumberToObject(r, "ssim", v[2]), cJSON_AddNumberToObject(r, "ssim_bicubic", v[3]);
+        cJSON_AddItemToArray(e->rows, r);
+        if (e->o->compare && save_compare(e->o->compare, pic, bic, up, hr, w, h) != 0) e->bad++;
+    } else {
+        fk_error("%s: cannot resize (skipped)", name);
+        e->bad++;
+    }
+    free(hr), free(lr), free(up), free(bic);
+}
+
+static int is_fkd(const char *path) {
+    const size_t n = strlen(path);
+    return n > 4 && !strcmp(path + n - 4, ".fkd");
+}
+
+// Every image of a data set, named DATA.fkd#k (k from 0); pictures DATA_0000k.png.
+static void eval_dataset(Eval *e, const char *path) {
+    Dataset ds;
+    if (ds_open(&ds, path) != 0) {
+        e->bad++;
+        return;
+    }
+    const int S = (int)ds.size, C = (int)ds.channels;
+    uint8_t *rgb = fk_malloc((size_t)S * S * 3);
+    for (uint32_t k = 0; k < ds.count; k++) {
+        const uint8_t *px = ds.pixels + (size_t)k * ds_image_bytes(&ds);
+        for (int q = 0; q < S * S; q++)
+            for (int ch = 0; ch < 3; ch++) rgb[(size_t)q * 3 + ch] = px[(size_t)(C == 3 ? ch : 0) * S * S + q];
+        char name[4200], pic[4200];
+        snprintf(name, sizeof name, "%s#%u", path, k);
+        snprintf(pic, sizeof pic, "%.*s_%05u.png", (int)strlen(path) - 4, path, k);
+        eval_one(e, name, pic, rgb, S, S);
+    }
+    free(rgb);
+    ds_close(&ds);
+}
+
 int sreval_run(const SrEvalOpts *o) {
     const Backend *be = backend_pick(o->backend, o->threads);
     if (!be) return 2;
     SrConfig c;
-    Net *model = sr_load(be, o->model, &c, 16, 16);
+    const char *path = o->model ? o->model : sr_default_model();
+    Net *model = path ? sr_load(be, path, &c, 16, 16) : NULL;
     if (!model) return 2;
     if (o->compare && mkdir(o->compare, 0777) != 0 && errno != EEXIST) {
         fk_error("%s: cannot create the folder: %s", o->compare, strerror(errno));
         net_free(model);
         return 2;
     }
+    Eval e = {.o = o, .model = model, .c = &c, .rows = cJSON_CreateArray()};
     const int s = c.scale;
-    double sum[4] = {0};  // psnr model, psnr bicubic, ssim model, ssim bicubic
-    int n = 0, bad = 0;
-    cJSON *rows = cJSON_CreateArray();
     if (!o->json) {
         char head[32];
         snprintf(head, sizeof head, "image (x%d, Y channel)", s);
         printf("%-40s %9s %9s %9s %9s\n", head, "PSNR", "bicubic", "SSIM", "bicubic");
     }
     for (int i = 0; i < o->n_inputs; i++) {
+        if (is_fkd(o->inputs[i])) {
+            eval_dataset(&e, o->inputs[i]);
+            continue;
+        }
         size_t nf = 0;
         char **files = fk_expand_input(o->inputs[i], img_is_image_name, &nf);
         for (size_t k = 0; files && k < nf; k++) {
@@ -108,66 +182,39 @@ int sreval_run(const SrEvalOpts *o) {
             char why[256];
             if (img_load_rgba(files[k], 1e8, &im, why, sizeof why) != IMG_OK) {
                 fk_error("%s: %s (skipped)", files[k], why);
-                bad++;
-                free(files[k]);
-                continue;
-            }
-            const int w = im.w / s * s, h = im.h / s * s, lw = w / s, lh = h / s;
-            if (lw < 2 * s + 12 || lh < 2 * s + 12) {
-                fk_error("%s: %dx%d is too small to measure at x%d (skipped)", files[k], im.w, im.h, s);
-                bad++;
-                image_free(&im), free(files[k]);
-                continue;
-            }
-            uint8_t *hr = fk_malloc((size_t)w * h * 3), *lr = fk_malloc((size_t)lw * lh * 3);
-            uint8_t *up = fk_malloc((size_t)w * h * 3), *bic = fk_malloc((size_t)w * h * 3);
-            for (int y = 0; y < h; y++) memcpy(hr + (size_t)y * w * 3, im.rgb + (size_t)y * im.w * 3, (size_t)w * 3);
-            int ok = img_resize(hr, w, h, 3, lr, lw, lh) == 0 && img_resize_bicubic(lr, lw, lh, 3, bic, w, h) == 0;
-            if (ok) sr_upscale(model, &c, lr, lw, lh, 64, up);
-            if (ok) {
-                const double v[4] = {sr_psnr_y(up, hr, w, h, s), sr_psnr_y(bic, hr, w, h, s), sr_ssim_y(up, hr, w, h, s),
-                                     sr_ssim_y(bic, hr, w, h, s)};
-                for (int q = 0; q < 4; q++) sum[q] += v[q];
-                n++;
-                if (!o->json) printf("%-40.40s %9.3f %9.3f %9.4f %9.4f\n", files[k], v[0], v[1], v[2], v[3]);
-                cJSON *r = cJSON_CreateObject();
-                cJSON_AddStringToObject(r, "image", files[k]);
-                cJSON_AddNumberToObject(r, "psnr", v[0]), cJSON_AddNumberToObject(r, "psnr_bicubic", v[1]);
-                cJSON_AddNumberToObject(r, "ssim", v[2]), cJSON_AddNumberToObject(r, "ssim_bicubic", v[3]);
-                cJSON_AddItemToArray(rows, r);
-                if (o->compare && save_compare(o->compare, files[k], bic, up, hr, w, h) != 0) bad++;
+                e.bad++;
             } else {
-                fk_error("%s: cannot resize (skipped)", files[k]);
-                bad++;
+                eval_one(&e, files[k], files[k], im.rgb, im.w, im.h);
+                image_free(&im);
             }
-            free(hr), free(lr), free(up), free(bic);
-            image_free(&im);
             free(files[k]);
         }
-        if (!files) fk_error("%s: cannot read: %s (skipped)", o->inputs[i], strerror(errno)), bad++;
+        if (!files) fk_error("%s: cannot read: %s (skipped)", o->inputs[i], strerror(errno)), e.bad++;
         free(files);
     }
-    int rc = n ? (bad ? 1 : 0) : 2;
+    const int n = e.n;
+    const double *sum = e.sum;
+    int rc = n ? (e.bad ? 1 : 0) : 2;
     if (!n) fk_error("no image could be measured");
     if (n && !o->json)
         printf("mean of %d: PSNR %.3f dB (bicubic %.3f, %+.3f dB), SSIM %.4f (bicubic %.4f, %+.4f)\n", n, sum[0] / n,
                sum[1] / n, (sum[0] - sum[1]) / n, sum[2] / n, sum[3] / n, (sum[2] - sum[3]) / n);
     if (o->json) {
         cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "model", o->model);
+        cJSON_AddStringToObject(j, "model", path);
         cJSON_AddNumberToObject(j, "scale", s);
         cJSON_AddNumberToObject(j, "images", n);
         cJSON_AddNumberToObject(j, "psnr", n ? sum[0] / n : NAN);
         cJSON_AddNumberToObject(j, "psnr_bicubic", n ? sum[1] / n : NAN);
         cJSON_AddNumberToObject(j, "ssim", n ? sum[2] / n : NAN);
         cJSON_AddNumberToObject(j, "ssim_bicubic", n ? sum[3] / n : NAN);
-        cJSON_AddItemToObject(j, "per_image", rows);
+        cJSON_AddItemToObject(j, "per_image", e.rows);
         char *t = cJSON_PrintUnformatted(j);
         puts(t);
         free(t);
         cJSON_Delete(j);
     } else {
-        cJSON_Delete(rows);
+        cJSON_Delete(e.rows);
     }
     net_free(model);
     return rc;
