@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh: what `make demo` runs. Draws the built-in bikes, keeps the ones on
-# white, trains a WGAN on them for a bounded time on the CPU, and samples.
+# white, trains a WGAN on them for a bounded time on the CPU, samples, and
+# upscales fakes with the shipped super-resolution model.
 #
 # usage: scripts/demo.sh [DIR]     (DEMO_MINUTES=N to change the training time)
 set -euo pipefail
@@ -24,10 +25,15 @@ rm -rf "$out/run"
 echo "== 4. sampling"
 ./fakeit sample "$out/run/netG.safetensors" -n 64 --grid "$out/fakes.png"
 ./fakeit interp "$out/run/netG.safetensors" -o "$out/walks.png" --rows 4 --steps 8
+echo "== 5. upscaling 16 fakes x4 with the shipped bike model, and with bicubic"
+./fakeit sample "$out/run/netG.safetensors" -n 16 --grid "$out/fakes-x4.png" --upscale models/bikes-x4.safetensors
+./fakeit sample "$out/run/netG.safetensors" -n 16 --grid "$out/fakes-bicubic.png" --upscale bicubic
 echo
 echo "done. Look at:"
 echo "  $out/fakes.png          64 fakes"
 echo "  $out/walks.png          walks through the latent space"
+echo "  $out/fakes-x4.png       the first 16 fakes upscaled x4 by models/bikes-x4.safetensors"
+echo "  $out/fakes-bicubic.png  the same fakes upscaled by bicubic interpolation"
 echo "  $out/run/loss.png       the Wasserstein estimate and Loss_G"
 echo "  $out/run/real_samples.png   what the network learned from"
 echo "  $out/accepted.png $out/rejected.png   what prepare kept and rejected"

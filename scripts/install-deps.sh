@@ -3,7 +3,7 @@
 # `make test`, `make demo` and `make fixtures` call it first, so a fresh
 # Debian 12 machine needs nothing installed by hand.
 #
-# usage: scripts/install-deps.sh [build|fixtures|bench]
+# usage: scripts/install-deps.sh [build|fixtures|bench|photos]
 #   build     compiler, make, pkg-config, cJSON, libvips, cairo, zlib, a font,
 #             oneDNN (the fast CPU backend) (default)
 #   fixtures  also Debian's PyTorch, for regenerating test fixtures (large; never
@@ -12,18 +12,22 @@
 #             Fashion-MNIST for the quality benchmark
 #             (without OpenBLAS Debian's PyTorch falls back to the reference BLAS
 #             and its transposed convolutions run 5x slower)
+#   photos    also the photographs the super-resolution report trains and
+#             evaluates on (Debian's wallpapers and scikit-image's sample photos)
 set -euo pipefail
 
 build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core libdnnl-dev)
 fixtures=(python3 python3-torch python3-numpy)
 bench=(python3 python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist)
+photos=(lomiri-wallpapers-16.04 python3-skimage python3-pil)
 
 want=("${build[@]}")
 case "${1:-build}" in
     build) ;;
     fixtures) want+=("${fixtures[@]}") ;;
     bench) want+=("${bench[@]}") ;;
-    *) echo "usage: $0 [build|fixtures|bench]" >&2; exit 2 ;;
+    photos) want+=("${photos[@]}") ;;
+    *) echo "usage: $0 [build|fixtures|bench|photos]" >&2; exit 2 ;;
 esac
 
 missing=()
