@@ -1,7 +1,7 @@
 # fakeit: one Makefile. `make` builds the program, `make test` installs any
 # missing Debian package, builds and runs every test (also under ASan/UBSan).
 #
-#   make demo      deps + build + draw bikes, prepare, train a few minutes, sample
+#   make demo      deps + build + draw bikes, prepare, train a few minutes, sample, upscale
 #   make            build ./fakeit and build/libfakeit.a
 #   make test       deps + unit, oracle and gradient tests + the same under sanitizers
 #   make test-asan  the test suite under AddressSanitizer and UBSan only
@@ -112,13 +112,13 @@ bench-fmnist:
 	bench/fmnist.sh
 
 # The default super-resolution model models/bikes-x4.safetensors, trained
-# from the built-in bikes (about 30 minutes on 2 cores).
+# from the built-in bikes (20-25 minutes on 2 cores).
 sr-model: deps
 	$(MAKE) fakeit
 	scripts/sr-model.sh
 
 # The super-resolution report (docs/sr/): photos, held-out bikes, SWD of
-# upscaled GAN fakes (about an hour on 2 cores).
+# upscaled GAN fakes (about 35 minutes on 2 cores).
 bench-sr:
 	@scripts/install-deps.sh photos
 	$(MAKE) fakeit

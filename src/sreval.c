@@ -110,7 +110,8 @@ static void eval_one(Eval *e, const char *name, const char *pic, const uint8_t *
                              sr_ssim_y(bic, hr, w, h, s)};
         for (int q = 0; q < 4; q++) e->sum[q] += v[q];
         e->n++;
-        if (!e->o->json) printf("%-40.40s %9.3f %9.3f %9.4f %9.4f\n", name, v[0], v[1], v[2], v[3]);
+        const size_t len = strlen(name);  // long paths: their end, where the file name is
+        if (!e->o->json) printf("%-40s %9.3f %9.3f %9.4f %9.4f\n", len > 40 ? name + len - 40 : name, v[0], v[1], v[2], v[3]);
         cJSON *r = cJSON_CreateObject();
         cJSON_AddStringToObject(r, "image", name);
         cJSON_AddNumberToObject(r, "psnr", v[0]), cJSON_AddNumberToObject(r, "psnr_bicubic", v[1]);
