@@ -69,7 +69,8 @@ def main():
     sm, sb = swd['model'], swd['bicubic']
     out = ['# Super-resolution results (`make bench-sr`)', '',
            'Measured by `bench/sr_report.sh` on %s (%s), x4, PSNR and SSIM on the Y channel with 4 px shaved '
-           '(BasicSR convention), fakeit and libvips bicubic by the same code (`fakeit sr-eval`).' % (
+           '(BasicSR convention), fakeit and bicubic (Keys a = -0.5, pixel centres aligned, as MATLAB imresize) by the '
+           'same code (`fakeit sr-eval`).' % (
                cpu or platform.processor(), platform.machine()), '',
            '## (a) Held-out photographs', '',
            'Model trained by `fakeit sr-train` on 12 lomiri wallpapers and 11 scikit-image samples '

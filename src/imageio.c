@@ -253,8 +253,51 @@ int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow
     return resize_with(pix, w, h, bands, out, ow, oh, VIPS_KERNEL_LANCZOS3);
 }
 
+// Keys' cubic convolution kernel with a = -0.5 (MATLAB's imresize "bicubic").
+static double keys(double x) {
+    x = fabs(x);
+    if (x <= 1) return (1.5 * x - 2.5) * x * x + 1;
+    if (x < 2) return ((-0.5 * x + 2.5) * x - 4) * x + 2;
+    return 0;
+}
+
+// The 4 taps and weights of output position o along an axis of n inputs
+// enlarged to on: centre-aligned, u = (o + 0.5) n / on - 0.5, edges replicated.
+static void cubic_taps(int o, int n, int on, int idx[4], double wt[4]) {
+    const double u = (o + 0.5) * n / on - 0.5;
+    const int i0 = (int)floor(u);
+    for (int k = 0; k < 4; k++) {
+        const int i = i0 - 1 + k;
+        idx[k] = i < 0 ? 0 : i >= n ? n - 1 : i;
+        wt[k] = keys(u - i);
+    }
+}
+
 int img_resize_bicubic(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh) {
-    return resize_with(pix, w, h, bands, out, ow, oh, VIPS_KERNEL_CUBIC);
+    if (ow < w || oh < h || w < 1 || h < 1) return -1;
+    double *rows = fk_malloc((size_t)h * ow * bands * sizeof(double));
+    int idx[4];
+    double wt[4];
+    for (int x = 0; x < ow; x++) {  // horizontal pass: (h, w) -> (h, ow)
+        cubic_taps(x, w, ow, idx, wt);
+        for (int y = 0; y < h; y++)
+            for (int b = 0; b < bands; b++) {
+                double v = 0;
+                for (int k = 0; k < 4; k++) v += wt[k] * pix[((size_t)y * w + idx[k]) * bands + b];
+                rows[((size_t)y * ow + x) * bands + b] = v;
+            }
+    }
+    for (int y = 0; y < oh; y++) {  // vertical pass, rounded and clamped once
+        cubic_taps(y, h, oh, idx, wt);
+        for (size_t q = 0; q < (size_t)ow * bands; q++) {
+            double v = 0;
+            for (int k = 0; k < 4; k++) v += wt[k] * rows[(size_t)idx[k] * ow * bands + q];
+            v = rint(v);
+            out[(size_t)y * ow * bands + q] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    }
+    free(rows);
+    return 0;
 }
 
 // Copies a uchar image of `bands` bands into malloc'd memory; NULL on failure.

@@ -58,7 +58,12 @@ int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands)
 // Resizes an 8-bit (h, w, bands) interleaved image to (oh, ow) with the same
 // antialiasing filter as thumbnails (Lanczos 3). Returns 0 on success.
 int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh);
-// The same with libvips' bicubic kernel (the baseline super-resolution is measured against).
+// Enlarges (ow >= w, oh >= h; -1 otherwise) by bicubic interpolation, the
+// baseline super-resolution is measured against, as MATLAB's imresize and
+// BasicSR's figures use it: Keys' cubic with a = -0.5, separable, pixel
+// centres aligned (output o samples input (o + 0.5) w / ow - 0.5), edge
+// pixels replicated, rounded once at the end. (libvips' own bicubic resize is
+// not used: its upsampling is shifted by half an output pixel.)
 int img_resize_bicubic(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh);
 
 #endif

@@ -771,7 +771,7 @@ static const char upscale_help[] =
     "options:\n"
     "  -o, --output OUT     output folder (or .png file for one input)\n"
     "  --model FILE         the super-resolution model (default: models/bikes-x4);\n"
-    "                       bicubic: libvips bicubic interpolation instead\n"
+    "                       bicubic: bicubic interpolation instead\n"
     "  --scale 4|2          the factor for bicubic (default 4); with a model, a\n"
     "                       check that the model has it\n"
     "  --tile T             input pixels per tile side (default 64; 0: whole images)\n"

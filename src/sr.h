@@ -53,7 +53,7 @@ int sr_upscale(const Net *model, const SrConfig *c, const uint8_t *rgb, int w, i
 // for tests of the tiling.
 void sr_upscale_planar(const Net *model, const SrConfig *c, const float *in, int w, int h, int tile, float *out);
 
-// An upscaler: a model, or bicubic interpolation (libvips, the baseline
+// An upscaler: a model, or bicubic interpolation (img_resize_bicubic, the baseline
 // sr-eval measures against) when `model` is NULL.
 typedef struct {
     Net *model;

@@ -7,7 +7,8 @@
 // sigma 1.5 over the valid region, C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2.
 // Each high-resolution image is cropped to a multiple of the scale, shrunk
 // with the filter `fakeit prepare` and sr-train use (libvips Lanczos 3), then
-// brought back by the model and by libvips' bicubic resize.
+// brought back by the model and by bicubic interpolation (img_resize_bicubic:
+// Keys a = -0.5, pixel centres aligned).
 #ifndef FAKEIT_SREVAL_H
 #define FAKEIT_SREVAL_H
 

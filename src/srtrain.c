@@ -146,7 +146,7 @@ typedef struct {
 } Scratch;
 
 // Fills lr (B, 3, P, P) and hr (B, 3, P*s, P*s) in [0, 1] (host memory);
-// returns the mean L1 of bicubic upscaling (libvips, as sr-eval's baseline)
+// returns the mean L1 of bicubic upscaling (img_resize_bicubic, sr-eval's baseline)
 // of the low-resolution crops before augmentation, on the same 0-1 scale as
 // the training loss.
 static double make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, const Scratch *sc, float *lr, float *hr) {

@@ -278,6 +278,47 @@ static void test_metrics(void) {
     st_free(&f);
 }
 
+// Upscalers: bicubic is centre-aligned (a ramp comes back exactly on the
+// ramp away from the edges, at x2 and x4: cubic convolution reproduces
+// linear functions, and a half-pixel shift would show); a model's scale is
+// checked against the one asked for.
+static void test_upscalers(void) {
+    enum { W = 16 };
+    uint8_t ramp[W * 6 * 3], big[W * 4 * 24 * 3];
+    for (int y = 0; y < 6; y++)
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < 3; c++) ramp[(y * W + x) * 3 + c] = (uint8_t)(40 + 8 * x + c);
+    Upscaler u;
+    for (int s = 2; s <= 4; s += 2) {
+        const int ok = upscaler_open(&u, &backend_ref, "bicubic", s) == 0 && !u.model && u.cfg.scale == s &&
+                       upscaler_run(&u, ramp, W, 6, 64, big) == 0;
+        double worst = 0;
+        for (int y = 0; ok && y < 6 * s; y++)
+            for (int X = 2 * s; X < (W - 2) * s; X++)  // taps inside the image
+                for (int c = 0; c < 3; c++) {
+                    const double want = 40 + 8 * ((X + 0.5) / s - 0.5) + c;
+                    const double e = fabs(big[((size_t)y * W * s + X) * 3 + c] - want);
+                    worst = e > worst ? e : worst;
+                }
+        tl_check(ok && worst == 0, "upscaler: bicubic x%d is centre-aligned (a ramp exact away from the edges; %g)", s,
+                 worst);
+        upscaler_close(&u);
+    }
+    char path[400];
+    snprintf(path, sizeof path, "%s/x2.safetensors", tmp);
+    SrConfig c = {.scale = 2, .feats = 4, .nconv = 1};
+    Net *net = sr_net(&backend_ref, &c, 8, 8);
+    Rng r;
+    rng_seed(&r, 3);
+    sr_init(net, &r);
+    sr_save(path, net, &c);
+    net_free(net);
+    tl_check(upscaler_open(&u, &backend_ref, path, 4) == -1, "upscaler: a x2 model asked for x4 is refused");
+    tl_check(upscaler_open(&u, &backend_ref, path, 0) == 0 && u.model && u.cfg.scale == 2,
+             "upscaler: a model file, its own scale");
+    upscaler_close(&u);
+}
+
 int main(void) {
     snprintf(tmp, sizeof tmp, "/tmp/fakeit-sr-XXXXXX");
     FK_CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
@@ -286,6 +327,7 @@ int main(void) {
         if ((*b)->host_memory) test_tiling(*b);
     test_model_files();
     test_upscale_run();
+    test_upscalers();
     test_train();
     test_metrics();
     char cmd[400];
