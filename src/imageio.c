@@ -341,6 +341,11 @@ ImgStatus img_load_rgba(const char *path, double max_pixels, Image *out, char *w
     return IMG_OK;
 }
 
+void img_planar_to_rgb(const uint8_t *planar, int C, size_t npix, uint8_t *rgb) {
+    for (size_t q = 0; q < npix; q++)
+        for (int c = 0; c < 3; c++) rgb[q * 3 + c] = planar[(size_t)(C == 3 ? c : 0) * npix + q];
+}
+
 void image_free(Image *im) {
     free(im->rgb), free(im->alpha);
     im->rgb = im->alpha = NULL;

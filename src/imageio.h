@@ -51,6 +51,10 @@ typedef struct {
 ImgStatus img_load_rgba(const char *path, double max_pixels, Image *out, char *why, size_t why_len);
 void image_free(Image *im);
 
+// Planar (C, npix) bytes (a data set's or a fake's layout; C = 3 or 1) to
+// interleaved RGB (npix, 3); grey is replicated to the three channels.
+void img_planar_to_rgb(const uint8_t *planar, int C, size_t npix, uint8_t *rgb);
+
 // Writes an 8-bit (h, w, bands) interleaved image (bands 1, 3 or 4) as PNG;
 // returns -1 after printing the problem.
 int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands);

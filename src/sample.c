@@ -11,7 +11,9 @@
 #include "backend.h"
 #include "checkpoint.h"
 #include "dcgan.h"
+#include "evaluate.h"
 #include "grid.h"
+#include "imageio.h"
 #include "rng.h"
 #include "sr.h"
 #include "util.h"
@@ -49,21 +51,17 @@ static int by_score(const void *a, const void *b) {
 static float *upscale_fakes(const Upscaler *u, const float *fakes, int n, int C, int S) {
     const int s = u->cfg.scale, So = S * s;
     const size_t plane = (size_t)S * S, oplane = (size_t)So * So;
-    uint8_t *rgb = fk_malloc(plane * 3), *big = fk_malloc(oplane * 3);
+    uint8_t *bytes = fk_malloc((size_t)C * plane), *rgb = fk_malloc(plane * 3), *big = fk_malloc(oplane * 3);
     float *out = fk_malloc((size_t)n * 3 * oplane * sizeof(float));
     for (int i = 0; i < n; i++) {
-        const float *f = fakes + (size_t)i * C * plane;
-        for (size_t p = 0; p < plane; p++)
-            for (int ch = 0; ch < 3; ch++) {
-                const double v = rint(((double)f[(size_t)(C == 3 ? ch : 0) * plane + p] + 1.0) * 127.5);
-                rgb[p * 3 + ch] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-            }
+        eval_to_bytes(bytes, fakes + (size_t)i * C * plane, (size_t)C * plane);
+        img_planar_to_rgb(bytes, C, plane, rgb);
         upscaler_run(u, rgb, S, S, 64, big);
         float *o = out + (size_t)i * 3 * oplane;
         for (size_t p = 0; p < oplane; p++)
             for (int ch = 0; ch < 3; ch++) o[(size_t)ch * oplane + p] = big[p * 3 + ch] / 127.5f - 1.0f;
     }
-    free(rgb), free(big);
+    free(bytes), free(rgb), free(big);
     return out;
 }
 

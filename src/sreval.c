@@ -140,9 +140,7 @@ static void eval_dataset(Eval *e, const char *path) {
     const int S = (int)ds.size, C = (int)ds.channels;
     uint8_t *rgb = fk_malloc((size_t)S * S * 3);
     for (uint32_t k = 0; k < ds.count; k++) {
-        const uint8_t *px = ds.pixels + (size_t)k * ds_image_bytes(&ds);
-        for (int q = 0; q < S * S; q++)
-            for (int ch = 0; ch < 3; ch++) rgb[(size_t)q * 3 + ch] = px[(size_t)(C == 3 ? ch : 0) * S * S + q];
+        img_planar_to_rgb(ds.pixels + (size_t)k * ds_image_bytes(&ds), C, (size_t)S * S, rgb);
         char name[4200], pic[4200];
         snprintf(name, sizeof name, "%s#%u", path, k);
         snprintf(pic, sizeof pic, "%.*s_%05u.png", (int)strlen(path) - 4, path, k);

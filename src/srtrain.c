@@ -96,9 +96,7 @@ static int load_inputs(Pool *p, const SrTrainOpts *o, int min_side) {
             }
             for (uint32_t k = 0; k < ds.count; k++) {
                 Image im = {.w = S, .h = S, .rgb = fk_malloc((size_t)S * S * 3)};
-                const uint8_t *px = ds.pixels + (size_t)k * ds_image_bytes(&ds);
-                for (int q = 0; q < S * S; q++)
-                    for (int c = 0; c < 3; c++) im.rgb[(size_t)q * 3 + c] = px[(size_t)(C == 3 ? c : 0) * S * S + q];
+                img_planar_to_rgb(ds.pixels + (size_t)k * ds_image_bytes(&ds), C, (size_t)S * S, im.rgb);
                 pool_add(p, im);
             }
             ds_close(&ds);
