@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +29,16 @@ void ds_close(Dataset *ds) {
     if (ds->map) munmap(ds->map, ds->map_bytes);
     free(ds->paths);
     memset(ds, 0, sizeof *ds);
+}
+
+int ds_is_dataset(const char *path) {
+    const size_t n = strlen(path);
+    if (n > 4 && !strcasecmp(path + n - 4, ".fkd")) return 1;
+    FILE *f = fopen(path, "rb");
+    char magic[8] = {0};
+    const int ok = f && fread(magic, 1, 8, f) == 8 && !memcmp(magic, DS_MAGIC, 8);
+    if (f) fclose(f);
+    return ok;
 }
 
 int ds_open(Dataset *ds, const char *path) {

@@ -39,6 +39,9 @@ typedef struct {
 // and returns -1.
 int ds_open(Dataset *ds, const char *path);
 void ds_close(Dataset *ds);
+// 1 when `path` is meant as a data set: named *.fkd, or a file that starts
+// with the data-set magic (ds_open then says what is wrong with a bad one).
+int ds_is_dataset(const char *path);
 static inline size_t ds_image_bytes(const Dataset *ds) {
     return (size_t)ds->channels * ds->size * ds->size;
 }

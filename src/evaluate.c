@@ -142,14 +142,6 @@ static void take_from_ds(ImgSet *s, const Dataset *ds, uint64_t seed, size_t ski
     s->n = eval_take(s->pix, ds->pixels, ds->count, img, skip, n, seed);
 }
 
-static int is_dataset(const char *path) {
-    FILE *f = fopen(path, "rb");
-    char magic[8] = {0};
-    const int ok = f && fread(magic, 1, 8, f) == 8 && !memcmp(magic, DS_MAGIC, 8);
-    if (f) fclose(f);
-    return ok;
-}
-
 // Up to n images of a folder (sorted by name), each decoded and centre-cropped
 // to S x S exactly as `fakeit prepare --fit crop` would (grey: BT.601 luma).
 static int load_folder(ImgSet *s, const char *dir, int C, int S, size_t n) {
@@ -219,7 +211,7 @@ static int load_fakes(ImgSet *s, const EvalOpts *o, int C, int S, size_t n) {
         return -1;
     }
     if (S_ISDIR(st.st_mode)) return load_folder(s, o->fake, C, S, n);
-    if (is_dataset(o->fake)) {
+    if (ds_is_dataset(o->fake)) {
         Dataset ds;
         if (ds_open(&ds, o->fake) != 0) return -1;
         if ((int)ds.size != S || (int)ds.channels != C) {
@@ -431,7 +423,7 @@ int eval_run(const EvalOpts *o) {
     } else {
         struct stat st;
         const char *slash = strrchr(o->fake, '/');
-        if (stat(o->fake, &st) == 0 && S_ISREG(st.st_mode) && !is_dataset(o->fake))
+        if (stat(o->fake, &st) == 0 && S_ISREG(st.st_mode) && !ds_is_dataset(o->fake))
             snprintf(sheet, sizeof sheet, "%.*snearest.png", slash ? (int)(slash - o->fake + 1) : 0, o->fake);
         else
             snprintf(sheet, sizeof sheet, "nearest.png");

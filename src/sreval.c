@@ -125,11 +125,6 @@ static void eval_one(Eval *e, const char *name, const char *pic, const uint8_t *
     free(hr), free(lr), free(up), free(bic);
 }
 
-static int is_fkd(const char *path) {
-    const size_t n = strlen(path);
-    return n > 4 && !strcmp(path + n - 4, ".fkd");
-}
-
 // Every image of a data set, named DATA.fkd#k (k from 0); pictures DATA_0000k.png.
 static void eval_dataset(Eval *e, const char *path) {
     Dataset ds;
@@ -170,7 +165,7 @@ int sreval_run(const SrEvalOpts *o) {
         printf("%-40s %9s %9s %9s %9s\n", head, "PSNR", "bicubic", "SSIM", "bicubic");
     }
     for (int i = 0; i < o->n_inputs; i++) {
-        if (is_fkd(o->inputs[i])) {
+        if (ds_is_dataset(o->inputs[i])) {
             eval_dataset(&e, o->inputs[i]);
             continue;
         }

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,33 +41,23 @@ static void pool_add(Pool *p, Image im) {
     p->im[p->n++] = im;
 }
 
-static int has_ext(const char *name, const char *ext) {
-    const char *dot = strrchr(name, '.');
-    return dot && !strcasecmp(dot, ext);
-}
-
-static void add_file(Pool *p, const char *path, int min_side, int *skipped) {
+static void add_file(Pool *p, const char *path, int min_side) {
     Image im;
     char why[256];
     if (img_load_rgba(path, 1e8, &im, why, sizeof why) != IMG_OK) {
         fk_error("%s: %s (skipped)", path, why);
-        (*skipped)++;
         return;
     }
     free(im.alpha), im.alpha = NULL;  // composited onto white in rgb already
     if (im.w < min_side || im.h < min_side) {
         fk_error("%s: %dx%d is smaller than a training crop of %d pixels (skipped)", path, im.w, im.h, min_side);
         image_free(&im);
-        (*skipped)++;
         return;
     }
     pool_add(p, im);
 }
 
-static int not_csv(const char *name) { return !has_ext(name, ".csv"); }
-
 static int load_inputs(Pool *p, const SrTrainOpts *o, int min_side) {
-    int skipped = 0;
     for (int i = 0; i < o->n_inputs; i++) {
         const char *in = o->inputs[i];
         struct stat st;
@@ -76,16 +65,7 @@ static int load_inputs(Pool *p, const SrTrainOpts *o, int min_side) {
             fk_error("%s: %s", in, strerror(errno));
             return -1;
         }
-        if (S_ISDIR(st.st_mode)) {
-            size_t n = 0;
-            char **names = fk_list_dir(in, not_csv, &n);
-            if (!names) {
-                fk_error("%s: cannot read the folder: %s", in, strerror(errno));
-                return -1;
-            }
-            for (size_t k = 0; k < n; k++) add_file(p, names[k], min_side, &skipped), free(names[k]);
-            free(names);
-        } else if (has_ext(in, ".fkd")) {
+        if (!S_ISDIR(st.st_mode) && ds_is_dataset(in)) {
             Dataset ds;
             if (ds_open(&ds, in) != 0) return -1;
             const int S = (int)ds.size, C = (int)ds.channels;
@@ -100,8 +80,15 @@ static int load_inputs(Pool *p, const SrTrainOpts *o, int min_side) {
                 pool_add(p, im);
             }
             ds_close(&ds);
-        } else {
-            add_file(p, in, min_side, &skipped);
+        } else {  // a folder's image files (as upscale and sr-eval take them), or one file
+            size_t n = 0;
+            char **names = fk_expand_input(in, img_is_image_name, &n);
+            if (!names) {
+                fk_error("%s: cannot read the folder: %s", in, strerror(errno));
+                return -1;
+            }
+            for (size_t k = 0; k < n; k++) add_file(p, names[k], min_side), free(names[k]);
+            free(names);
         }
     }
     if (p->n == 0) {

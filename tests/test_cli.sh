@@ -184,6 +184,16 @@ same_as_files() {
     [ "$a" = "$b" ] && echo "same: $a"
 }
 expect 0 "sr-eval: a .fkd data set measures as the image files it was made from" "^same: mean of 12:" -- same_as_files
+cp "$tmp/heldout_all.fkd" "$tmp/heldout_all.data"
+expect 0 "sr-eval: a data set without the .fkd name is known by its magic" "^mean of 12:" -- \
+    sh -c "'$FAKEIT' sr-eval '$tmp/heldout_all.data' | tail -n 1"
+mkdir -p "$tmp/hrmix" && cp "$tmp/heldout/bike_00000.png" "$tmp/hrmix/" && echo notes > "$tmp/hrmix/notes.txt"
+mix_train() {  # the output, or a complaint when it names the text file
+    local out
+    out=$("$FAKEIT" sr-train "$tmp/hrmix" -o "$tmp/srmix.safetensors" --iters 1 --feats 4 --nconv 1 2>&1)
+    if grep -q notes.txt <<<"$out"; then echo "it named notes.txt"; else echo "$out"; fi
+}
+expect 0 "sr-train: a folder's non-image files are passed over, as upscale does" "^fakeit sr-train: 1 images" -- mix_train
 mkdir -p "$tmp/bin" && cp "$FAKEIT" "$tmp/bin/fakeit"
 expect 2 "sr-eval: no --model and no models/ beside the program, exit 2" "no --model given and no default model" -- \
     env -u FAKEIT_SR_MODEL "$tmp/bin/fakeit" sr-eval "$tmp/bikes"
