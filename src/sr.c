@@ -218,10 +218,12 @@ int upscaler_open(Upscaler *u, const Backend *be, const char *spec, int scale) {
     if (spec && !strcmp(spec, "bicubic")) {
         sr_defaults(&u->cfg);
         u->cfg.scale = scale > 0 ? scale : 4;
+        u->path = "bicubic";
         return 0;
     }
     const char *path = spec ? spec : sr_default_model();
     if (!path || !(u->model = sr_load(be, path, &u->cfg, 16, 16))) return -1;
+    u->path = path;
     if (scale > 0 && scale != u->cfg.scale) {
         fk_error("%s: the model upscales x%d, not x%d", path, u->cfg.scale, scale);
         upscaler_close(u);

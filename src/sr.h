@@ -57,7 +57,8 @@ void sr_upscale_planar(const Net *model, const SrConfig *c, const float *in, int
 // sr-eval measures against) when `model` is NULL.
 typedef struct {
     Net *model;
-    SrConfig cfg;  // cfg.scale is the factor either way
+    SrConfig cfg;      // cfg.scale is the factor either way
+    const char *path;  // the model file, or "bicubic"
 } Upscaler;
 
 #define SR_DEFAULT_MODEL "bikes-x4.safetensors"

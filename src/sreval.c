@@ -84,8 +84,7 @@ static int save_compare(const char *dir, const char *src, const uint8_t *bic, co
 // The run's totals and rows.
 typedef struct {
     const SrEvalOpts *o;
-    const Net *model;
-    const SrConfig *c;
+    const Upscaler *u;
     double sum[4];  // psnr model, psnr bicubic, ssim model, ssim bicubic
     int n, bad;
     cJSON *rows;
@@ -94,7 +93,7 @@ typedef struct {
 // Measures one high-resolution image (RGB interleaved, row stride im_w);
 // its --compare picture is named after pic's file name.
 static void eval_one(Eval *e, const char *name, const char *pic, const uint8_t *rgb, int im_w, int im_h) {
-    const int s = e->c->scale;
+    const int s = e->u->cfg.scale;
     const int w = im_w / s * s, h = im_h / s * s, lw = w / s, lh = h / s;
     if (lw < 2 * s + 12 || lh < 2 * s + 12) {
         fk_error("%s: %dx%d is too small to measure at x%d (skipped)", name, im_w, im_h, s);
@@ -105,7 +104,7 @@ static void eval_one(Eval *e, const char *name, const char *pic, const uint8_t *
     uint8_t *up = fk_malloc((size_t)w * h * 3), *bic = fk_malloc((size_t)w * h * 3);
     for (int y = 0; y < h; y++) memcpy(hr + (size_t)y * w * 3, rgb + (size_t)y * im_w * 3, (size_t)w * 3);
     if (img_resize(hr, w, h, 3, lr, lw, lh) == 0 && img_resize_bicubic(lr, lw, lh, 3, bic, w, h) == 0 &&
-        sr_upscale(e->model, e->c, lr, lw, lh, 64, up) == 0) {
+        upscaler_run(e->u, lr, lw, lh, 64, up) == 0) {
         const double v[4] = {sr_psnr_y(up, hr, w, h, s), sr_psnr_y(bic, hr, w, h, s), sr_ssim_y(up, hr, w, h, s),
                              sr_ssim_y(bic, hr, w, h, s)};
         for (int q = 0; q < 4; q++) e->sum[q] += v[q];
@@ -148,17 +147,15 @@ static void eval_dataset(Eval *e, const char *path) {
 int sreval_run(const SrEvalOpts *o) {
     const Backend *be = backend_pick(o->backend, o->threads);
     if (!be) return 2;
-    SrConfig c;
-    const char *path = o->model ? o->model : sr_default_model();
-    Net *model = path ? sr_load(be, path, &c, 16, 16) : NULL;
-    if (!model) return 2;
+    Upscaler u;
+    if (upscaler_open(&u, be, o->model, 0) != 0) return 2;
     if (o->compare && mkdir(o->compare, 0777) != 0 && errno != EEXIST) {
         fk_error("%s: cannot create the folder: %s", o->compare, strerror(errno));
-        net_free(model);
+        upscaler_close(&u);
         return 2;
     }
-    Eval e = {.o = o, .model = model, .c = &c, .rows = cJSON_CreateArray()};
-    const int s = c.scale;
+    Eval e = {.o = o, .u = &u, .rows = cJSON_CreateArray()};
+    const int s = u.cfg.scale;
     if (!o->json) {
         char head[32];
         snprintf(head, sizeof head, "image (x%d, Y channel)", s);
@@ -195,7 +192,7 @@ int sreval_run(const SrEvalOpts *o) {
                sum[1] / n, (sum[0] - sum[1]) / n, sum[2] / n, sum[3] / n, (sum[2] - sum[3]) / n);
     if (o->json) {
         cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "model", path);
+        cJSON_AddStringToObject(j, "model", u.path);
         cJSON_AddNumberToObject(j, "scale", s);
         cJSON_AddNumberToObject(j, "images", n);
         cJSON_AddNumberToObject(j, "psnr", n ? sum[0] / n : NAN);
@@ -210,6 +207,6 @@ int sreval_run(const SrEvalOpts *o) {
     } else {
         cJSON_Delete(e.rows);
     }
-    net_free(model);
+    upscaler_close(&u);
     return rc;
 }
