@@ -490,8 +490,8 @@ static const char sample_help[] =
     "                        it rates most real (lowest scores)\n"
     "  --critic FILE         the critic (default: netD.safetensors beside MODEL)\n"
     "  --upscale SR_MODEL    write the fakes upscaled by a super-resolution model\n"
-    "                        (bicubic: by bicubic interpolation, x4)\n"
-    "                        (fakeit sr-train)\n"
+    "                        (fakeit sr-train; models/bikes-x4.safetensors ships);\n"
+    "                        bicubic: by bicubic interpolation, x4\n"
     "  --threads N, --backend NAME\n";
 
 static int cmd_sample(int argc, char **argv) {
@@ -716,8 +716,8 @@ static int cmd_srtrain(int argc, char **argv) {
 static const char sreval_help[] =
     "usage: fakeit sr-eval [--model SR_MODEL] HR... [--compare DIR] [--json]\n"
     "\n"
-    "Measures a super-resolution model on high-resolution images (files or\n"
-    "folders): each is cropped to a multiple of the scale, shrunk with the filter\n"
+    "Measures a super-resolution model on high-resolution images (files,\n"
+    "folders or DATA.fkd data sets): each is cropped to a multiple of the scale, shrunk with the filter\n"
     "fakeit prepare uses, and brought back by the model and by bicubic\n"
     "interpolation; PSNR and SSIM on the Y channel with the border shaved (the\n"
     "BasicSR convention), per image and averaged, both by the same code.\n"

@@ -35,7 +35,6 @@ static Net *load_model(const Backend *be, const char *path, int critic, WganConf
     return net;
 }
 
-
 typedef struct {
     int idx;
     float score;
@@ -56,7 +55,7 @@ static float *upscale_fakes(const Upscaler *u, const float *fakes, int n, int C,
     for (int i = 0; i < n; i++) {
         eval_to_bytes(bytes, fakes + (size_t)i * C * plane, (size_t)C * plane);
         img_planar_to_rgb(bytes, C, plane, rgb);
-        upscaler_run(u, rgb, S, S, 64, big);
+        FK_CHECK(upscaler_run(u, rgb, S, S, 64, big) == 0, "cannot upscale a fake");
         float *o = out + (size_t)i * 3 * oplane;
         for (size_t p = 0; p < oplane; p++)
             for (int ch = 0; ch < 3; ch++) o[(size_t)ch * oplane + p] = big[p * 3 + ch] / 127.5f - 1.0f;
