@@ -47,17 +47,16 @@ if [ ! -f "$work/photos-x4.safetensors" ]; then
     ./fakeit sr-train "${train_photos[@]}" -o "$work/photos-x4.safetensors" --iters "$photo_iters" \
         --blur 0 --noise 0 --seed 1 2>&1 | tee "$work/photos-train.log" | grep -v '^\[' || true
 fi
-./fakeit sr-eval --model "$work/photos-x4.safetensors" "${test_photos[@]}" --compare "$work/cmp-photos" \
-    | tee "$work/photos.txt"
-./fakeit sr-eval --model "$work/photos-x4.safetensors" "${test_photos[@]}" --json | tail -n 1 > "$work/photos.json"
+./fakeit sr-eval --model "$work/photos-x4.safetensors" "${test_photos[@]}" --compare "$work/cmp-photos" --json \
+    | tail -n 1 > "$work/photos.json"
 
 echo "== (b) held-out bike drawings at 256 px, shipped model: those on white (the GAN's data), then all"
 if [ ! -f "$work/bikes-test256.fkd" ]; then
     ./fakeit bikes -n 100 -o "$work/bikes-test" --size 256 --seed 2
     ./fakeit prepare "$work/bikes-test" -o "$work/bikes-test256.fkd" --size 256
 fi
-./fakeit sr-eval --model "$model" "$work/bikes-test256.fkd" --compare "$work/cmp-bikes" | tail -n 1
-./fakeit sr-eval --model "$model" "$work/bikes-test256.fkd" --json | tail -n 1 > "$work/bikes.json"
+./fakeit sr-eval --model "$model" "$work/bikes-test256.fkd" --compare "$work/cmp-bikes" --json | tail -n 1 \
+    > "$work/bikes.json"
 ./fakeit sr-eval --model "$model" "$work/bikes-test" --json | tail -n 1 > "$work/bikes-all.json"
 
 echo "== (c) GAN fakes upscaled x4: SWD at 256 px against the real bikes"
@@ -84,3 +83,4 @@ done
 ./fakeit sample "$gan" -n 4 --seed 7 --grid "$work/fakes-model.png" --upscale "$model"
 
 /usr/bin/python3 bench/sr_report.py "$work" "$docs"
+cat "$docs/results.md"
