@@ -108,6 +108,8 @@ typedef struct Backend {
     void (*pixel_shuffle_backward)(float *dinp, const float *dout, int N, int C, int H, int W, int r);
     void (*upsample_nearest_forward)(float *out, const float *inp, int N, int C, int H, int W, int s);
     void (*upsample_nearest_backward)(float *dinp, const float *dout, int N, int C, int H, int W, int s);
+    void (*upsample_bicubic_forward)(float *out, const float *inp, int N, int C, int H, int W, int s);
+    void (*upsample_bicubic_backward)(float *dinp, const float *dout, int N, int C, int H, int W, int s);
     void (*add_forward)(float *out, const float *a, const float *b, size_t n);
     void (*add_backward)(float *da, float *db, const float *dout, size_t n);
     void (*mean_batch_forward)(float *out, const float *inp, int N, int D);

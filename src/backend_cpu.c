@@ -781,6 +781,12 @@ static void cpu_upsample_forward(float *out, const float *inp, int N, int C, int
 static void cpu_upsample_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s) {
     resample_backward(upsample_nearest_backward, dinp, dout, N, C, C, C, H, W, s);
 }
+static void cpu_bicubic_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
+    resample_forward(upsample_bicubic_forward, out, inp, N, C, C, C, H, W, s);
+}
+static void cpu_bicubic_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s) {
+    resample_backward(upsample_bicubic_backward, dinp, dout, N, C, C, C, H, W, s);
+}
 
 // ---------------------------------------------------------------------------
 // element-wise ops, optimisers, clipping: layout-free, vectorised and threaded.
@@ -902,6 +908,8 @@ const Backend backend_cpu = {
     .pixel_shuffle_backward = cpu_pixel_shuffle_backward,
     .upsample_nearest_forward = cpu_upsample_forward,
     .upsample_nearest_backward = cpu_upsample_backward,
+    .upsample_bicubic_forward = cpu_bicubic_forward,
+    .upsample_bicubic_backward = cpu_bicubic_backward,
     .add_forward = cpu_add_forward,
     .add_backward = add_backward,
     .mean_batch_forward = mean_batch_forward,

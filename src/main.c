@@ -613,7 +613,7 @@ static const char srtrain_help[] =
     "       fakeit sr-train DIR|FILE|DATA.fkd... -o SR_MODEL --resume [--iters N]\n"
     "\n"
     "Trains the super-resolution network (SRVGGNetCompact: 3x3 convs and PReLU,\n"
-    "pixel shuffle, plus the nearest-upsampled input) on high-resolution images:\n"
+    "pixel shuffle, plus the upsampled input) on high-resolution images:\n"
     "random crops, their low-resolution side made with the filter fakeit prepare\n"
     "shrinks with, blur and noise added to it half the time each (so generated\n"
     "images are in distribution), L1 loss (optionally plus a WGAN-GP critic's),\n"
@@ -636,6 +636,8 @@ static const char srtrain_help[] =
     "  --blur S             largest blur sigma in LR pixels (default 1; 0: none)\n"
     "  --noise S            largest noise std on the 0-255 scale (default 5; 0: none)\n"
     "  --feats F, --nconv N network width and body depth (default 32, 8)\n"
+    "  --skip bicubic|nearest  the skip's upsampling (default bicubic; nearest\n"
+    "                       is Real-ESRGAN's)\n"
     "  --save-every N       checkpoint every N steps (default 500)\n"
     "  --time-limit M       save and stop after M minutes\n"
     "  --resume             continue the run whose state is beside SR_MODEL\n"
@@ -645,7 +647,7 @@ static int cmd_srtrain(int argc, char **argv) {
     SrTrainOpts o;
     srtrain_defaults(&o);
     enum { O_SCALE = 256, O_ITERS, O_PATCH, O_BATCH, O_LR, O_BLUR, O_NOISE, O_FEATS, O_NCONV, O_SAVE, O_TIME,
-           O_RESUME, O_SEED, O_ADV };
+           O_RESUME, O_SEED, O_ADV, O_SKIP };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"scale", required_argument, 0, O_SCALE},
         {"iters", required_argument, 0, O_ITERS}, {"patch", required_argument, 0, O_PATCH},
@@ -654,7 +656,7 @@ static int cmd_srtrain(int argc, char **argv) {
         {"feats", required_argument, 0, O_FEATS}, {"nconv", required_argument, 0, O_NCONV},
         {"save-every", required_argument, 0, O_SAVE}, {"time-limit", required_argument, 0, O_TIME},
         {"resume", no_argument, 0, O_RESUME}, {"seed", required_argument, 0, O_SEED},
-        {"adversarial", required_argument, 0, O_ADV},
+        {"adversarial", required_argument, 0, O_ADV}, {"skip", required_argument, 0, O_SKIP},
         THREADS_OPT, BACKEND_OPT,
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
@@ -690,6 +692,9 @@ static int cmd_srtrain(int argc, char **argv) {
         case O_NOISE: REAL_OPT(o.noise, 0, 255, "--noise needs 0 to 255") break;
         case O_FEATS: INT_OPT(o.cfg.feats, 1, 1024, "--feats needs a positive width") break;
         case O_NCONV: INT_OPT(o.cfg.nconv, 0, 200, "--nconv needs 0 to 200") break;
+        case O_SKIP:
+            if (sr_skip_parse(optarg, &o.cfg.skip)) return bad_usage("sr-train", "--skip is bicubic or nearest", optarg);
+            break;
         case O_SAVE: INT_OPT(o.save_every, 1, INT_MAX, "--save-every needs a positive count") break;
         case O_TIME:
             REAL_OPT(o.time_limit, 0.001, 1e7, "--time-limit needs minutes")

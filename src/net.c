@@ -176,10 +176,11 @@ int net_pixel_shuffle(Net *net, int from, const char *name, int r) {
     return net->n_layers - 1;
 }
 
-int net_upsample(Net *net, int from, const char *name, int s) {
+int net_upsample(Net *net, int from, const char *name, int s, UpsampleMode mode) {
     Layer *L = push_layer(net, LAYER_UPSAMPLE, from, name);
     FK_CHECK(s > 0, "upsample '%s': bad factor %d", name, s);
     L->u.scale.r = s;
+    L->u.scale.bicubic = mode == UPSAMPLE_BICUBIC;
     L->od = (Dims){L->id.C, L->id.H * s, L->id.W * s};
     return net->n_layers - 1;
 }
@@ -343,7 +344,10 @@ const float *net_forward(Net *net, const float *inp, int N) {
         case LAYER_PIXEL_SHUFFLE:
             be->pixel_shuffle_forward(y, x, N, L->od.C, H, W, L->u.scale.r);
             break;
-        case LAYER_UPSAMPLE: be->upsample_nearest_forward(y, x, N, C, H, W, L->u.scale.r); break;
+        case LAYER_UPSAMPLE:
+            (L->u.scale.bicubic ? be->upsample_bicubic_forward : be->upsample_nearest_forward)(y, x, N, C, H, W,
+                                                                                              L->u.scale.r);
+            break;
         case LAYER_ADD: be->add_forward(y, x, src_act(net, L->in2), n); break;
         }
     }
@@ -430,7 +434,10 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
         case LAYER_PIXEL_SHUFFLE:
             be->pixel_shuffle_backward(dx, dy, N, L->od.C, H, W, L->u.scale.r);
             break;
-        case LAYER_UPSAMPLE: be->upsample_nearest_backward(dx, dy, N, C, H, W, L->u.scale.r); break;
+        case LAYER_UPSAMPLE:
+            (L->u.scale.bicubic ? be->upsample_bicubic_backward : be->upsample_nearest_backward)(dx, dy, N, C, H, W,
+                                                                                                L->u.scale.r);
+            break;
         case LAYER_ADD: break;  // handled above
         }
     }

@@ -44,7 +44,7 @@ typedef enum {
     LAYER_PRELU,          // one slope per channel
     LAYER_LINEAR,         // on the flattened sample
     LAYER_PIXEL_SHUFFLE,
-    LAYER_UPSAMPLE,       // nearest neighbour
+    LAYER_UPSAMPLE,       // nearest neighbour or bicubic
     LAYER_ADD,            // residual: out = in + in2
 } LayerKind;
 
@@ -64,7 +64,7 @@ typedef struct {
         struct { int K, S, P; } conv;       // conv, convt
         struct { float eps, momentum; } norm;  // batchnorm (both), layernorm (eps)
         struct { float slope; } lrelu;
-        struct { int r; } scale;            // pixel shuffle, upsample
+        struct { int r, bicubic; } scale;   // pixel shuffle, upsample
     } u;
 } Layer;
 
@@ -122,7 +122,8 @@ int net_tanh(Net *net, int from, const char *name);
 int net_prelu(Net *net, int from, const char *name);  // slopes start at 0.25
 int net_linear(Net *net, int from, const char *name, int OD, int bias);
 int net_pixel_shuffle(Net *net, int from, const char *name, int r);
-int net_upsample(Net *net, int from, const char *name, int s);
+typedef enum { UPSAMPLE_NEAREST, UPSAMPLE_BICUBIC } UpsampleMode;
+int net_upsample(Net *net, int from, const char *name, int s, UpsampleMode mode);
 int net_add(Net *net, int a, int b, const char *name);
 
 // Allocates the parameter, gradient, optimiser and buffer blocks with

@@ -124,6 +124,15 @@ void pixel_shuffle_backward(float *dinp, const float *dout, int N, int C, int H,
 // inp (N, C, H, W) -> out (N, C, H*s, W*s).
 void upsample_nearest_forward(float *out, const float *inp, int N, int C, int H, int W, int s);
 void upsample_nearest_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s);
+// Bicubic upsampling by an integer factor s: Keys' cubic with a = -0.5
+// (MATLAB's imresize; PyTorch's "bicubic" uses -0.75), separable, centres
+// aligned (output o samples input (o + 0.5) / s - 0.5), edge pixels
+// replicated: inp (N, C, H, W) -> out (N, C, H*s, W*s).
+void upsample_bicubic_forward(float *out, const float *inp, int N, int C, int H, int W, int s);
+void upsample_bicubic_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s);
+// Its taps along one axis: output position o of n inputs enlarged to on
+// reads inputs idx[0..3] with weights wt[0..3] (shared with img_resize_bicubic).
+void bicubic_taps(int o, int n, int on, int idx[4], double wt[4]);
 
 // ---- element-wise add (residual connections) and batch mean ----------------
 void add_forward(float *out, const float *a, const float *b, size_t n);

@@ -16,7 +16,16 @@
 #include "safetensors.h"
 #include "util.h"
 
-void sr_defaults(SrConfig *c) { *c = (SrConfig){.scale = 4, .feats = 32, .nconv = 8}; }
+void sr_defaults(SrConfig *c) { *c = (SrConfig){.scale = 4, .feats = 32, .nconv = 8, .skip = UPSAMPLE_BICUBIC}; }
+
+const char *sr_skip_name(UpsampleMode m) { return m == UPSAMPLE_BICUBIC ? "bicubic" : "nearest"; }
+
+int sr_skip_parse(const char *name, UpsampleMode *m) {
+    if (!strcmp(name, "bicubic")) *m = UPSAMPLE_BICUBIC;
+    else if (!strcmp(name, "nearest")) *m = UPSAMPLE_NEAREST;
+    else return -1;
+    return 0;
+}
 
 Net *sr_net(const Backend *be, const SrConfig *c, int H, int W) {
     FK_CHECK(c->scale >= 2 && c->scale <= 4 && c->feats > 0 && c->nconv >= 0, "bad SR configuration");
@@ -32,7 +41,7 @@ Net *sr_net(const Backend *be, const SrConfig *c, int H, int W) {
     snprintf(name, sizeof name, "body.%d", k);
     net_conv2d(net, NET_PREV, name, 3 * c->scale * c->scale, 3, 1, 1, 1);
     const int up = net_pixel_shuffle(net, NET_PREV, "upsampler", c->scale);
-    const int skip = net_upsample(net, NET_INPUT, "skip", c->scale);
+    const int skip = net_upsample(net, NET_INPUT, "skip", c->scale, c->skip);
     net_add(net, up, skip, "out");
     net_finish(net);
     return net;
@@ -65,9 +74,10 @@ void sr_init(Net *net, Rng *rng) {
 // model files
 
 int sr_save(const char *path, const Net *net, const SrConfig *c) {
-    char meta[160];
-    snprintf(meta, sizeof meta, "{\"format\":\"fakeit-sr 1\",\"scale\":\"%d\",\"feats\":\"%d\",\"nconv\":\"%d\"}",
-             c->scale, c->feats, c->nconv);
+    char meta[200];
+    snprintf(meta, sizeof meta,
+             "{\"format\":\"fakeit-sr 1\",\"scale\":\"%d\",\"feats\":\"%d\",\"nconv\":\"%d\",\"skip\":\"%s\"}",
+             c->scale, c->feats, c->nconv, sr_skip_name(c->skip));
     return ckpt_save_net(path, net, meta);
 }
 
@@ -80,6 +90,16 @@ static int meta_int(const cJSON *o, const char *key, int lo, int hi, int *out) {
     return 0;
 }
 
+// "skip", absent in files written before it existed: nearest then.
+static int meta_skip(const cJSON *o, UpsampleMode *m) {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "skip");
+    if (!e) {
+        *m = UPSAMPLE_NEAREST;
+        return 0;
+    }
+    return cJSON_IsString(e) ? sr_skip_parse(e->valuestring, m) : -1;
+}
+
 Net *sr_load(const Backend *be, const char *path, SrConfig *c, int H, int W) {
     StFile f;
     if (st_load(&f, path) != 0) return NULL;
@@ -89,7 +109,7 @@ Net *sr_load(const Backend *be, const char *path, SrConfig *c, int H, int W) {
     if (!ok)
         fk_error("%s: not a fakeit super-resolution model (its metadata has no \"fakeit-sr 1\" format)", path);
     else if (meta_int(o, "scale", 2, 4, &c->scale) || meta_int(o, "feats", 1, 4096, &c->feats) ||
-             meta_int(o, "nconv", 0, 1000, &c->nconv)) {
+             meta_int(o, "nconv", 0, 1000, &c->nconv) || meta_skip(o, &c->skip)) {
         fk_error("%s: the model's configuration is damaged", path);
         ok = 0;
     }

@@ -3,7 +3,11 @@
 // The network is SRVGGNetCompact of Real-ESRGAN (Wang et al. 2021), chosen
 // for a CPU: a 3x3 conv to F features and PReLU, nconv x (3x3 conv F->F,
 // PReLU), a 3x3 conv to 3 * scale^2 channels, pixel shuffle by `scale`, plus
-// the input upsampled by nearest neighbour, so the body learns a residual.
+// the input upsampled, so the body learns a residual. Real-ESRGAN upsamples
+// the skip by nearest neighbour; fakeit by default uses bicubic (the
+// baseline's own interpolation, ops.h), so the untrained network starts at
+// bicubic quality and smooth regions pass through without the staircase the
+// body would otherwise have to undo (which cost 3 dB on a smooth photo).
 // Layer names follow the PyTorch module (body.0 conv, body.1 PReLU, ...).
 // fakeit's default is F = 32, nconv = 8: 89,040 parameters at x4 (348 KB).
 // Real-ESRGAN's size (F = 64, nconv = 16, 0.62 M) did not leave
@@ -12,7 +16,8 @@
 //
 // Upscaling runs in overlapping tiles so that any image size fits in bounded
 // memory: each tile's input is its core plus a margin of the network's
-// receptive radius (nconv + 2 pixels), clipped to the image; the network's
+// receptive radius (nconv + 2 pixels, which also covers the bicubic skip's
+// 2-pixel reach), clipped to the image; the network's
 // own zero padding then sees exactly what it sees on the whole image, so the
 // cores assemble to the untiled result (equal up to summation order).
 #ifndef FAKEIT_SR_H
@@ -28,9 +33,13 @@ typedef struct {
     int scale;  // 2 or 4
     int feats;  // F, 32
     int nconv;  // body convolutions, 8
+    UpsampleMode skip;  // how the input is enlarged for the skip: bicubic (nearest in older model files)
 } SrConfig;
 
 void sr_defaults(SrConfig *c);
+// "nearest" / "bicubic", and back (-1 for anything else).
+const char *sr_skip_name(UpsampleMode m);
+int sr_skip_parse(const char *name, UpsampleMode *m);
 
 // The network for inputs of H x W (3 channels).
 Net *sr_net(const Backend *be, const SrConfig *c, int H, int W);
@@ -41,7 +50,9 @@ void sr_init(Net *net, Rng *rng);
 static inline int sr_radius(const SrConfig *c) { return c->nconv + 2; }
 
 // Model files: the parameters under PyTorch's names, the configuration in
-// the metadata ("format": "fakeit-sr 1"). Load returns NULL after printing.
+// the metadata ("format": "fakeit-sr 1", "scale", "feats", "nconv", "skip";
+// files without "skip" predate it and mean nearest). Load returns NULL after
+// printing.
 int sr_save(const char *path, const Net *net, const SrConfig *c);
 Net *sr_load(const Backend *be, const char *path, SrConfig *c, int H, int W);
 

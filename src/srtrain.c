@@ -215,9 +215,11 @@ static int save_all(const SrTrainOpts *o, const Net *net, const Optim *opt, cons
     snprintf(meta, sizeof meta,
              "{\"format\":\"fakeit-sr-state 1\",\"scale\":\"%d\",\"feats\":\"%d\",\"nconv\":\"%d\",\"patch\":\"%d\","
              "\"batch\":\"%d\",\"lr\":\"%.17g\",\"blur\":\"%.17g\",\"noise\":\"%.17g\",\"seed\":\"%llu\","
-             "\"step\":\"%ld\",\"adam_t\":\"%ld\",\"adversarial\":\"%.17g\",\"critic_t\":\"%ld\",\"iters\":\"%ld\"}",
+             "\"step\":\"%ld\",\"adam_t\":\"%ld\",\"adversarial\":\"%.17g\",\"critic_t\":\"%ld\",\"iters\":\"%ld\","
+             "\"skip\":\"%s\"}",
              o->cfg.scale, o->cfg.feats, o->cfg.nconv, o->patch, o->batch, o->lr, o->blur, o->noise,
-             (unsigned long long)o->seed, step, opt->t, o->adversarial, adv ? adv->od.t : 0L, o->iters);
+             (unsigned long long)o->seed, step, opt->t, o->adversarial, adv ? adv->od.t : 0L, o->iters,
+             sr_skip_name(o->cfg.skip));
     char *sp = state_path(o->out);
     const int rc = st_save(sp, t, nt, meta);
     free(sp);
@@ -247,6 +249,9 @@ static int load_state(SrTrainOpts *o, Net *net, Optim *opt, Wgan *adv, Rng *rng,
                           "blur",  "noise", "seed",  "step",  "adam_t", "adversarial", "critic_t", "iters"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (!meta_get(m, keys[k])) rc = -1;
+    const char *skip = meta_get(m, "skip");  // absent in states written before it: nearest
+    o->cfg.skip = UPSAMPLE_NEAREST;
+    if (skip && sr_skip_parse(skip, &o->cfg.skip)) rc = -1;
     if (rc == 0) {
         o->cfg.scale = atoi(meta_get(m, "scale")), o->cfg.feats = atoi(meta_get(m, "feats"));
         o->cfg.nconv = atoi(meta_get(m, "nconv")), o->patch = atoi(meta_get(m, "patch"));
@@ -353,10 +358,10 @@ int srtrain_run(SrTrainOpts *o) {
     const Scratch scratch = {fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * 3),
                              fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * sizeof(float))};
     if (!rc) {
-        printf("fakeit sr-train: %d images -> %s; x%d, %d features, %d body convs (%zu parameters); %d crops of %d px "
-               "per step, Adam %g; augmentation blur <= %g, noise <= %g; backend %s, %d threads\n",
-               pool.n, o->out, s, o->cfg.feats, o->cfg.nconv, net->n_params, o->batch, HP, o->lr, o->blur, o->noise,
-               be->name, be->get_threads());
+        printf("fakeit sr-train: %d images -> %s; x%d, %d features, %d body convs (%zu parameters), %s skip; %d crops "
+               "of %d px per step, Adam %g; augmentation blur <= %g, noise <= %g; backend %s, %d threads\n",
+               pool.n, o->out, s, o->cfg.feats, o->cfg.nconv, net->n_params, sr_skip_name(o->cfg.skip), o->batch, HP,
+               o->lr, o->blur, o->noise, be->name, be->get_threads());
         if (o->resume) printf("  resuming at step %ld\n", step);
         fflush(stdout);
     }

@@ -13,6 +13,7 @@ The output is committed, so the C tests never need PyTorch.
 """
 import copy
 import json
+import math
 import struct
 import sys
 
@@ -359,6 +360,30 @@ def train_fixture(path):
     print(f'{path}: {len(out)} tensors, {total * 4 / 1e6:.2f} MB (torch {torch.__version__})')
 
 
+# --- bicubic upsampling as a matrix: out = A_H x A_W^T per plane -------------
+def cubic_matrix(n, s, a):
+    """(n s, n): Keys' cubic with parameter a, centres aligned, edges replicated."""
+    def k(t):
+        t = abs(t)
+        if t <= 1:
+            return ((a + 2) * t - (a + 3)) * t * t + 1
+        if t < 2:
+            return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+        return 0.0
+    m = torch.zeros(n * s, n, dtype=torch.float64)
+    for o in range(n * s):
+        u = (o + 0.5) / s - 0.5
+        i0 = math.floor(u)
+        for i in range(i0 - 1, i0 + 3):
+            m[o, min(max(i, 0), n - 1)] += k(u - i)
+    return m
+
+
+def bicubic_up(x, s, a=-0.5):
+    H, W = x.shape[-2:]
+    return (cubic_matrix(H, s, a) @ x.double() @ cubic_matrix(W, s, a).T).to(x.dtype)
+
+
 def engine_fixture(path):
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
@@ -489,6 +514,23 @@ def engine_fixture(path):
     put('LN.score', s)
     put('LN.dx', x.grad)
     put_grads('LN.grad.', ln)
+
+    # 6. bicubic upsampling x2 and x4 (a = -0.5): forward and the gradient of
+    #    sum(out * dy). The matrix form is checked first against PyTorch's own
+    #    bicubic (a = -0.75, align_corners=False), which clamps edges alike.
+    x = torch.rand(2, 3, 6, 5) * 2 - 1
+    for s in (2, 4):
+        ref = F.interpolate(x, scale_factor=s, mode='bicubic', align_corners=False)
+        assert torch.allclose(bicubic_up(x, s, -0.75), ref, atol=1e-5), 'cubic_matrix disagrees with PyTorch'
+    put('BIC.x', x)
+    for s in (2, 4):
+        xi = x.clone().requires_grad_()
+        y = bicubic_up(xi, s)
+        dy = torch.randn_like(y)
+        (y * dy).sum().backward()
+        put(f'BIC.out{s}', y)
+        put(f'BIC.dy{s}', dy)
+        put(f'BIC.dx{s}', xi.grad)
 
     write_safetensors(path, out, {'generator': 'tests/oracle.py', 'torch': torch.__version__,
                                   'seed': str(SEED)})

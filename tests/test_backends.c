@@ -273,7 +273,7 @@ static void test_prelu(const int *a) {
 // ---------------------------------------------------------------------------
 // resampling: N C(out) H W r
 
-static const int resample_cases[][5] = {{2, 16, 8, 8, 2}, {2, 3, 5, 7, 2}, {3, 16, 4, 6, 3}, {2, 4, 6, 6, 2}};
+static const int resample_cases[][5] = {{2, 16, 8, 8, 2}, {2, 3, 5, 7, 2}, {3, 16, 4, 6, 3}, {2, 4, 6, 6, 2}, {2, 3, 6, 5, 4}};
 
 static void test_resample(const int *a) {
     const int N = a[0], C = a[1], H = a[2], W = a[3], r = a[4];
@@ -300,6 +300,18 @@ static void test_resample(const int *a) {
     ref->upsample_nearest_backward(dx.r, dy.r, N, C, H, W, r);
     be->upsample_nearest_backward(dx.f, dy.f, N, C, H, W, r);
     snprintf(what, sizeof what, "upsample %dx%dx%dx%d x%d backward +=", N, C, H, W, r);
+    check_pair(what, dx);
+    drop(x), drop(y), drop(dy), drop(dx);
+    // bicubic upsampling, the same shapes
+    x = pair(N, C, H, W, 0), y = pair(N, C, H * r, W * r, 0);
+    dy = pair(N, C, H * r, W * r, 0), dx = pair(N, C, H, W, 0);
+    ref->upsample_bicubic_forward(y.r, x.r, N, C, H, W, r);
+    be->upsample_bicubic_forward(y.f, x.f, N, C, H, W, r);
+    snprintf(what, sizeof what, "bicubic upsample %dx%dx%dx%d x%d forward", N, C, H, W, r);
+    check_pair(what, y);
+    ref->upsample_bicubic_backward(dx.r, dy.r, N, C, H, W, r);
+    be->upsample_bicubic_backward(dx.f, dy.f, N, C, H, W, r);
+    snprintf(what, sizeof what, "bicubic upsample %dx%dx%dx%d x%d backward +=", N, C, H, W, r);
     check_pair(what, dx);
     drop(x), drop(y), drop(dy), drop(dx);
 }
@@ -447,7 +459,7 @@ static void test_dcgan_nets(int isize, int width, int N, int n) {
     net_free(gr), net_free(gf), net_free(dr), net_free(df);
 }
 
-// Layer norm, PReLU, residual add, pixel shuffle, upsampling and a linear
+// Layer norm, PReLU, residual add, pixel shuffle, nearest and bicubic upsampling and a linear
 // layer reading a 16-channel image (flattened in PyTorch's order).
 static Net *mixed_net(const Backend *b) {
     Net *m = net_create(b, 3, 8, 8);
@@ -458,8 +470,11 @@ static Net *mixed_net(const Backend *b) {
     int ps = net_conv2d(m, r, "up", 64, 3, 1, 1, 0);
     ps = net_pixel_shuffle(m, ps, "shuffle", 2);  // 16 channels, 16x16
     int u = net_conv2d(m, h, "side", 16, 1, 1, 0, 0);
-    u = net_upsample(m, u, "side_up", 2);
+    u = net_upsample(m, u, "side_up", 2, UPSAMPLE_NEAREST);
+    int v = net_conv2d(m, h, "side2", 16, 1, 1, 0, 0);
+    v = net_upsample(m, v, "side_up2", 2, UPSAMPLE_BICUBIC);
     int s = net_add(m, ps, u, "sum");
+    s = net_add(m, s, v, "sum2");
     s = net_conv2d(m, s, "down", 16, 4, 2, 1, 0);
     s = net_layernorm(m, s, "ln");
     s = net_lrelu(m, s, "act", 0.2f);

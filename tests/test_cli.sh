@@ -162,6 +162,11 @@ expect 0 "sr-train --adversarial: a few steps with the critic" "done at step 2" 
     --adversarial 0.01
 expect 2 "sr-train: a negative --adversarial refused" "--adversarial needs a non-negative weight" -- \
     "$FAKEIT" sr-train "$tmp/bikes" -o "$tmp/sradv.safetensors" --adversarial -1
+expect 0 "sr-train --skip nearest: Real-ESRGAN's skip, named in the progress" "nearest skip" -- \
+    "$FAKEIT" sr-train "$tmp/bikes" -o "$tmp/srnear.safetensors" --iters 1 --feats 4 --nconv 1 --patch 16 --batch 2 \
+    --skip nearest
+expect 2 "sr-train: an unknown --skip refused" "--skip is bicubic or nearest" -- \
+    "$FAKEIT" sr-train "$tmp/bikes" -o "$tmp/srnear.safetensors" --skip lanczos
 expect 0 "sr-eval: PSNR and SSIM against bicubic, JSON" '^\{"model":.*"psnr":[0-9.]+,"psnr_bicubic":[0-9.]+,"ssim"' -- \
     sh -c "'$FAKEIT' sr-eval --model '$tmp/sr.safetensors' '$tmp/bikes' --json --compare '$tmp/cmp' | tail -1"
 expect 0 "sr-eval --compare writes bicubic | model | original" "bike_00001.png" -- ls "$tmp/cmp"

@@ -314,13 +314,21 @@ static void upsample_bwd(Case *c, const float *dout, float *d[MAXIN]) {
     if (d[0]) c->be->upsample_nearest_backward(d[0], dout, c->i[0], c->i[1], c->i[2], c->i[3], c->i[4]);
 }
 
-static void check_resample(const Backend *be, int shuffle, int N, int C, int H, int W, int r) {
+static void bicubic_fwd(Case *c, float *out) { c->be->upsample_bicubic_forward(out, c->in[0], c->i[0], c->i[1], c->i[2], c->i[3], c->i[4]); }
+static void bicubic_bwd(Case *c, const float *dout, float *d[MAXIN]) {
+    if (d[0]) c->be->upsample_bicubic_backward(d[0], dout, c->i[0], c->i[1], c->i[2], c->i[3], c->i[4]);
+}
+
+enum { SHUFFLE, NEAREST, BICUBIC };
+
+static void check_resample(const Backend *be, int op, int N, int C, int H, int W, int r) {
+    static const char *const names[] = {"pixel_shuffle", "upsample_nearest", "upsample_bicubic"};
     Case c = {.be = be, .i = {N, C, H, W, r}};
-    snprintf(c.name, sizeof c.name, "%s N%d C%d %dx%d x%d", shuffle ? "pixel_shuffle" : "upsample_nearest", N, C, H, W, r);
-    add_input(&c, "inp", (size_t)N * C * H * W * (shuffle ? r * r : 1), -1, 1);
+    snprintf(c.name, sizeof c.name, "%s N%d C%d %dx%d x%d", names[op], N, C, H, W, r);
+    add_input(&c, "inp", (size_t)N * C * H * W * (op == SHUFFLE ? r * r : 1), -1, 1);
     c.out_n = (size_t)N * C * H * W * r * r;
-    c.forward = shuffle ? shuffle_fwd : upsample_fwd;
-    c.backward = shuffle ? shuffle_bwd : upsample_bwd;
+    c.forward = op == SHUFFLE ? shuffle_fwd : op == NEAREST ? upsample_fwd : bicubic_fwd;
+    c.backward = op == SHUFFLE ? shuffle_bwd : op == NEAREST ? upsample_bwd : bicubic_bwd;
     run_case(&c);
 }
 
@@ -444,10 +452,13 @@ static void check_all(const Backend *be) {
     check_linear(be, 3, 7, 4, 1);
     check_linear(be, 2, 5, 3, 0);
     check_linear(be, 1, 9, 1, 1);
-    check_resample(be, 1, 2, 2, 3, 3, 2);
-    check_resample(be, 1, 1, 1, 2, 3, 3);
-    check_resample(be, 0, 2, 3, 3, 4, 2);
-    check_resample(be, 0, 1, 2, 2, 3, 3);
+    check_resample(be, SHUFFLE, 2, 2, 3, 3, 2);
+    check_resample(be, SHUFFLE, 1, 1, 2, 3, 3);
+    check_resample(be, NEAREST, 2, 3, 3, 4, 2);
+    check_resample(be, NEAREST, 1, 2, 2, 3, 3);
+    check_resample(be, BICUBIC, 2, 3, 5, 4, 2);
+    check_resample(be, BICUBIC, 1, 2, 2, 3, 4);  // every tap near an edge
+    check_resample(be, BICUBIC, 1, 1, 1, 1, 3);  // all taps on one pixel
     check_add(be, 23);
     check_mean_batch(be, 4, 6);
     check_mean_batch(be, 3, 1);

@@ -237,7 +237,7 @@ static void test_sr(const Backend *be) {
     int r = net_add(sr, b2, h, "residual");
     net_conv2d(sr, r, "up", 12, 3, 1, 1, 1);
     int ps = net_pixel_shuffle(sr, NET_PREV, "shuffle", 2);
-    int skip = net_upsample(sr, NET_INPUT, "skip", 2);
+    int skip = net_upsample(sr, NET_INPUT, "skip", 2, UPSAMPLE_NEAREST);
     net_add(sr, ps, skip, "out");
     net_finish(sr);
     net_set_batch(sr, N);
@@ -262,6 +262,28 @@ static void test_sr(const Backend *be) {
     compare_net(sr, "SR.grad.", NET_PARAM, 1);
     be->free(x), be->free(target), be->free(loss), be->free(dy), be->free(dx);
     net_free(sr);
+}
+
+// Bicubic upsampling x2 and x4 against tests/oracle.py's matrix form.
+static void test_bicubic(const Backend *be) {
+    enum { N = 2, C = 3, H = 6, W = 5 };
+    const size_t nin = (size_t)N * C * H * W;
+    float *x = fixture_dev(be, "BIC.x", nin), *dx = be->alloc(nin);
+    for (int s = 2; s <= 4; s += 2) {
+        const size_t nout = nin * s * s;
+        char name[32], label[64];
+        snprintf(name, sizeof name, "BIC.dy%d", s);
+        float *dy = fixture_dev(be, name, nout), *y = be->alloc(nout);
+        be->upsample_bicubic_forward(y, x, N, C, H, W, s);
+        snprintf(name, sizeof name, "BIC.out%d", s), snprintf(label, sizeof label, "bicubic upsample x%d", s);
+        compare(be, label, y, nout, name);
+        be->zero(dx, nin);
+        be->upsample_bicubic_backward(dx, dy, N, C, H, W, s);
+        snprintf(name, sizeof name, "BIC.dx%d", s), snprintf(label, sizeof label, "bicubic upsample x%d backward", s);
+        compare(be, label, dx, nin, name);
+        be->free(dy), be->free(y);
+    }
+    be->free(x), be->free(dx);
 }
 
 // The layer-norm critic of tests/oracle.py.
@@ -300,6 +322,7 @@ int main(int argc, char **argv) {
         test_dcgan(*b);
         test_sr(*b);
         test_layernorm_critic(*b);
+        test_bicubic(*b);
     }
     st_free(&fx);
     return tl_summary();

@@ -1,7 +1,11 @@
-// resample.c: reference pixel shuffle (depth-to-space) and nearest-neighbour
-// upsampling. Both are pure index maps; their backward passes gather, so each
-// input gradient is summed by one thread.
+// resample.c: reference pixel shuffle (depth-to-space), nearest-neighbour and
+// bicubic upsampling. The index maps' backward passes gather, so each input
+// gradient is summed by one thread; bicubic's runs one plane per thread.
+#include <math.h>
+#include <stdlib.h>
+
 #include "../ops.h"
+#include "../util.h"
 
 // inp (N, C*r*r, H, W) -> out (N, C, H*r, W*r)
 void pixel_shuffle_forward(float *out, const float *inp, int N, int C, int H, int W, int r) {
@@ -58,4 +62,88 @@ void upsample_nearest_backward(float *dinp, const float *dout, int N, int C, int
                     dx[(size_t)h * W + w] += acc;
                 }
         }
+}
+
+// Keys' cubic convolution kernel with a = -0.5.
+static double keys(double x) {
+    x = fabs(x);
+    if (x <= 1) return (1.5 * x - 2.5) * x * x + 1;
+    if (x < 2) return ((-0.5 * x + 2.5) * x - 4) * x + 2;
+    return 0;
+}
+
+void bicubic_taps(int o, int n, int on, int idx[4], double wt[4]) {
+    const double u = (o + 0.5) * n / on - 0.5;
+    const int i0 = (int)floor(u);
+    for (int k = 0; k < 4; k++) {
+        const int i = i0 - 1 + k;
+        idx[k] = i < 0 ? 0 : i >= n ? n - 1 : i;
+        wt[k] = keys(u - i);
+    }
+}
+
+// The taps of every output position along an axis of n enlarged to on:
+// idx, wt (on, 4), the weights rounded to float.
+static void taps_table(int n, int on, int *idx, float *wt) {
+    double w[4];
+    for (int o = 0; o < on; o++) {
+        bicubic_taps(o, n, on, idx + 4 * o, w);
+        for (int k = 0; k < 4; k++) wt[4 * o + k] = (float)w[k];
+    }
+}
+
+// Separable: rows first into t (H, OW), then columns; one plane per thread.
+void upsample_bicubic_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
+    const int OH = H * s, OW = W * s;
+    int *ix = fk_malloc((size_t)4 * (OW + OH) * sizeof(int)), *iy = ix + 4 * OW;
+    float *wx = fk_malloc((size_t)4 * (OW + OH) * sizeof(float)), *wy = wx + 4 * OW;
+    float *tmp = fk_malloc((size_t)N * C * H * OW * sizeof(float));
+    taps_table(W, OW, ix, wx);
+    taps_table(H, OH, iy, wy);
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < N * C; p++) {
+        const float *x = inp + (size_t)p * H * W;
+        float *t = tmp + (size_t)p * H * OW, *o = out + (size_t)p * OH * OW;
+        for (int h = 0; h < H; h++)
+            for (int ow = 0; ow < OW; ow++) {
+                const int *i = ix + 4 * ow;
+                const float *w = wx + 4 * ow, *r = x + (size_t)h * W;
+                t[(size_t)h * OW + ow] = w[0] * r[i[0]] + w[1] * r[i[1]] + w[2] * r[i[2]] + w[3] * r[i[3]];
+            }
+        for (int oh = 0; oh < OH; oh++) {
+            const int *i = iy + 4 * oh;
+            const float *w = wy + 4 * oh;
+            const float *r0 = t + (size_t)i[0] * OW, *r1 = t + (size_t)i[1] * OW, *r2 = t + (size_t)i[2] * OW,
+                        *r3 = t + (size_t)i[3] * OW;
+            float *ro = o + (size_t)oh * OW;
+            for (int ow = 0; ow < OW; ow++) ro[ow] = w[0] * r0[ow] + w[1] * r1[ow] + w[2] * r2[ow] + w[3] * r3[ow];
+        }
+    }
+    free(tmp), free(ix), free(wx);
+}
+
+// The transpose of the forward: columns into dt (H, OW), then rows.
+void upsample_bicubic_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s) {
+    const int OH = H * s, OW = W * s;
+    int *ix = fk_malloc((size_t)4 * (OW + OH) * sizeof(int)), *iy = ix + 4 * OW;
+    float *wx = fk_malloc((size_t)4 * (OW + OH) * sizeof(float)), *wy = wx + 4 * OW;
+    float *tmp = fk_calloc((size_t)N * C * H * OW, sizeof(float));
+    taps_table(W, OW, ix, wx);
+    taps_table(H, OH, iy, wy);
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < N * C; p++) {
+        const float *g = dout + (size_t)p * OH * OW;
+        float *dt = tmp + (size_t)p * H * OW, *dx = dinp + (size_t)p * H * W;
+        for (int oh = 0; oh < OH; oh++)
+            for (int k = 0; k < 4; k++) {
+                const float w = wy[4 * oh + k];
+                float *r = dt + (size_t)iy[4 * oh + k] * OW;
+                const float *gr = g + (size_t)oh * OW;
+                for (int ow = 0; ow < OW; ow++) r[ow] += w * gr[ow];
+            }
+        for (int h = 0; h < H; h++)
+            for (int ow = 0; ow < OW; ow++)
+                for (int k = 0; k < 4; k++) dx[(size_t)h * W + ix[4 * ow + k]] += wx[4 * ow + k] * dt[(size_t)h * OW + ow];
+    }
+    free(tmp), free(ix), free(wx);
 }
