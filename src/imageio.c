@@ -13,6 +13,7 @@
 
 #include <vips/vector.h>  // needs vips.h first
 
+#include "ops.h"  // bicubic_taps
 #include "util.h"
 
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
@@ -136,7 +137,11 @@ static VipsImage *to_srgb8(VipsImage *in) {
 
 // The checks every decode starts with: a readable regular file whose header
 // libvips understands, within max_pixels and at least min_side on a side.
-static ImgStatus check_file(const char *path, double max_pixels, int min_side, char *why, size_t why_len) {
+// *jpeg_shrink (if given): the shrink-on-load factor for a JPEG made into a
+// size x size thumbnail, as libvips' thumbnail picks it (1, 2, 4 or 8,
+// leaving at least a factor of 2 to the Lanczos filter); 1 for other formats.
+static ImgStatus check_file(const char *path, double max_pixels, int min_side, char *why, size_t why_len, int size,
+                            FitMode fit, int *jpeg_shrink) {
     struct stat st, lst;
     if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && stat(path, &st) != 0) {
         snprintf(why, why_len, "broken symbolic link");
@@ -174,6 +179,11 @@ static ImgStatus check_file(const char *path, double max_pixels, int min_side, c
     }
     const int w = vips_image_get_width(hdr), h = vips_image_get_height(hdr);
     g_object_unref(hdr);
+    if (jpeg_shrink) {
+        const char *loader = vips_foreign_find_load(path);
+        const double k = fit == FIT_CROP ? fmin((double)w / size, (double)h / size) : fmax((double)w / size, (double)h / size);
+        *jpeg_shrink = !loader || strncmp(loader, "VipsForeignLoadJpeg", 19) ? 1 : k >= 16 ? 8 : k >= 8 ? 4 : k >= 4 ? 2 : 1;
+    }
     if ((double)w * (double)h > max_pixels) {
         snprintf(why, why_len, "header declares %dx%d pixels, over the limit of %.0f", w, h, max_pixels);
         return IMG_TOO_LARGE;
@@ -188,19 +198,33 @@ static ImgStatus check_file(const char *path, double max_pixels, int min_side, c
 ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixels, int min_side,
                         Thumb *out, char *why, size_t why_len) {
     memset(out, 0, sizeof *out);
-    const ImgStatus st = check_file(path, max_pixels, min_side, why, why_len);
+    int shrink = 1;
+    const ImgStatus st = check_file(path, max_pixels, min_side, why, why_len, size, fit, &shrink);
     if (st != IMG_OK) return st;
-    VipsImage *t = NULL, *rgb = NULL;
-    if (vips_thumbnail(path, &t, size, "height", size, "crop",
-                       fit == FIT_CROP ? VIPS_INTERESTING_CENTRE : VIPS_INTERESTING_NONE,
-                       "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL) != 0 ||
-        !(rgb = to_srgb8(t))) {
-        if (t) g_object_unref(t);
+    // Decoded (JPEGs shrunk on load) to 8-bit sRGB, then the thumbnail made
+    // from it in float and rounded once: libvips' 8-bit resampling rounds
+    // with a bias (thumbnails of textured pictures came out half a level too
+    // bright, flat ones not)
+    VipsImage *im = NULL, *srgb = NULL, *f = NULL, *t = NULL, *r = NULL, *rgb = NULL;
+    const int ok = (im = shrink > 1 ? vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                                               VIPS_FAIL_ON_TRUNCATED, "shrink", shrink, NULL)
+                                    : vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                                               VIPS_FAIL_ON_TRUNCATED, NULL)) != NULL &&
+                   (srgb = to_srgb8(im)) != NULL && vips_cast_float(srgb, &f, NULL) == 0 &&
+                   vips_thumbnail_image(f, &t, size, "height", size, "crop",
+                                        fit == FIT_CROP ? VIPS_INTERESTING_CENTRE : VIPS_INTERESTING_NONE, NULL) == 0 &&
+                   vips_round(t, &r, VIPS_OPERATION_ROUND_RINT, NULL) == 0 && vips_cast_uchar(r, &rgb, NULL) == 0;
+    if (im) g_object_unref(im);
+    if (srgb) g_object_unref(srgb);
+    if (f) g_object_unref(f);
+    if (t) g_object_unref(t);
+    if (r) g_object_unref(r);
+    if (!ok) {
+        if (rgb) g_object_unref(rgb);
         snprintf(why, why_len, "corrupt or truncated image data");
         vips_error_clear();
         return IMG_UNREADABLE;
     }
-    g_object_unref(t);
     size_t bytes = 0;
     void *mem = vips_image_write_to_memory(rgb, &bytes);  // the decode happens here
     out->w = rgb->Xsize, out->h = rgb->Ysize;
@@ -233,17 +257,21 @@ int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands)
 static int resize_with(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh, VipsKernel kernel) {
     img_init();
     VipsImage *im = vips_image_new_from_memory(pix, (size_t)w * h * bands, w, h, bands, VIPS_FORMAT_UCHAR);
-    VipsImage *r = NULL, *c = NULL;
+    VipsImage *f = NULL, *r = NULL, *n = NULL, *c = NULL;
     int rc = -1;
-    if (im && vips_resize(im, &r, (double)ow / w, "vscale", (double)oh / h, "kernel", kernel, NULL) == 0 &&
-        vips_cast_uchar(r, &c, NULL) == 0 && c->Xsize == ow && c->Ysize == oh) {
+    if (im && vips_cast_float(im, &f, NULL) == 0 &&
+        vips_resize(f, &r, (double)ow / w, "vscale", (double)oh / h, "kernel", kernel, NULL) == 0 &&
+        vips_round(r, &n, VIPS_OPERATION_ROUND_RINT, NULL) == 0 && vips_cast_uchar(n, &c, NULL) == 0 &&
+        c->Xsize == ow && c->Ysize == oh) {
         size_t bytes = 0;
         void *mem = vips_image_write_to_memory(c, &bytes);
         if (mem && bytes == (size_t)ow * oh * bands) memcpy(out, mem, bytes), rc = 0;
         g_free(mem);
     }
     if (c) g_object_unref(c);
+    if (n) g_object_unref(n);
     if (r) g_object_unref(r);
+    if (f) g_object_unref(f);
     if (im) g_object_unref(im);
     if (rc) vips_error_clear();
     return rc;
@@ -253,33 +281,13 @@ int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow
     return resize_with(pix, w, h, bands, out, ow, oh, VIPS_KERNEL_LANCZOS3);
 }
 
-// Keys' cubic convolution kernel with a = -0.5 (MATLAB's imresize "bicubic").
-static double keys(double x) {
-    x = fabs(x);
-    if (x <= 1) return (1.5 * x - 2.5) * x * x + 1;
-    if (x < 2) return ((-0.5 * x + 2.5) * x - 4) * x + 2;
-    return 0;
-}
-
-// The 4 taps and weights of output position o along an axis of n inputs
-// enlarged to on: centre-aligned, u = (o + 0.5) n / on - 0.5, edges replicated.
-static void cubic_taps(int o, int n, int on, int idx[4], double wt[4]) {
-    const double u = (o + 0.5) * n / on - 0.5;
-    const int i0 = (int)floor(u);
-    for (int k = 0; k < 4; k++) {
-        const int i = i0 - 1 + k;
-        idx[k] = i < 0 ? 0 : i >= n ? n - 1 : i;
-        wt[k] = keys(u - i);
-    }
-}
-
 int img_resize_bicubic(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh) {
     if (ow < w || oh < h || w < 1 || h < 1) return -1;
     double *rows = fk_malloc((size_t)h * ow * bands * sizeof(double));
     int idx[4];
     double wt[4];
     for (int x = 0; x < ow; x++) {  // horizontal pass: (h, w) -> (h, ow)
-        cubic_taps(x, w, ow, idx, wt);
+        bicubic_taps(x, w, ow, idx, wt);
         for (int y = 0; y < h; y++)
             for (int b = 0; b < bands; b++) {
                 double v = 0;
@@ -288,7 +296,7 @@ int img_resize_bicubic(const uint8_t *pix, int w, int h, int bands, uint8_t *out
             }
     }
     for (int y = 0; y < oh; y++) {  // vertical pass, rounded and clamped once
-        cubic_taps(y, h, oh, idx, wt);
+        bicubic_taps(y, h, oh, idx, wt);
         for (size_t q = 0; q < (size_t)ow * bands; q++) {
             double v = 0;
             for (int k = 0; k < 4; k++) v += wt[k] * rows[(size_t)idx[k] * ow * bands + q];
@@ -313,7 +321,7 @@ static uint8_t *to_memory(VipsImage *im, int bands) {
 ImgStatus img_load_rgba(const char *path, double max_pixels, Image *out, char *why, size_t why_len) {
     memset(out, 0, sizeof *out);
     img_init();
-    const ImgStatus st = check_file(path, max_pixels, 1, why, why_len);
+    const ImgStatus st = check_file(path, max_pixels, 1, why, why_len, 0, FIT_PAD, NULL);
     if (st != IMG_OK) return st;
     VipsImage *im = vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     VipsImage *srgb = NULL, *alpha = NULL, *a8 = NULL, *rgb = NULL;

@@ -26,11 +26,13 @@ void img_init(void);
 
 // Decodes `path` (JPEG, PNG, WebP, GIF first frame, TIFF, BMP, ...): checks
 // the header first (over max_pixels: IMG_TOO_LARGE without decoding; shorter
-// side under min_side: IMG_TOO_SMALL), then shrinks on load with an
-// antialiasing filter, applies the EXIF orientation, converts CMYK, 16-bit,
-// palette and grey to 8-bit sRGB and composites transparency onto white. With
-// FIT_PAD the whole picture fits in size x size; with FIT_CROP it fills it and
-// the centre is kept. On failure `why` says what was wrong.
+// side under min_side: IMG_TOO_SMALL), JPEGs shrunk on load (by up to 8,
+// leaving at least 2 to the filter), converts CMYK, 16-bit, palette and grey
+// to 8-bit sRGB, composites transparency onto white, then shrinks with an
+// antialiasing filter (Lanczos 3, in float, rounded once: no bias) and
+// applies the EXIF orientation. With FIT_PAD the whole picture fits in
+// size x size; with FIT_CROP it fills it and the centre is kept. On failure
+// `why` says what was wrong.
 ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixels, int min_side,
                         Thumb *out, char *why, size_t why_len);
 void thumb_free(Thumb *t);
@@ -60,7 +62,9 @@ void img_planar_to_rgb(const uint8_t *planar, int C, size_t npix, uint8_t *rgb);
 int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands);
 
 // Resizes an 8-bit (h, w, bands) interleaved image to (oh, ow) with the same
-// antialiasing filter as thumbnails (Lanczos 3). Returns 0 on success.
+// antialiasing filter as thumbnails (Lanczos 3, in float, rounded once), so
+// a PNG's thumbnail and its pixels resized here are the same bytes. Returns 0
+// on success.
 int img_resize(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh);
 // Enlarges (ow >= w, oh >= h; -1 otherwise) by bicubic interpolation, the
 // baseline super-resolution is measured against, as MATLAB's imresize and

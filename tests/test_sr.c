@@ -1,11 +1,14 @@
 // test_sr.c: the super-resolution network and `fakeit upscale`.
 //
-// - the network's shape and parameter count (SRVGGNetCompact, 0.62 M at the
-//   defaults), PyTorch's names;
+// - the network's shape and parameter count (SRVGGNetCompact's 0.62 M,
+//   fakeit's default 89 k), PyTorch's names;
+// - the bicubic skip: with the body's output zeroed the network is the
+//   bicubic baseline (img_resize_bicubic) to the byte;
 // - tiling: tiled and untiled outputs agree within 1e-5 everywhere (tile
 //   sizes that do and do not divide the image, a tile smaller than the
-//   receptive radius), on the reference and the cpu backend;
-// - model files: save, load, the same output bit for bit; a GAN model and a
+//   receptive radius), either skip, on the reference and the cpu backend;
+// - model files: save, load, the same output bit for bit; a file without
+//   "skip" (written before it existed) loads as nearest; a GAN model and a
 //   damaged file refused;
 // - upscale_run: a folder with an RGB image, an image with alpha and a
 //   corrupt file: the good ones written at 4x with alpha kept, the bad one
@@ -16,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../src/checkpoint.h"
 #include "../src/imageio.h"
 #include "../src/sr.h"
 #include "../src/safetensors.h"
@@ -50,8 +54,36 @@ static void test_shape(void) {
     net_free(net);
 }
 
-static void test_tiling(const Backend *be) {
-    SrConfig c = {.scale = 4, .feats = 8, .nconv = 3};
+// The network with its last conv zeroed adds nothing to its skip: with the
+// bicubic skip it must give img_resize_bicubic's bytes.
+static void test_bicubic_skip(void) {
+    for (int s = 2; s <= 4; s += 2) {
+        SrConfig c = {.scale = s, .feats = 4, .nconv = 1, .skip = UPSAMPLE_BICUBIC};
+        Rng r;
+        rng_seed(&r, 7);
+        Net *model = sr_net(&backend_ref, &c, 8, 8);
+        sr_init(model, &r);
+        const Layer *last = NULL;
+        for (int i = 0; i < model->n_layers; i++)
+            if (model->layers[i].kind == LAYER_CONV) last = &model->layers[i];
+        memset(model->params + last->w, 0, (size_t)last->od.C * last->id.C * 9 * sizeof(float));
+        memset(model->params + last->b, 0, (size_t)last->od.C * sizeof(float));
+        const int w = 23, h = 17;
+        uint8_t *rgb = fk_malloc((size_t)w * h * 3), *a = fk_malloc((size_t)w * h * 3 * s * s),
+                *b = fk_malloc((size_t)w * h * 3 * s * s);
+        for (int i = 0; i < w * h * 3; i++) rgb[i] = (uint8_t)(rng_uniform(&r) * 256);
+        const int ok = sr_upscale(model, &c, rgb, w, h, 8, a) == 0 && img_resize_bicubic(rgb, w, h, 3, b, w * s, h * s) == 0;
+        size_t differ = 0;
+        for (size_t i = 0; i < (size_t)w * h * 3 * s * s; i++) differ += a[i] != b[i];
+        tl_check(ok && differ == 0, "sr: a x%d net adding nothing to its bicubic skip is the bicubic baseline (%zu bytes differ)",
+                 s, differ);
+        free(rgb), free(a), free(b);
+        net_free(model);
+    }
+}
+
+static void test_tiling(const Backend *be, UpsampleMode skip) {
+    SrConfig c = {.scale = 4, .feats = 8, .nconv = 3, .skip = skip};
     Rng r;
     rng_seed(&r, 3);
     Net *model = sr_net(be, &c, 16, 16);
@@ -67,8 +99,8 @@ static void test_tiling(const Backend *be) {
         sr_upscale_planar(model, &c, in, w, h, tiles[t], tiled);
         double worst = 0;
         for (size_t i = 0; i < on; i++) worst = fmax(worst, fabs((double)tiled[i] - whole[i]));
-        tl_check(worst <= 1e-5, "sr/%s: tiles of %d px on a 45x37 image join without seams (max |diff| %.2g)", be->name,
-                 tiles[t], worst);
+        tl_check(worst <= 1e-5, "sr/%s, %s skip: tiles of %d px on a 45x37 image join without seams (max |diff| %.2g)",
+                 be->name, sr_skip_name(skip), tiles[t], worst);
     }
     // the skip connection: a constant image stays constant where the body adds nothing
     free(in), free(whole), free(tiled);
@@ -76,7 +108,7 @@ static void test_tiling(const Backend *be) {
 }
 
 static void test_model_files(void) {
-    SrConfig c = {.scale = 2, .feats = 6, .nconv = 2}, c2;
+    SrConfig c = {.scale = 2, .feats = 6, .nconv = 2, .skip = UPSAMPLE_BICUBIC}, c2;
     Rng r;
     rng_seed(&r, 4);
     Net *model = sr_net(&backend_ref, &c, 16, 16);
@@ -85,7 +117,7 @@ static void test_model_files(void) {
     snprintf(path, sizeof path, "%s/sr.safetensors", tmp);
     tl_check(sr_save(path, model, &c) == 0, "sr: model saved");
     Net *back = sr_load(&backend_ref, path, &c2, 16, 16);
-    tl_check(back && c2.scale == 2 && c2.feats == 6 && c2.nconv == 2 &&
+    tl_check(back && c2.scale == 2 && c2.feats == 6 && c2.nconv == 2 && c2.skip == UPSAMPLE_BICUBIC &&
                  !memcmp(back->params, model->params, model->n_params * sizeof(float)),
              "sr: loaded with its configuration and the same parameters");
     const int w = 11, h = 9;
@@ -94,6 +126,14 @@ static void test_model_files(void) {
     sr_upscale_planar(model, &c, in, w, h, 0, a);
     if (back) sr_upscale_planar(back, &c2, in, w, h, 0, b);
     tl_check(back && !memcmp(a, b, (size_t)3 * w * h * 4 * sizeof(float)), "sr: the loaded model upscales bit for bit alike");
+    // a model file from before "skip" existed: nearest
+    char old[300];
+    snprintf(old, sizeof old, "%s/old.safetensors", tmp);
+    Net *old_net = NULL;
+    if (ckpt_save_net(old, model, "{\"format\":\"fakeit-sr 1\",\"scale\":\"2\",\"feats\":\"6\",\"nconv\":\"2\"}") == 0)
+        old_net = sr_load(&backend_ref, old, &c2, 16, 16);
+    tl_check(old_net && c2.skip == UPSAMPLE_NEAREST, "sr: a model file without \"skip\" loads with the nearest skip");
+    net_free(old_net);
     SrConfig c3;
     tl_check(sr_load(&backend_ref, "tests/fixtures/fakeit_netG.safetensors", &c3, 16, 16) == NULL,
              "sr: a GAN generator is refused as a super-resolution model");
@@ -159,7 +199,7 @@ static void test_upscale_run(void) {
 static void small_train(SrTrainOpts *o, const char **inputs, const char *out, long iters) {
     srtrain_defaults(o);
     o->inputs = inputs, o->n_inputs = 1, o->out = out, o->iters = iters;
-    o->cfg = (SrConfig){.scale = 2, .feats = 8, .nconv = 2};
+    o->cfg = (SrConfig){.scale = 2, .feats = 8, .nconv = 2, .skip = UPSAMPLE_BICUBIC};
     o->patch = 12, o->batch = 4, o->lr = 2e-3, o->save_every = 1000;
 }
 
@@ -197,7 +237,7 @@ static void test_train(void) {
     o.stop_after = 3;
     const int rb = srtrain_run(&o);
     small_train(&o, inputs, m2, 999);
-    o.resume = 1, o.cfg.feats = 99;  // the stored configuration and step count win
+    o.resume = 1, o.cfg.feats = 99, o.cfg.skip = UPSAMPLE_NEAREST;  // the stored configuration and step count win
     const int rcr = srtrain_run(&o);
     char s1[400], s2[400];
     snprintf(s1, sizeof s1, "%s.state.safetensors", m1);
@@ -206,7 +246,8 @@ static void test_train(void) {
              "sr-train: 6 steps straight = 3 + resume + 3, model and state byte for byte");
     SrConfig c;
     Net *net = sr_load(&backend_ref, m1, &c, 16, 16);
-    tl_check(net && c.scale == 2 && c.feats == 8 && c.nconv == 2, "sr-train: the model file loads for upscale");
+    tl_check(net && c.scale == 2 && c.feats == 8 && c.nconv == 2 && c.skip == UPSAMPLE_BICUBIC,
+             "sr-train: the model file loads for upscale, with its bicubic skip");
     net_free(net);
     SrTrainOpts q;
     srtrain_defaults(&q);
@@ -278,6 +319,42 @@ static void test_metrics(void) {
     st_free(&f);
 }
 
+// The low-resolution side sr-train and sr-eval make (img_resize) is the
+// thumbnail fakeit prepare makes of the same picture, byte for byte, and
+// neither is biased: a textured picture's thumbnail keeps its mean (libvips'
+// 8-bit resampling made it about half a level brighter).
+static void test_shrink(void) {
+    enum { W = 256, S = 4 };
+    Rng r;
+    rng_seed(&r, 11);
+    uint8_t *hr = fk_malloc((size_t)W * W * 3), *lr = fk_malloc((size_t)W * W * 3 / (S * S));
+    double mean_hr = 0;
+    for (int y = 0; y < W; y++)
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < 3; c++) {
+                const double v = 128 + 60 * sin(0.9 * x + 0.3 * c) * cos(0.7 * y) + 30 * (rng_uniform(&r) - 0.5);
+                hr[((size_t)y * W + x) * 3 + c] = (uint8_t)v;
+                mean_hr += (uint8_t)v;
+            }
+    mean_hr /= (double)W * W * 3;
+    char path[300], why[200];
+    snprintf(path, sizeof path, "%s/texture.png", tmp);
+    Thumb t = {0};
+    const int ok = img_write_png(path, hr, W, W, 3) == 0 && img_resize(hr, W, W, 3, lr, W / S, W / S) == 0 &&
+                   img_thumbnail(path, W / S, FIT_PAD, 1e9, 1, &t, why, sizeof why) == IMG_OK && t.w == W / S &&
+                   t.h == W / S;
+    tl_check(ok && !memcmp(t.rgb, lr, (size_t)W * W * 3 / (S * S)),
+             "sr: the low-resolution side is prepare's thumbnail of the same picture, byte for byte");
+    double mean_lr = 0, mean_t = 0;
+    for (size_t i = 0; i < (size_t)W * W * 3 / (S * S); i++) mean_lr += lr[i], mean_t += ok ? t.rgb[i] : 0;
+    mean_lr /= (double)W * W * 3 / (S * S), mean_t /= (double)W * W * 3 / (S * S);
+    tl_check(ok && fabs(mean_lr - mean_hr) < 0.05 && fabs(mean_t - mean_hr) < 0.05,
+             "sr: shrinking x4 keeps a textured picture's mean (resize %.3f, thumbnail %.3f, picture %.3f)", mean_lr,
+             mean_t, mean_hr);
+    thumb_free(&t);
+    free(hr), free(lr);
+}
+
 // Upscalers: bicubic is centre-aligned (a ramp comes back exactly on the
 // ramp away from the edges, at x2 and x4: cubic convolution reproduces
 // linear functions, and a half-pixel shift would show); a model's scale is
@@ -323,11 +400,13 @@ int main(void) {
     snprintf(tmp, sizeof tmp, "/tmp/fakeit-sr-XXXXXX");
     FK_CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
     test_shape();
+    test_bicubic_skip();
     for (const Backend *const *b = backend_all(); *b; b++)
-        if ((*b)->host_memory) test_tiling(*b);
+        if ((*b)->host_memory) test_tiling(*b, UPSAMPLE_NEAREST), test_tiling(*b, UPSAMPLE_BICUBIC);
     test_model_files();
     test_upscale_run();
     test_upscalers();
+    test_shrink();
     test_train();
     test_metrics();
     char cmd[400];
