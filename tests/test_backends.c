@@ -290,30 +290,24 @@ static void test_resample(const int *a) {
     snprintf(what, sizeof what, "pixel shuffle %dx%dx%dx%d r%d backward +=", N, C * r * r, H, W, r);
     check_pair(what, dx);
     drop(x), drop(y), drop(dy), drop(dx);
-    // nearest upsampling (N, C, H, W) -> (N, C, H r, W r)
-    x = pair(N, C, H, W, 0), y = pair(N, C, H * r, W * r, 0);
-    dy = pair(N, C, H * r, W * r, 0), dx = pair(N, C, H, W, 0);
-    ref->upsample_nearest_forward(y.r, x.r, N, C, H, W, r);
-    be->upsample_nearest_forward(y.f, x.f, N, C, H, W, r);
-    snprintf(what, sizeof what, "upsample %dx%dx%dx%d x%d forward", N, C, H, W, r);
-    check_pair(what, y);
-    ref->upsample_nearest_backward(dx.r, dy.r, N, C, H, W, r);
-    be->upsample_nearest_backward(dx.f, dy.f, N, C, H, W, r);
-    snprintf(what, sizeof what, "upsample %dx%dx%dx%d x%d backward +=", N, C, H, W, r);
-    check_pair(what, dx);
-    drop(x), drop(y), drop(dy), drop(dx);
-    // bicubic upsampling, the same shapes
-    x = pair(N, C, H, W, 0), y = pair(N, C, H * r, W * r, 0);
-    dy = pair(N, C, H * r, W * r, 0), dx = pair(N, C, H, W, 0);
-    ref->upsample_bicubic_forward(y.r, x.r, N, C, H, W, r);
-    be->upsample_bicubic_forward(y.f, x.f, N, C, H, W, r);
-    snprintf(what, sizeof what, "bicubic upsample %dx%dx%dx%d x%d forward", N, C, H, W, r);
-    check_pair(what, y);
-    ref->upsample_bicubic_backward(dx.r, dy.r, N, C, H, W, r);
-    be->upsample_bicubic_backward(dx.f, dy.f, N, C, H, W, r);
-    snprintf(what, sizeof what, "bicubic upsample %dx%dx%dx%d x%d backward +=", N, C, H, W, r);
-    check_pair(what, dx);
-    drop(x), drop(y), drop(dy), drop(dx);
+    // nearest and bicubic upsampling (N, C, H, W) -> (N, C, H r, W r)
+    for (int bicubic = 0; bicubic < 2; bicubic++) {
+        typedef void (*Up)(float *, const float *, int, int, int, int, int);
+        const Up fr = bicubic ? ref->upsample_bicubic_forward : ref->upsample_nearest_forward,
+                 ff = bicubic ? be->upsample_bicubic_forward : be->upsample_nearest_forward,
+                 br = bicubic ? ref->upsample_bicubic_backward : ref->upsample_nearest_backward,
+                 bf = bicubic ? be->upsample_bicubic_backward : be->upsample_nearest_backward;
+        const char *kind = bicubic ? "bicubic" : "nearest";
+        x = pair(N, C, H, W, 0), y = pair(N, C, H * r, W * r, 0);
+        dy = pair(N, C, H * r, W * r, 0), dx = pair(N, C, H, W, 0);
+        fr(y.r, x.r, N, C, H, W, r), ff(y.f, x.f, N, C, H, W, r);
+        snprintf(what, sizeof what, "%s upsample %dx%dx%dx%d x%d forward", kind, N, C, H, W, r);
+        check_pair(what, y);
+        br(dx.r, dy.r, N, C, H, W, r), bf(dx.f, dy.f, N, C, H, W, r);
+        snprintf(what, sizeof what, "%s upsample %dx%dx%dx%d x%d backward +=", kind, N, C, H, W, r);
+        check_pair(what, dx);
+        drop(x), drop(y), drop(dy), drop(dx);
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -92,14 +92,29 @@ static void taps_table(int n, int on, int *idx, float *wt) {
     }
 }
 
+// The taps of both axes of an H x W plane enlarged s times: ix, wx (W s, 4)
+// and iy, wy (H s, 4), in two blocks (free ix and wx).
+typedef struct {
+    int *ix, *iy;
+    float *wx, *wy;
+} Taps;
+
+static Taps plane_taps(int H, int W, int s) {
+    Taps t;
+    t.ix = fk_malloc((size_t)4 * (W + H) * s * sizeof(int)), t.iy = t.ix + 4 * W * s;
+    t.wx = fk_malloc((size_t)4 * (W + H) * s * sizeof(float)), t.wy = t.wx + 4 * W * s;
+    taps_table(W, W * s, t.ix, t.wx);
+    taps_table(H, H * s, t.iy, t.wy);
+    return t;
+}
+
 // Separable: rows first into t (H, OW), then columns; one plane per thread.
 void upsample_bicubic_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
     const int OH = H * s, OW = W * s;
-    int *ix = fk_malloc((size_t)4 * (OW + OH) * sizeof(int)), *iy = ix + 4 * OW;
-    float *wx = fk_malloc((size_t)4 * (OW + OH) * sizeof(float)), *wy = wx + 4 * OW;
+    const Taps tp = plane_taps(H, W, s);
+    const int *ix = tp.ix, *iy = tp.iy;
+    const float *wx = tp.wx, *wy = tp.wy;
     float *tmp = fk_malloc((size_t)N * C * H * OW * sizeof(float));
-    taps_table(W, OW, ix, wx);
-    taps_table(H, OH, iy, wy);
 #pragma omp parallel for schedule(static)
     for (int p = 0; p < N * C; p++) {
         const float *x = inp + (size_t)p * H * W;
@@ -119,17 +134,16 @@ void upsample_bicubic_forward(float *out, const float *inp, int N, int C, int H,
             for (int ow = 0; ow < OW; ow++) ro[ow] = w[0] * r0[ow] + w[1] * r1[ow] + w[2] * r2[ow] + w[3] * r3[ow];
         }
     }
-    free(tmp), free(ix), free(wx);
+    free(tmp), free(tp.ix), free(tp.wx);
 }
 
 // The transpose of the forward: columns into dt (H, OW), then rows.
 void upsample_bicubic_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s) {
     const int OH = H * s, OW = W * s;
-    int *ix = fk_malloc((size_t)4 * (OW + OH) * sizeof(int)), *iy = ix + 4 * OW;
-    float *wx = fk_malloc((size_t)4 * (OW + OH) * sizeof(float)), *wy = wx + 4 * OW;
+    const Taps tp = plane_taps(H, W, s);
+    const int *ix = tp.ix, *iy = tp.iy;
+    const float *wx = tp.wx, *wy = tp.wy;
     float *tmp = fk_calloc((size_t)N * C * H * OW, sizeof(float));
-    taps_table(W, OW, ix, wx);
-    taps_table(H, OH, iy, wy);
 #pragma omp parallel for schedule(static)
     for (int p = 0; p < N * C; p++) {
         const float *g = dout + (size_t)p * OH * OW;
@@ -145,5 +159,5 @@ void upsample_bicubic_backward(float *dinp, const float *dout, int N, int C, int
             for (int ow = 0; ow < OW; ow++)
                 for (int k = 0; k < 4; k++) dx[(size_t)h * W + ix[4 * ow + k]] += wx[4 * ow + k] * dt[(size_t)h * OW + ow];
     }
-    free(tmp), free(ix), free(wx);
+    free(tmp), free(tp.ix), free(tp.wx);
 }
