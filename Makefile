@@ -112,7 +112,7 @@ bench-fmnist:
 	bench/fmnist.sh
 
 # The default super-resolution model models/bikes-x4.safetensors, trained
-# from the built-in bikes (20-25 minutes on 2 cores).
+# from the built-in bikes (about 16 minutes on 2 cores).
 sr-model: deps
 	$(MAKE) fakeit
 	scripts/sr-model.sh
