@@ -34,6 +34,14 @@
 
 #define TOL 1e-6
 #define NET_TOL 1e-3
+// Gradients of a whole network: the two backends' forwards differ in the last
+// bits, and where a pre-activation lies that close to 0 a ReLU / LeakyReLU
+// gate opens in one and not the other, passing one gradient element or not.
+// Over 16 input draws a 64 px DCGAN's gradients differed by ~3e-6 (no gate
+// flipped) or by 2e-3 to 7e-3 (some did: one flip among ~250k elements is
+// ~2e-3). A LeakyReLU slope 10% off on the cpu backend moves the first
+// layer's gradient by 2e-2, and a wiring or layout bug by far more.
+#define NET_GRAD_TOL 1e-2
 
 static const Backend *ref = &backend_ref, *be;
 static Rng rng;
@@ -413,6 +421,7 @@ static void compare_nets(const char *label, Net *nr, Net *nf, int n) {
     double e = norm_err(b, a, ny);
     tl_check(e <= tol, "[%s] %-58s normalised error %.2e", be->name, label, e);
     free(a), free(b);
+    tol = NET_GRAD_TOL;
     net_backward(nr, dy.r, dx.r, 1), net_backward(nf, dy.f, dx.f, 1);
     a = fk_malloc(nx * sizeof(float)), b = fk_malloc(nx * sizeof(float));
     ref->download(a, dx.r, nx), be->download(b, dx.f, nx);
@@ -424,6 +433,7 @@ static void compare_nets(const char *label, Net *nr, Net *nf, int n) {
         const NetTensor *t = &nr->tensors[i];
         const size_t k = net_tensor_size(t);
         snprintf(what, sizeof what, "%s: %s %s", label, t->role == NET_PARAM ? "grad" : "buffer", t->name);
+        tol = t->role == NET_PARAM ? NET_GRAD_TOL : NET_TOL;  // running statistics: forward only
         if (t->role == NET_PARAM) same(what, nr->grads + t->off, nf->grads + t->off, (int)k, 1, 1, 1);
         else same(what, nr->buffers + t->off, nf->buffers + t->off, (int)k, 1, 1, 1);
     }
@@ -434,6 +444,7 @@ static void compare_nets(const char *label, Net *nr, Net *nf, int n) {
 static void test_dcgan_nets(int isize, int width, int N, int n) {
     char label[96];
     Rng init;
+    rng_seed(&rng, (uint64_t)isize * 1000 + width);  // inputs independent of the op cases before
     Net *gr = dcgan_generator(ref, isize, 100, 3, width, 1, DCGAN_NORM_BATCH);
     Net *gf = dcgan_generator(be, isize, 100, 3, width, 1, DCGAN_NORM_BATCH);
     Net *dr = dcgan_critic(ref, isize, 3, width, 1, DCGAN_NORM_BATCH);
