@@ -27,6 +27,14 @@ int sr_skip_parse(const char *name, UpsampleMode *m) {
     return 0;
 }
 
+int sr_skip_meta(const char *value, UpsampleMode *m) {
+    if (!value) {
+        *m = UPSAMPLE_NEAREST;
+        return 0;
+    }
+    return sr_skip_parse(value, m);
+}
+
 Net *sr_net(const Backend *be, const SrConfig *c, int H, int W) {
     FK_CHECK(c->scale >= 2 && c->scale <= 4 && c->feats > 0 && c->nconv >= 0, "bad SR configuration");
     Net *net = net_create(be, 3, H, W);
@@ -90,14 +98,10 @@ static int meta_int(const cJSON *o, const char *key, int lo, int hi, int *out) {
     return 0;
 }
 
-// "skip", absent in files written before it existed: nearest then.
 static int meta_skip(const cJSON *o, UpsampleMode *m) {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "skip");
-    if (!e) {
-        *m = UPSAMPLE_NEAREST;
-        return 0;
-    }
-    return cJSON_IsString(e) ? sr_skip_parse(e->valuestring, m) : -1;
+    if (e && !cJSON_IsString(e)) return -1;
+    return sr_skip_meta(e ? e->valuestring : NULL, m);
 }
 
 Net *sr_load(const Backend *be, const char *path, SrConfig *c, int H, int W) {

@@ -40,6 +40,9 @@ void sr_defaults(SrConfig *c);
 // "nearest" / "bicubic", and back (-1 for anything else).
 const char *sr_skip_name(UpsampleMode m);
 int sr_skip_parse(const char *name, UpsampleMode *m);
+// The "skip" of a model file's or run state's metadata: NULL (absent, a file
+// written before it existed) means nearest; otherwise as sr_skip_parse.
+int sr_skip_meta(const char *value, UpsampleMode *m);
 
 // The network for inputs of H x W (3 channels).
 Net *sr_net(const Backend *be, const SrConfig *c, int H, int W);

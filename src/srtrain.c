@@ -249,9 +249,7 @@ static int load_state(SrTrainOpts *o, Net *net, Optim *opt, Wgan *adv, Rng *rng,
                           "blur",  "noise", "seed",  "step",  "adam_t", "adversarial", "critic_t", "iters"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (!meta_get(m, keys[k])) rc = -1;
-    const char *skip = meta_get(m, "skip");  // absent in states written before it: nearest
-    o->cfg.skip = UPSAMPLE_NEAREST;
-    if (skip && sr_skip_parse(skip, &o->cfg.skip)) rc = -1;
+    if (sr_skip_meta(meta_get(m, "skip"), &o->cfg.skip)) rc = -1;
     if (rc == 0) {
         o->cfg.scale = atoi(meta_get(m, "scale")), o->cfg.feats = atoi(meta_get(m, "feats"));
         o->cfg.nconv = atoi(meta_get(m, "nconv")), o->patch = atoi(meta_get(m, "patch"));
