@@ -137,11 +137,9 @@ static VipsImage *to_srgb8(VipsImage *in) {
 
 // The checks every decode starts with: a readable regular file whose header
 // libvips understands, within max_pixels and at least min_side on a side.
-// *jpeg_shrink (if given): the shrink-on-load factor for a JPEG made into a
-// size x size thumbnail, as libvips' thumbnail picks it (1, 2, 4 or 8,
-// leaving at least a factor of 2 to the Lanczos filter); 1 for other formats.
-static ImgStatus check_file(const char *path, double max_pixels, int min_side, char *why, size_t why_len, int size,
-                            FitMode fit, int *jpeg_shrink) {
+// *w, *h: the header's size.
+static ImgStatus check_file(const char *path, double max_pixels, int min_side, char *why, size_t why_len, int *w,
+                            int *h) {
     struct stat st, lst;
     if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && stat(path, &st) != 0) {
         snprintf(why, why_len, "broken symbolic link");
@@ -177,30 +175,36 @@ static ImgStatus check_file(const char *path, double max_pixels, int min_side, c
         snprintf(why, why_len, "not an image in a format libvips reads");
         return IMG_UNREADABLE;
     }
-    const int w = vips_image_get_width(hdr), h = vips_image_get_height(hdr);
+    *w = vips_image_get_width(hdr), *h = vips_image_get_height(hdr);
     g_object_unref(hdr);
-    if (jpeg_shrink) {
-        const char *loader = vips_foreign_find_load(path);
-        const double k = fit == FIT_CROP ? fmin((double)w / size, (double)h / size) : fmax((double)w / size, (double)h / size);
-        *jpeg_shrink = !loader || strncmp(loader, "VipsForeignLoadJpeg", 19) ? 1 : k >= 16 ? 8 : k >= 8 ? 4 : k >= 4 ? 2 : 1;
-    }
-    if ((double)w * (double)h > max_pixels) {
-        snprintf(why, why_len, "header declares %dx%d pixels, over the limit of %.0f", w, h, max_pixels);
+    if ((double)*w * (double)*h > max_pixels) {
+        snprintf(why, why_len, "header declares %dx%d pixels, over the limit of %.0f", *w, *h, max_pixels);
         return IMG_TOO_LARGE;
     }
-    if (w < min_side || h < min_side) {
-        snprintf(why, why_len, "%dx%d is smaller than %d pixels on a side", w, h, min_side);
+    if (*w < min_side || *h < min_side) {
+        snprintf(why, why_len, "%dx%d is smaller than %d pixels on a side", *w, *h, min_side);
         return IMG_TOO_SMALL;
     }
     return IMG_OK;
 }
 
+// The shrink-on-load factor for a w x h JPEG made into a size x size
+// thumbnail, as libvips' thumbnail picks it: 1, 2, 4 or 8, leaving at least a
+// factor of 2 to the Lanczos filter; 1 for other formats.
+static int jpeg_shrink(const char *path, int w, int h, int size, FitMode fit) {
+    const char *loader = vips_foreign_find_load(path);
+    if (!loader || strncmp(loader, "VipsForeignLoadJpeg", 19)) return 1;
+    const double k = fit == FIT_CROP ? fmin((double)w / size, (double)h / size) : fmax((double)w / size, (double)h / size);
+    return k >= 16 ? 8 : k >= 8 ? 4 : k >= 4 ? 2 : 1;
+}
+
 ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixels, int min_side,
                         Thumb *out, char *why, size_t why_len) {
     memset(out, 0, sizeof *out);
-    int shrink = 1;
-    const ImgStatus st = check_file(path, max_pixels, min_side, why, why_len, size, fit, &shrink);
+    int w, h;
+    const ImgStatus st = check_file(path, max_pixels, min_side, why, why_len, &w, &h);
     if (st != IMG_OK) return st;
+    const int shrink = jpeg_shrink(path, w, h, size, fit);
     // Decoded (JPEGs shrunk on load) to 8-bit sRGB, then the thumbnail made
     // from it in float and rounded once: libvips' 8-bit resampling rounds
     // with a bias (thumbnails of textured pictures came out half a level too
@@ -321,7 +325,8 @@ static uint8_t *to_memory(VipsImage *im, int bands) {
 ImgStatus img_load_rgba(const char *path, double max_pixels, Image *out, char *why, size_t why_len) {
     memset(out, 0, sizeof *out);
     img_init();
-    const ImgStatus st = check_file(path, max_pixels, 1, why, why_len, 0, FIT_PAD, NULL);
+    int w, h;
+    const ImgStatus st = check_file(path, max_pixels, 1, why, why_len, &w, &h);
     if (st != IMG_OK) return st;
     VipsImage *im = vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     VipsImage *srgb = NULL, *alpha = NULL, *a8 = NULL, *rgb = NULL;
