@@ -20,15 +20,15 @@ PREFIX  ?= /usr/local
 # CFLAGS is the user's (optimisation, sanitizers); FK_CFLAGS is always used.
 CFLAGS  ?= -O2 -g
 PKGS    = vips cairo zlib
-FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -MMD -MP \
+FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -MMD -MP -Isrc \
             -DFAKEIT_HAVE_DNNL $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldnnl -lcjson -lm
 # the fast backend's loops are written for the vectoriser
 $(BUILD)/backend_cpu.o $(BUILD)/swd.o $(BUILD)/evaluate.o: XCFLAGS = -O3
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-SRC := $(wildcard src/*.c src/ops/*.c)
-LIB_SRC := $(filter-out src/main.c,$(SRC))
+SRC := $(wildcard src/*/*.c src/*/*/*.c)
+LIB_SRC := $(filter-out src/cli/main.c,$(SRC))
 TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval test_sr
 
 BUILD ?= build
@@ -38,7 +38,7 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 .PHONY: all test test-unit test-asan bench bench-fmnist bench-sr sr-model demo fixtures deps install clean
 all: fakeit
 
-fakeit: $(BUILD)/main.o $(BUILD)/libfakeit.a
+fakeit: $(BUILD)/cli/main.o $(BUILD)/libfakeit.a
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libfakeit.a: $(LIB_OBJ)
@@ -139,4 +139,4 @@ install: fakeit
 clean:
 	rm -rf build build-asan fakeit
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(wildcard $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(wildcard $(BUILD)/tests/*.d $(BUILD)/bench/*.d)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/chart.h"
-#include "../src/util.h"
+#include "draw/chart.h"
+#include "util/util.h"
 
 #define MAXP 4096
 #define MAXR 8

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../src/util.h"
+#include "util/util.h"
 
 #define CHAINS 12  // enough independent accumulators to hide the FMA latency
 #define REPS 20000000L

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <vips/vips.h>
 
-#include "../src/bikes.h"
-#include "../src/imageio.h"
-#include "../src/rng.h"
+#include "data/bikes.h"
+#include "image/imageio.h"
+#include "util/rng.h"
 
 int main(int argc, char **argv) {
     if (argc != 3) {

@@ -22,10 +22,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "../src/backend.h"
-#include "../src/dataset.h"
-#include "../src/util.h"
-#include "../src/wgan.h"
+#include "backend/backend.h"
+#include "data/dataset.h"
+#include "util/util.h"
+#include "gan/wgan.h"
 
 #define D_ITERS 5
 

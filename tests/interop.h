@@ -6,9 +6,9 @@
 
 #include <stdlib.h>
 
-#include "../src/checkpoint.h"
-#include "../src/dcgan.h"
-#include "../src/util.h"
+#include "nn/checkpoint.h"
+#include "nn/dcgan.h"
+#include "util/util.h"
 
 enum { IO_SIZE = 32, IO_NZ = 16, IO_WIDTH = 8, IO_BATCH = 4 };
 

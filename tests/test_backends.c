@@ -24,12 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/backend.h"
-#include "../src/dcgan.h"
-#include "../src/net.h"
-#include "../src/ops.h"
-#include "../src/rng.h"
-#include "../src/util.h"
+#include "backend/backend.h"
+#include "nn/dcgan.h"
+#include "nn/net.h"
+#include "ops/ops.h"
+#include "util/rng.h"
+#include "util/util.h"
 #include "testlib.h"
 
 #define TOL 1e-6

@@ -20,11 +20,11 @@
 #include <vips/vips.h>
 #include <zlib.h>
 
-#include "../src/bikes.h"
-#include "../src/dataset.h"
-#include "../src/imageio.h"
-#include "../src/prepare.h"
-#include "../src/util.h"
+#include "data/bikes.h"
+#include "data/dataset.h"
+#include "image/imageio.h"
+#include "data/prepare.h"
+#include "util/util.h"
 #include "testlib.h"
 
 static char tmp[256];

@@ -15,14 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../src/backend.h"
-#include "../src/dcgan.h"
-#include "../src/net.h"
-#include "../src/ops.h"
-#include "../src/optimizer.h"
-#include "../src/rng.h"
-#include "../src/safetensors.h"
-#include "../src/util.h"
+#include "backend/backend.h"
+#include "nn/dcgan.h"
+#include "nn/net.h"
+#include "ops/ops.h"
+#include "nn/optimizer.h"
+#include "util/rng.h"
+#include "nn/safetensors.h"
+#include "util/util.h"
 #include "testlib.h"
 
 static const Backend *be = &backend_ref;

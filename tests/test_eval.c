@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/evaluate.h"
-#include "../src/rng.h"
-#include "../src/safetensors.h"
-#include "../src/swd.h"
-#include "../src/util.h"
+#include "eval/evaluate.h"
+#include "util/rng.h"
+#include "nn/safetensors.h"
+#include "eval/swd.h"
+#include "util/util.h"
 #include "testlib.h"
 
 static StFile fx;

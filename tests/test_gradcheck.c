@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/backend.h"
-#include "../src/ops.h"
-#include "../src/rng.h"
-#include "../src/util.h"
+#include "backend/backend.h"
+#include "ops/ops.h"
+#include "util/rng.h"
+#include "util/util.h"
 #include "testlib.h"
 
 #define MAXIN 4

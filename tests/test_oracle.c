@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/backend.h"
-#include "../src/dcgan.h"
-#include "../src/net.h"
-#include "../src/optimizer.h"
-#include "../src/safetensors.h"
-#include "../src/util.h"
+#include "backend/backend.h"
+#include "nn/dcgan.h"
+#include "nn/net.h"
+#include "nn/optimizer.h"
+#include "nn/safetensors.h"
+#include "util/util.h"
 #include "testlib.h"
 
 #define ATOL 1e-5

@@ -19,13 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../src/checkpoint.h"
-#include "../src/imageio.h"
-#include "../src/sr.h"
-#include "../src/safetensors.h"
-#include "../src/sreval.h"
-#include "../src/srtrain.h"
-#include "../src/util.h"
+#include "nn/checkpoint.h"
+#include "image/imageio.h"
+#include "sr/sr.h"
+#include "nn/safetensors.h"
+#include "sr/sreval.h"
+#include "train/srtrain.h"
+#include "util/util.h"
 #include "testlib.h"
 
 static char tmp[256];

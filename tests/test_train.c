@@ -19,13 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../src/checkpoint.h"
-#include "../src/dataset.h"
-#include "../src/rng.h"
-#include "../src/safetensors.h"
-#include "../src/sample.h"
-#include "../src/train.h"
-#include "../src/wgan.h"
+#include "nn/checkpoint.h"
+#include "data/dataset.h"
+#include "util/rng.h"
+#include "nn/safetensors.h"
+#include "gan/sample.h"
+#include "train/train.h"
+#include "gan/wgan.h"
 #include "interop.h"
 #include "testlib.h"
 

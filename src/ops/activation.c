@@ -4,7 +4,7 @@
 // exactly 0 the derivative is the negative side's, as in PyTorch.
 #include <math.h>
 
-#include "../ops.h"
+#include "ops/ops.h"
 
 void relu_forward(float *out, const float *inp, size_t n) {
 #pragma omp parallel for schedule(static)

@@ -15,7 +15,7 @@
 // for stride 1. Parallel loops run over output planes or weight slices, so each
 // value is summed by one thread in a fixed order: results do not depend on the
 // thread count. Weight and bias gradients sum in double.
-#include "../ops.h"
+#include "ops/ops.h"
 
 // Range [*lo, *hi) of positions i (0 <= i < n) whose partner i*S + off falls
 // inside [0, m).

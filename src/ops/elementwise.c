@@ -1,6 +1,6 @@
 // elementwise.c: reference element-wise add (residual connections) and the
 // mean over the batch (the critic's output in the original WGAN).
-#include "../ops.h"
+#include "ops/ops.h"
 
 void add_forward(float *out, const float *a, const float *b, size_t n) {
 #pragma omp parallel for schedule(static)

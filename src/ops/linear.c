@@ -1,5 +1,5 @@
 // linear.c: reference fully connected layer, out = inp w^T + b.
-#include "../ops.h"
+#include "ops/ops.h"
 
 // inp (N, D), w (OD, D), b (OD) or NULL, out (N, OD)
 void linear_forward(float *out, const float *inp, const float *w, const float *b,

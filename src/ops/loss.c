@@ -2,7 +2,7 @@
 // backward accumulates the gradient with respect to its prediction.
 #include <math.h>
 
-#include "../ops.h"
+#include "ops/ops.h"
 
 // loss = sign * mean(score)
 void wgan_loss_forward(float *loss, const float *score, int N, float sign) {

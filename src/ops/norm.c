@@ -6,8 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../ops.h"
-#include "../util.h"
+#include "ops/ops.h"
+#include "util/util.h"
 
 // ---------------------------------------------------------------------------
 // Batch normalisation: one mean and variance per channel over (N, H, W).

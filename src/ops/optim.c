@@ -4,7 +4,7 @@
 // Python scalars.
 #include <math.h>
 
-#include "../ops.h"
+#include "ops/ops.h"
 
 // square_avg = alpha * square_avg + (1 - alpha) * g^2
 // p -= lr * g / (sqrt(square_avg) + eps)

@@ -4,8 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../ops.h"
-#include "../util.h"
+#include "ops/ops.h"
+#include "util/util.h"
 
 // inp (N, C*r*r, H, W) -> out (N, C, H*r, W*r)
 void pixel_shuffle_forward(float *out, const float *inp, int N, int C, int H, int W, int r) {

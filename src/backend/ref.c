@@ -1,0 +1,82 @@
+// backend_ref.c: the reference backend, host memory and the ops of ops.h.
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/backend.h"
+#include "ops/ops.h"
+#include "util/util.h"
+
+void host_set_threads(int n) {
+    FK_CHECK(n >= 1, "thread count must be at least 1, got %d", n);
+    omp_set_num_threads(n);
+}
+
+int host_get_threads(void) { return omp_get_max_threads(); }
+
+void host_free(float *p) { free(p); }
+
+void host_copy(float *dst, const float *src, size_t n) {
+    if (n) memmove(dst, src, n * sizeof(float));
+}
+
+static float *ref_alloc(size_t n) { return fk_calloc(n, sizeof(float)); }
+static void ref_zero(float *p, size_t n) {
+    if (n) memset(p, 0, n * sizeof(float));
+}
+
+const Backend backend_ref = {
+    .name = "ref",
+    .description = "reference: plain C with OpenMP, the definition every other backend is tested against",
+    .host_memory = 1,
+    .set_threads = host_set_threads,
+    .get_threads = host_get_threads,
+    .alloc = ref_alloc,
+    .free = host_free,
+    .upload = host_copy,
+    .download = host_copy,
+    .copy = host_copy,
+    .zero = ref_zero,
+    .conv2d_forward = conv2d_forward,
+    .conv2d_backward = conv2d_backward,
+    .convt2d_forward = convt2d_forward,
+    .convt2d_backward = convt2d_backward,
+    .batchnorm_forward_train = batchnorm_forward_train,
+    .batchnorm_backward_train = batchnorm_backward_train,
+    .batchnorm_forward_eval = batchnorm_forward_eval,
+    .batchnorm_backward_eval = batchnorm_backward_eval,
+    .layernorm_forward = layernorm_forward,
+    .layernorm_backward = layernorm_backward,
+    .layernorm_jvp = layernorm_jvp,
+    .layernorm_jvp_backward = layernorm_jvp_backward,
+    .relu_forward = relu_forward,
+    .relu_backward = relu_backward,
+    .lrelu_forward = lrelu_forward,
+    .lrelu_backward = lrelu_backward,
+    .tanh_forward = tanh_forward,
+    .tanh_backward = tanh_backward,
+    .prelu_forward = prelu_forward,
+    .prelu_backward = prelu_backward,
+    .linear_forward = linear_forward,
+    .linear_backward = linear_backward,
+    .pixel_shuffle_forward = pixel_shuffle_forward,
+    .pixel_shuffle_backward = pixel_shuffle_backward,
+    .upsample_nearest_forward = upsample_nearest_forward,
+    .upsample_nearest_backward = upsample_nearest_backward,
+    .upsample_bicubic_forward = upsample_bicubic_forward,
+    .upsample_bicubic_backward = upsample_bicubic_backward,
+    .add_forward = add_forward,
+    .add_backward = add_backward,
+    .mean_batch_forward = mean_batch_forward,
+    .mean_batch_backward = mean_batch_backward,
+    .wgan_loss_forward = wgan_loss_forward,
+    .wgan_loss_backward = wgan_loss_backward,
+    .grad_penalty = grad_penalty,
+    .l1_loss_forward = l1_loss_forward,
+    .l1_loss_backward = l1_loss_backward,
+    .mse_loss_forward = mse_loss_forward,
+    .mse_loss_backward = mse_loss_backward,
+    .rmsprop_step = rmsprop_step,
+    .adam_step = adam_step,
+    .clip_weights = clip_weights,
+};

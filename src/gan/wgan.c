@@ -1,0 +1,244 @@
+// wgan.c: the reference WGAN training loop, one generator iteration at a time.
+#include "gan/wgan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+void wgan_defaults(WganConfig *c) {
+    *c = (WganConfig){
+        .isize = 64, .nc = 3, .nz = 100, .ngf = 64, .ndf = 64, .n_extra = 0, .bn_g = 1, .batch = 64,
+        .adam = 0, .lr_g = 5e-5, .lr_d = 5e-5, .beta1 = 0.5, .beta2 = 0.999, .clip = 0.01,
+        .d_iters = 5, .d_iters_warm = 100, .warm_iters = 25, .warm_every = 500, .seed = 1,
+        .loss = WGAN_LOSS_CLIP, .critic_norm = DCGAN_NORM_BATCH, .gp_lambda = 10.0,
+    };
+}
+
+void wgan_defaults_gp(WganConfig *c) {
+    c->loss = WGAN_LOSS_GP;
+    c->critic_norm = DCGAN_NORM_NONE;
+    c->gp_lambda = 10.0;
+    c->adam = 1;
+    c->lr_g = c->lr_d = 1e-4;
+    c->beta1 = 0.0, c->beta2 = 0.9;
+    c->d_iters = c->d_iters_warm = 5;
+}
+
+int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *ds) {
+    memset(w, 0, sizeof *w);
+    if (!dcgan_size_ok(cfg->isize)) {
+        fk_error("image size %d is not supported: the DCGAN pair needs a multiple of 16 (32, 64, 128, 256)", cfg->isize);
+        return -1;
+    }
+    if (ds && (ds->size != (uint32_t)cfg->isize || ds->channels != (uint32_t)cfg->nc)) {
+        fk_error("the data set holds %ux%u images with %u channels, the model wants %dx%d with %d", ds->size, ds->size,
+                 ds->channels, cfg->isize, cfg->isize, cfg->nc);
+        return -1;
+    }
+    w->cfg = *cfg;
+    w->be = be;
+    w->ds = ds;
+    w->G = dcgan_generator(be, cfg->isize, cfg->nz, cfg->nc, cfg->ngf, cfg->n_extra,
+                           cfg->bn_g ? DCGAN_NORM_BATCH : DCGAN_NORM_NONE);
+    if (cfg->loss == WGAN_LOSS_GP && cfg->critic_norm == DCGAN_NORM_BATCH) {
+        fk_error("the gradient penalty is per sample and batch norm mixes samples: use --critic-norm none or layer");
+        return -1;
+    }
+    w->D = dcgan_critic(be, cfg->isize, cfg->nc, cfg->ndf, cfg->n_extra, (DcganNorm)cfg->critic_norm);
+    Rng init;
+    rng_seed(&init, cfg->seed);
+    dcgan_init(w->G, &init);  // the reference initialises G, then D
+    dcgan_init(w->D, &init);
+    rng_seed(&w->rng, cfg->seed ^ 0x5eed0fda7a0de55ULL);
+    net_set_batch(w->G, cfg->batch);
+    if (cfg->loss == WGAN_LOSS_GP) net_enable_penalty(w->D);
+    net_set_batch(w->D, cfg->batch);
+    w->og = cfg->adam ? optim_adam(cfg->lr_g, cfg->beta1, cfg->beta2) : optim_rmsprop(cfg->lr_g);
+    w->od = cfg->adam ? optim_adam(cfg->lr_d, cfg->beta1, cfg->beta2) : optim_rmsprop(cfg->lr_d);
+    const size_t img = (size_t)cfg->batch * cfg->nc * cfg->isize * cfg->isize;
+    w->real = be->alloc(img);
+    w->fake = be->alloc(img);
+    w->dfake = be->alloc(img);
+    w->z = be->alloc((size_t)cfg->batch * cfg->nz);
+    w->dscore = be->alloc((size_t)cfg->batch);
+    w->loss = be->alloc(1);
+    w->host_real = fk_malloc(img * sizeof(float));
+    w->host_z = fk_malloc((size_t)cfg->batch * cfg->nz * sizeof(float));
+    if (cfg->loss == WGAN_LOSS_GP) {
+        w->xhat = be->alloc(img), w->gx = be->alloc(img), w->vgx = be->alloc(img);
+        w->ones = be->alloc((size_t)cfg->batch);
+        w->host_mix = fk_malloc(2 * img * sizeof(float));
+        w->host_alpha = fk_malloc((size_t)cfg->batch * sizeof(float));
+        float *one = fk_malloc((size_t)cfg->batch * sizeof(float));
+        for (int i = 0; i < cfg->batch; i++) one[i] = 1.0f;
+        be->upload(w->ones, one, (size_t)cfg->batch);
+        free(one);
+    }
+    if (ds) {
+        w->order = fk_malloc((size_t)(ds->count ? ds->count : 1) * sizeof(uint32_t));
+        for (uint32_t i = 0; i < ds->count; i++) w->order[i] = i;
+        w->pos = ds->count;  // the first iteration starts epoch 1
+    }
+    return 0;
+}
+
+void wgan_free(Wgan *w) {
+    const Backend *be = w->be;
+    if (!be) return;
+    be->free(w->real), be->free(w->fake), be->free(w->dfake);
+    be->free(w->z), be->free(w->dscore), be->free(w->loss);
+    if (w->xhat) be->free(w->xhat), be->free(w->gx), be->free(w->vgx), be->free(w->ones);
+    free(w->host_mix), free(w->host_alpha);
+    free(w->host_real);
+    free(w->host_z);
+    free(w->order);
+    net_free(w->G);
+    net_free(w->D);
+    memset(w, 0, sizeof *w);
+}
+
+int wgan_diters_at(const WganConfig *c, long gen_iter) {
+    return gen_iter < c->warm_iters || gen_iter % c->warm_every == 0 ? c->d_iters_warm : c->d_iters;
+}
+
+int wgan_diters(const Wgan *w) { return wgan_diters_at(&w->cfg, w->gen_iter); }
+
+static float read_loss(const Wgan *w) {
+    float v;
+    w->be->download(&v, w->loss, 1);
+    return v;
+}
+
+void wgan_noise(Wgan *w, float *host, int n) {
+    rng_fill_normal(&w->rng, host, (size_t)n * w->cfg.nz, 0.0f, 1.0f);
+}
+
+// ---------------------------------------------------------------------------
+
+// The penalty at xhat = alpha real + (1 - alpha) fake for the first n
+// samples: adds its parameter gradient to D's and returns its value.
+static float penalty_step(Wgan *w, const float *real, const float *fake, int n, const float *alpha) {
+    const Backend *be = w->be;
+    const size_t img = (size_t)w->cfg.nc * w->cfg.isize * w->cfg.isize;
+    float *hr = w->host_mix, *hf = w->host_mix + (size_t)w->cfg.batch * img;
+    be->download(hr, real, (size_t)n * img);
+    be->download(hf, fake, (size_t)n * img);
+    for (int b = 0; b < n; b++) {
+        const float a = alpha[b];
+        float *r = hr + (size_t)b * img;
+        const float *f = hf + (size_t)b * img;
+        for (size_t i = 0; i < img; i++) r[i] = a * r[i] + (1.0f - a) * f[i];
+    }
+    be->upload(w->xhat, hr, (size_t)n * img);
+    Net *D = w->D;
+    net_forward(D, w->xhat, n);
+    be->zero(w->gx, (size_t)n * img);
+    net_backward(D, w->ones, w->gx, 0);  // gx = d sum(D(xhat)) / d xhat, one row per sample
+    be->zero(w->vgx, (size_t)n * img);
+    be->grad_penalty(w->loss, w->vgx, w->gx, n, img, (float)w->cfg.gp_lambda);
+    net_penalty_backward(D, w->ones, w->vgx);
+    return read_loss(w);
+}
+
+void wgan_critic_update(Wgan *w, const float *real, int n, const float *fake, int nf, const float *alpha) {
+    const Backend *be = w->be;
+    const int gp = w->cfg.loss == WGAN_LOSS_GP;
+    Net *D = w->D;
+    if (!gp) net_clip_weights(D, (float)w->cfg.clip);
+    net_zero_grads(D);
+    const float *s = net_forward(D, real, n);
+    be->wgan_loss_forward(w->loss, s, n, +1.0f);
+    w->loss_d_real = read_loss(w);
+    be->zero(w->dscore, (size_t)n);
+    be->wgan_loss_backward(w->dscore, n, +1.0f);
+    net_backward(D, w->dscore, NULL, 1);
+    s = net_forward(D, fake, nf);
+    be->wgan_loss_forward(w->loss, s, nf, +1.0f);
+    w->loss_d_fake = read_loss(w);
+    be->zero(w->dscore, (size_t)nf);
+    be->wgan_loss_backward(w->dscore, nf, -1.0f);
+    net_backward(D, w->dscore, NULL, 1);
+    w->loss_gp = gp ? penalty_step(w, real, fake, n, alpha) : 0.0f;
+    optim_step(&w->od, D);
+    w->loss_d = w->loss_d_real - w->loss_d_fake + w->loss_gp;
+}
+
+void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const float *alpha) {
+    const int B = w->cfg.batch;
+    const size_t img = (size_t)B * w->cfg.nc * w->cfg.isize * w->cfg.isize;
+    // the fake batch is always a full batch, made without gradients
+    w->be->copy(w->fake, net_forward(w->G, z, B), img);
+    wgan_critic_update(w, real, n, w->fake, B, alpha);
+}
+
+void wgan_generator_step(Wgan *w, const float *z) {
+    const Backend *be = w->be;
+    const int B = w->cfg.batch;
+    const size_t img = (size_t)B * w->cfg.nc * w->cfg.isize * w->cfg.isize;
+    net_zero_grads(w->G);
+    const float *fake = net_forward(w->G, z, B);
+    const float *s = net_forward(w->D, fake, B);
+    be->wgan_loss_forward(w->loss, s, B, +1.0f);
+    w->loss_g = read_loss(w);
+    be->zero(w->dscore, (size_t)B);
+    be->wgan_loss_backward(w->dscore, B, +1.0f);
+    be->zero(w->dfake, img);
+    net_backward(w->D, w->dscore, w->dfake, 0);  // frozen critic: its gradients stay as they are
+    net_backward(w->G, w->dfake, NULL, 1);
+    optim_step(&w->og, w->G);
+}
+
+// ---------------------------------------------------------------------------
+
+static void new_epoch(Wgan *w) {
+    const uint32_t n = w->ds->count;
+    for (uint32_t i = 0; i < n; i++) w->order[i] = i;
+    for (uint32_t i = n; i > 1; i--) {  // Fisher-Yates
+        uint32_t j = (uint32_t)(rng_u64(&w->rng) % i), t = w->order[i - 1];
+        w->order[i - 1] = w->order[j], w->order[j] = t;
+    }
+    w->pos = 0;
+    w->epoch++;
+}
+
+void wgan_pixels_to_float(float *dst, const uint8_t *src, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = ((float)src[i] / 255.0f - 0.5f) / 0.5f;
+}
+
+// The next real batch (up to cfg.batch images) as floats in [-1, 1].
+static int next_real(Wgan *w) {
+    const Dataset *ds = w->ds;
+    const size_t img = ds_image_bytes(ds);
+    const int n = (int)(ds->count - w->pos < (uint32_t)w->cfg.batch ? ds->count - w->pos : (uint32_t)w->cfg.batch);
+    for (int b = 0; b < n; b++) {
+        wgan_pixels_to_float(w->host_real + (size_t)b * img, ds->pixels + (size_t)w->order[w->pos + b] * img, img);
+    }
+    w->be->upload(w->real, w->host_real, (size_t)n * img);
+    w->pos += n;
+    w->images += n;
+    return n;
+}
+
+void wgan_iteration(Wgan *w) {
+    FK_CHECK(w->ds && w->ds->count > 0, "training needs a non-empty data set");
+    const int B = w->cfg.batch;
+    float *zh = w->host_z;
+    if (w->pos >= (long)w->ds->count) new_epoch(w);
+    const int diters = wgan_diters(w);
+    int j = 0;
+    while (j < diters && w->pos < (long)w->ds->count) {
+        const int n = next_real(w);
+        wgan_noise(w, zh, B);
+        w->be->upload(w->z, zh, (size_t)B * w->cfg.nz);
+        if (w->host_alpha)
+            for (int b = 0; b < n; b++) w->host_alpha[b] = (float)rng_uniform(&w->rng);
+        wgan_critic_step(w, w->real, n, w->z, w->host_alpha);
+        j++;
+    }
+    wgan_noise(w, zh, B);
+    w->be->upload(w->z, zh, (size_t)B * w->cfg.nz);
+    wgan_generator_step(w, w->z);
+    w->gen_iter++;
+    w->last_d_iters = j;
+}

@@ -1,0 +1,576 @@
+// net.c: building networks, their memory blocks, forward and backward passes.
+#include "nn/net.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/ops.h"
+#include "util/util.h"
+
+Net *net_create(const Backend *be, int C, int H, int W) {
+    FK_CHECK(C > 0 && H > 0 && W > 0, "bad input shape (%d, %d, %d)", C, H, W);
+    Net *net = fk_calloc(1, sizeof(Net));
+    net->be = be;
+    net->in = (Dims){C, H, W};
+    net->training = 1;
+    return net;
+}
+
+void net_free(Net *net) {
+    if (!net) return;
+    const Backend *be = net->be;
+    if (net->params) be->free(net->params);
+    if (net->grads) be->free(net->grads);
+    if (net->opt) be->free(net->opt);
+    if (net->buffers) be->free(net->buffers);
+    if (net->acts) be->free(net->acts);
+    if (net->dacts) be->free(net->dacts);
+    if (net->tacts) be->free(net->tacts);
+    if (net->padj) be->free(net->padj);
+    free(net->live);
+    free(net->layers);
+    free(net->tensors);
+    free(net);
+}
+
+// ---------------------------------------------------------------------------
+// building
+
+static int is_blocked(const Backend *be, Dims d) { return be->blocked && be->blocked(d.C, d.H, d.W); }
+
+static int resolve(const Net *net, int from) {
+    if (from == NET_PREV) from = net->n_layers - 1;  // -1 = NET_INPUT when empty
+    FK_CHECK(from >= NET_INPUT && from < net->n_layers, "layer source %d out of range", from);
+    return from;
+}
+
+static Dims dims_of(const Net *net, int idx) { return idx == NET_INPUT ? net->in : net->layers[idx].od; }
+
+static Layer *push_layer(Net *net, LayerKind kind, int from, const char *name) {
+    FK_CHECK(net->params == NULL, "layer '%s' added after net_finish", name);
+    const int in = resolve(net, from);
+    if (net->n_layers == net->cap_layers) {
+        net->cap_layers = net->cap_layers ? 2 * net->cap_layers : 16;
+        net->layers = realloc(net->layers, (size_t)net->cap_layers * sizeof(Layer));
+        FK_CHECK(net->layers != NULL, "out of memory");
+    }
+    Layer *L = &net->layers[net->n_layers++];
+    memset(L, 0, sizeof *L);
+    L->kind = kind;
+    FK_CHECK(strlen(name) < sizeof L->name, "layer name too long: %s", name);
+    strcpy(L->name, name);
+    L->in = in;
+    L->in2 = NET_INPUT;
+    L->id = dims_of(net, L->in);
+    L->od = L->id;
+    L->w = L->b = L->rm = L->rv = NET_NONE;
+    return L;
+}
+
+// Reserves a named tensor in params or buffers, returns its offset.
+static size_t add_tensor(Net *net, const Layer *L, const char *suffix, TensorRole role,
+                         int ndim, int d0, int d1, int d2, int d3) {
+    if (net->n_tensors == net->cap_tensors) {
+        net->cap_tensors = net->cap_tensors ? 2 * net->cap_tensors : 32;
+        net->tensors = realloc(net->tensors, (size_t)net->cap_tensors * sizeof(NetTensor));
+        FK_CHECK(net->tensors != NULL, "out of memory");
+    }
+    NetTensor *t = &net->tensors[net->n_tensors++];
+    memset(t, 0, sizeof *t);
+    int len = snprintf(t->name, sizeof t->name, "%s.%s", L->name, suffix);
+    FK_CHECK(len > 0 && (size_t)len < sizeof t->name, "tensor name too long: %s.%s", L->name, suffix);
+    t->role = role;
+    t->ndim = ndim;
+    int d[4] = {d0, d1, d2, d3};
+    for (int i = 0; i < ndim; i++) t->dims[i] = d[i];
+    size_t *count = role == NET_PARAM ? &net->n_params : &net->n_buffers;
+    t->off = *count;
+    *count += net_tensor_size(t);
+    return t->off;
+}
+
+// Conv2d (weight (OC, C, K, K)) or ConvTranspose2d (weight (C, OC, K, K)).
+static int add_conv(Net *net, LayerKind kind, int from, const char *name, int OC, int K, int S, int P, int bias) {
+    FK_CHECK(OC > 0 && K > 0 && S > 0 && P >= 0, "convolution '%s': bad arguments OC %d K %d S %d P %d",
+             name, OC, K, S, P);
+    Layer *L = push_layer(net, kind, from, name);
+    const int C = L->id.C;
+    L->u.conv.K = K, L->u.conv.S = S, L->u.conv.P = P;
+    if (kind == LAYER_CONV) {
+        L->od = (Dims){OC, conv_out_size(L->id.H, K, S, P), conv_out_size(L->id.W, K, S, P)};
+        L->w = add_tensor(net, L, "weight", NET_PARAM, 4, OC, C, K, K);
+    } else {
+        L->od = (Dims){OC, convt_out_size(L->id.H, K, S, P), convt_out_size(L->id.W, K, S, P)};
+        L->w = add_tensor(net, L, "weight", NET_PARAM, 4, C, OC, K, K);
+    }
+    FK_CHECK(L->od.H > 0 && L->od.W > 0, "convolution '%s': %dx%d input gives an empty output", name,
+             L->id.H, L->id.W);
+    if (bias) L->b = add_tensor(net, L, "bias", NET_PARAM, 1, OC, 0, 0, 0);
+    return net->n_layers - 1;
+}
+
+int net_conv2d(Net *net, int from, const char *name, int OC, int K, int S, int P, int bias) {
+    return add_conv(net, LAYER_CONV, from, name, OC, K, S, P, bias);
+}
+
+int net_convt2d(Net *net, int from, const char *name, int OC, int K, int S, int P, int bias) {
+    return add_conv(net, LAYER_CONVT, from, name, OC, K, S, P, bias);
+}
+
+int net_batchnorm(Net *net, int from, const char *name) {
+    Layer *L = push_layer(net, LAYER_BATCHNORM, from, name);
+    L->u.norm.eps = 1e-5f, L->u.norm.momentum = 0.1f;
+    int C = L->id.C;
+    L->w = add_tensor(net, L, "weight", NET_PARAM, 1, C, 0, 0, 0);
+    L->b = add_tensor(net, L, "bias", NET_PARAM, 1, C, 0, 0, 0);
+    L->rm = add_tensor(net, L, "running_mean", NET_BUFFER, 1, C, 0, 0, 0);
+    L->rv = add_tensor(net, L, "running_var", NET_BUFFER, 1, C, 0, 0, 0);
+    return net->n_layers - 1;
+}
+
+int net_layernorm(Net *net, int from, const char *name) {
+    Layer *L = push_layer(net, LAYER_LAYERNORM, from, name);
+    L->u.norm.eps = 1e-5f;
+    L->w = add_tensor(net, L, "weight", NET_PARAM, 1, L->id.C, 0, 0, 0);
+    L->b = add_tensor(net, L, "bias", NET_PARAM, 1, L->id.C, 0, 0, 0);
+    return net->n_layers - 1;
+}
+
+int net_relu(Net *net, int from, const char *name) {
+    push_layer(net, LAYER_RELU, from, name);
+    return net->n_layers - 1;
+}
+
+int net_lrelu(Net *net, int from, const char *name, float slope) {
+    push_layer(net, LAYER_LRELU, from, name)->u.lrelu.slope = slope;
+    return net->n_layers - 1;
+}
+
+int net_tanh(Net *net, int from, const char *name) {
+    push_layer(net, LAYER_TANH, from, name);
+    return net->n_layers - 1;
+}
+
+int net_prelu(Net *net, int from, const char *name) {
+    Layer *L = push_layer(net, LAYER_PRELU, from, name);
+    L->w = add_tensor(net, L, "weight", NET_PARAM, 1, L->id.C, 0, 0, 0);
+    return net->n_layers - 1;
+}
+
+int net_linear(Net *net, int from, const char *name, int OD, int bias) {
+    Layer *L = push_layer(net, LAYER_LINEAR, from, name);
+    FK_CHECK(OD > 0, "linear '%s': bad output size %d", name, OD);
+    L->od = (Dims){OD, 1, 1};
+    L->w = add_tensor(net, L, "weight", NET_PARAM, 2, OD, (int)dims_size(L->id), 0, 0);
+    if (bias) L->b = add_tensor(net, L, "bias", NET_PARAM, 1, OD, 0, 0, 0);
+    return net->n_layers - 1;
+}
+
+int net_pixel_shuffle(Net *net, int from, const char *name, int r) {
+    Layer *L = push_layer(net, LAYER_PIXEL_SHUFFLE, from, name);
+    FK_CHECK(r > 0 && L->id.C % (r * r) == 0, "pixel shuffle '%s': %d channels not divisible by %d",
+             name, L->id.C, r * r);
+    L->u.scale.r = r;
+    L->od = (Dims){L->id.C / (r * r), L->id.H * r, L->id.W * r};
+    return net->n_layers - 1;
+}
+
+int net_upsample(Net *net, int from, const char *name, int s, UpsampleMode mode) {
+    Layer *L = push_layer(net, LAYER_UPSAMPLE, from, name);
+    FK_CHECK(s > 0, "upsample '%s': bad factor %d", name, s);
+    L->u.scale.r = s;
+    L->u.scale.bicubic = mode == UPSAMPLE_BICUBIC;
+    L->od = (Dims){L->id.C, L->id.H * s, L->id.W * s};
+    return net->n_layers - 1;
+}
+
+int net_add(Net *net, int a, int b, const char *name) {
+    int b_idx = resolve(net, b);
+    Layer *L = push_layer(net, LAYER_ADD, a, name);
+    L->in2 = b_idx;
+    Dims d2 = dims_of(net, b_idx);
+    FK_CHECK(L->id.C == d2.C && L->id.H == d2.H && L->id.W == d2.W,
+             "add '%s': shapes (%d,%d,%d) and (%d,%d,%d) differ", name,
+             L->id.C, L->id.H, L->id.W, d2.C, d2.H, d2.W);
+    return net->n_layers - 1;
+}
+
+void net_finish(Net *net) {
+    FK_CHECK(net->n_layers > 0 && net->params == NULL, "net_finish on an empty or finished net");
+    const Backend *be = net->be;
+    net->params = be->alloc(net->n_params);
+    net->grads = be->alloc(net->n_params);
+    net->opt = be->alloc(2 * net->n_params);
+    net->buffers = be->alloc(net->n_buffers);
+    // PyTorch's defaults: norm weight 1, running_var 1, PReLU slope 0.25
+    float *host = fk_calloc(net->n_params, sizeof(float));
+    float *hbuf = fk_calloc(net->n_buffers, sizeof(float));
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *L = &net->layers[i];
+        if (L->kind == LAYER_BATCHNORM || L->kind == LAYER_LAYERNORM)
+            for (int c = 0; c < L->id.C; c++) host[L->w + c] = 1.0f;
+        if (L->kind == LAYER_BATCHNORM)
+            for (int c = 0; c < L->id.C; c++) hbuf[L->rv + c] = 1.0f;
+        if (L->kind == LAYER_PRELU)
+            for (int c = 0; c < L->id.C; c++) host[L->w + c] = 0.25f;
+    }
+    be->upload(net->params, host, net->n_params);
+    be->upload(net->buffers, hbuf, net->n_buffers);
+    free(host);
+    free(hbuf);
+}
+
+// Batch norm at i can run fused with its activation at i + 1 when the backend
+// has the fused ops, the activation reads only it, nothing else reads it, and
+// the activation is not the output (whose gradient comes from outside).
+static int can_fuse(const Net *net, int i) {
+    const Layer *L = &net->layers[i];
+    if (!net->be->batchnorm_act_forward_train || L->kind != LAYER_BATCHNORM || i + 1 >= net->n_layers - 1) return 0;
+    const Layer *A = &net->layers[i + 1];
+    if (A->in != i || !(A->kind == LAYER_RELU || (A->kind == LAYER_LRELU && A->u.lrelu.slope >= 0.0f))) return 0;
+    for (int j = 0; j < net->n_layers; j++)
+        if (j != i + 1 && (net->layers[j].in == i || (net->layers[j].kind == LAYER_ADD && net->layers[j].in2 == i)))
+            return 0;
+    return 1;
+}
+
+static float act_slope(const Layer *A) { return A->kind == LAYER_LRELU ? A->u.lrelu.slope : 0.0f; }
+
+void net_set_batch(Net *net, int N) {
+    FK_CHECK(net->params != NULL, "net_set_batch before net_finish");
+    FK_CHECK(N > 0, "bad batch size %d", N);
+    if (net->batch == N) return;
+    const Backend *be = net->be;
+    if (net->acts) be->free(net->acts);
+    if (net->dacts) be->free(net->dacts);
+    if (net->tacts) be->free(net->tacts), net->tacts = NULL;
+    if (net->padj) be->free(net->padj), net->padj = NULL;
+    size_t off = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        Layer *L = &net->layers[i];
+        L->fused = can_fuse(net, i);
+        L->out = off;
+        if (!L->fused) off += (size_t)N * dims_size(L->od);  // a fused batch norm writes its activation's output
+        L->save = NET_NONE;
+        if (L->kind == LAYER_BATCHNORM) L->save = off, off += 2 * (size_t)L->id.C;  // mean, rstd
+        if (L->kind == LAYER_LAYERNORM) L->save = off, off += 2 * (size_t)N;        // mean, rstd
+        if (L->kind == LAYER_LINEAR && is_blocked(net->be, L->id))
+            L->save = off, off += (size_t)N * dims_size(L->id);  // the input, flattened plain
+    }
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].fused) net->layers[i].out = net->layers[i + 1].out;
+    net->edge_in = net->edge_out = NET_NONE;
+    if (is_blocked(net->be, net->in)) net->edge_in = off, off += (size_t)N * dims_size(net->in);
+    if (is_blocked(net->be, net_out_dims(net))) net->edge_out = off, off += (size_t)N * dims_size(net_out_dims(net));
+    net->act_floats = off;
+    net->acts = be->alloc(off);
+    net->dacts = be->alloc(off);
+    if (net->penalty) net->tacts = be->alloc(off), net->padj = be->alloc(off);
+    net->batch = N;
+}
+
+Dims net_out_dims(const Net *net) { return net->layers[net->n_layers - 1].od; }
+
+void net_zero_grads(Net *net) { net->be->zero(net->grads, net->n_params); }
+
+// ---------------------------------------------------------------------------
+// forward and backward
+
+static const float *src_act(const Net *net, int idx) {
+    return idx == NET_INPUT ? net->input : net->acts + net->layers[idx].out;
+}
+
+const float *net_forward(Net *net, const float *inp, int N) {
+    FK_CHECK(N >= 1 && N <= net->batch, "forward with batch %d but activations are for batches up to %d", N,
+             net->batch);
+    const Backend *be = net->be;
+    if (net->edge_in != NET_NONE) {
+        be->to_native(net->acts + net->edge_in, inp, N, net->in.C, net->in.H, net->in.W, 0);
+        inp = net->acts + net->edge_in;
+    }
+    net->input = inp;
+    net->n = N;
+    if (net->training && net->n_buffers) net->bn_batches++;
+    for (int i = 0; i < net->n_layers; i++) {
+        Layer *L = &net->layers[i];
+        const float *x = src_act(net, L->in);
+        float *y = net->acts + L->out;
+        const float *w = L->w != NET_NONE ? net->params + L->w : NULL;
+        const float *b = L->b != NET_NONE ? net->params + L->b : NULL;
+        const int C = L->id.C, H = L->id.H, W = L->id.W, HW = H * W;
+        const size_t n = (size_t)N * dims_size(L->id);
+        switch (L->kind) {
+        case LAYER_CONV:
+            be->conv2d_forward(y, x, w, b, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P);
+            break;
+        case LAYER_CONVT:
+            be->convt2d_forward(y, x, w, b, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P);
+            break;
+        case LAYER_BATCHNORM:
+            if (L->fused && net->training) {
+                be->batchnorm_act_forward_train(y, net->acts + L->save, net->acts + L->save + C,
+                                                net->buffers + L->rm, net->buffers + L->rv, x, w, b, N, C, HW,
+                                                L->u.norm.eps, L->u.norm.momentum, act_slope(&net->layers[i + 1]));
+                i++;  // the activation is done
+            } else if (L->fused) {  // evaluation: batch norm, then the activation in place
+                be->batchnorm_forward_eval(y, x, w, b, net->buffers + L->rm, net->buffers + L->rv,
+                                           N, C, HW, L->u.norm.eps);
+                be->lrelu_forward(y, y, n, act_slope(&net->layers[i + 1]));
+                i++;
+            } else if (net->training)
+                be->batchnorm_forward_train(y, net->acts + L->save, net->acts + L->save + C,
+                                            net->buffers + L->rm, net->buffers + L->rv, x, w, b,
+                                            N, C, HW, L->u.norm.eps, L->u.norm.momentum);
+            else
+                be->batchnorm_forward_eval(y, x, w, b, net->buffers + L->rm, net->buffers + L->rv,
+                                           N, C, HW, L->u.norm.eps);
+            break;
+        case LAYER_LAYERNORM:
+            be->layernorm_forward(y, net->acts + L->save, net->acts + L->save + N, x, w, b,
+                                  N, C, HW, L->u.norm.eps);
+            break;
+        case LAYER_RELU: be->relu_forward(y, x, n); break;
+        case LAYER_LRELU: be->lrelu_forward(y, x, n, L->u.lrelu.slope); break;
+        case LAYER_TANH: be->tanh_forward(y, x, n); break;
+        case LAYER_PRELU: be->prelu_forward(y, x, w, N, C, HW); break;
+        case LAYER_LINEAR:
+            if (L->save != NET_NONE) {  // a blocked input: flatten it in PyTorch's order first
+                be->to_plain(net->acts + L->save, x, N, C, H, W, 0);
+                x = net->acts + L->save;
+            }
+            be->linear_forward(y, x, w, b, N, (int)dims_size(L->id), L->od.C);
+            break;
+        case LAYER_PIXEL_SHUFFLE:
+            be->pixel_shuffle_forward(y, x, N, L->od.C, H, W, L->u.scale.r);
+            break;
+        case LAYER_UPSAMPLE:
+            (L->u.scale.bicubic ? be->upsample_bicubic_forward : be->upsample_nearest_forward)(y, x, N, C, H, W,
+                                                                                              L->u.scale.r);
+            break;
+        case LAYER_ADD: be->add_forward(y, x, src_act(net, L->in2), n); break;
+        }
+    }
+    const Layer *last = &net->layers[net->n_layers - 1];
+    if (net->edge_out == NET_NONE) return net->acts + last->out;
+    be->to_plain(net->acts + net->edge_out, net->acts + last->out, N, last->od.C, last->od.H, last->od.W, 0);
+    return net->acts + net->edge_out;
+}
+
+void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
+    FK_CHECK(net->input != NULL, "backward without a forward");
+    const Backend *be = net->be;
+    const int N = net->n;
+    be->zero(net->dacts, net->act_floats);
+    const Layer *last = &net->layers[net->n_layers - 1];
+    if (net->edge_out != NET_NONE) {  // the output gradient into the backend's layout
+        be->to_native(net->dacts + last->out, dout, N, last->od.C, last->od.H, last->od.W, 0);
+        dout = net->dacts + last->out;
+    }
+    float *user_dinp = dinp;
+    if (dinp && net->edge_in != NET_NONE) dinp = net->dacts + net->edge_in;  // converted at the end
+    for (int i = net->n_layers - 1; i >= 0; i--) {
+        Layer *L = &net->layers[i];
+        const float *dy = i == net->n_layers - 1 ? dout : net->dacts + L->out;
+        const float *x = src_act(net, L->in);
+        const float *y = net->acts + L->out;
+        float *dx = L->in == NET_INPUT ? dinp : net->dacts + net->layers[L->in].out;
+        const float *w = L->w != NET_NONE ? net->params + L->w : NULL;
+        float *dw = param_grads && L->w != NET_NONE ? net->grads + L->w : NULL;
+        float *db = param_grads && L->b != NET_NONE ? net->grads + L->b : NULL;
+        const int C = L->id.C, H = L->id.H, W = L->id.W, HW = H * W;
+        const size_t n = (size_t)N * dims_size(L->id);
+        if (L->kind == LAYER_ADD) {
+            float *dx2 = L->in2 == NET_INPUT ? dinp : net->dacts + net->layers[L->in2].out;
+            if (dx || dx2) be->add_backward(dx, dx2, dy, n);
+            continue;
+        }
+        if (!dx && !dw && !db) continue;  // nothing wanted below this layer
+        if (i > 0 && net->layers[i - 1].fused) continue;  // the activation goes back with its batch norm
+        if (L->fused) {
+            const float slope = act_slope(&net->layers[i + 1]);
+            if (net->training)
+                be->batchnorm_act_backward(dx, dw, db, dy, y, x, net->acts + L->save, net->acts + L->save + C, w,
+                                           N, C, HW, L->u.norm.eps, slope, 1);
+            else
+                be->batchnorm_act_backward(dx, dw, db, dy, y, x, net->buffers + L->rm, net->buffers + L->rv, w,
+                                           N, C, HW, L->u.norm.eps, slope, 0);
+            continue;
+        }
+        switch (L->kind) {
+        case LAYER_CONV:
+            be->conv2d_backward(dx, dw, db, dy, x, w, N, C, H, W, L->od.C,
+                                L->u.conv.K, L->u.conv.S, L->u.conv.P);
+            break;
+        case LAYER_CONVT:
+            be->convt2d_backward(dx, dw, db, dy, x, w, N, C, H, W, L->od.C,
+                                 L->u.conv.K, L->u.conv.S, L->u.conv.P);
+            break;
+        case LAYER_BATCHNORM:
+            if (net->training)
+                be->batchnorm_backward_train(dx, dw, db, dy, x, net->acts + L->save,
+                                             net->acts + L->save + C, w, N, C, HW);
+            else
+                be->batchnorm_backward_eval(dx, dw, db, dy, x, w, net->buffers + L->rm,
+                                            net->buffers + L->rv, N, C, HW, L->u.norm.eps);
+            break;
+        case LAYER_LAYERNORM:
+            be->layernorm_backward(dx, dw, db, dy, x, net->acts + L->save, net->acts + L->save + N,
+                                   w, N, C, HW);
+            break;
+        case LAYER_RELU: be->relu_backward(dx, dy, x, n); break;
+        case LAYER_LRELU: be->lrelu_backward(dx, dy, x, n, L->u.lrelu.slope); break;
+        case LAYER_TANH: be->tanh_backward(dx, dy, y, n); break;
+        case LAYER_PRELU: be->prelu_backward(dx, dw, dy, x, w, N, C, HW); break;
+        case LAYER_LINEAR:
+            if (L->save != NET_NONE) {  // plain input copy and plain input gradient
+                float *dplain = dx ? net->dacts + L->save : NULL;
+                be->linear_backward(dplain, dw, db, dy, net->acts + L->save, w, N, (int)dims_size(L->id), L->od.C);
+                if (dx) be->to_native(dx, dplain, N, C, H, W, 1);
+            } else {
+                be->linear_backward(dx, dw, db, dy, x, w, N, (int)dims_size(L->id), L->od.C);
+            }
+            break;
+        case LAYER_PIXEL_SHUFFLE:
+            be->pixel_shuffle_backward(dx, dy, N, L->od.C, H, W, L->u.scale.r);
+            break;
+        case LAYER_UPSAMPLE:
+            (L->u.scale.bicubic ? be->upsample_bicubic_backward : be->upsample_nearest_backward)(dx, dy, N, C, H, W,
+                                                                                                L->u.scale.r);
+            break;
+        case LAYER_ADD: break;  // handled above
+        }
+    }
+    if (user_dinp && dinp != user_dinp)
+        be->to_plain(user_dinp, dinp, N, net->in.C, net->in.H, net->in.W, 1);
+}
+
+// ---------------------------------------------------------------------------
+// named tensors
+
+const NetTensor *net_tensor(const Net *net, const char *name) {
+    for (int i = 0; i < net->n_tensors; i++)
+        if (strcmp(net->tensors[i].name, name) == 0) return &net->tensors[i];
+    return NULL;
+}
+
+size_t net_tensor_size(const NetTensor *t) {
+    size_t n = 1;
+    for (int i = 0; i < t->ndim; i++) n *= (size_t)t->dims[i];
+    return n;
+}
+
+float *net_tensor_data(const Net *net, const NetTensor *t) {
+    return (t->role == NET_PARAM ? net->params : net->buffers) + t->off;
+}
+
+// ---------------------------------------------------------------------------
+// gradient penalty: the tangent pass along v and its reverse
+
+void net_enable_penalty(Net *net) {
+    FK_CHECK(net->params != NULL, "net_enable_penalty before net_finish");
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *L = &net->layers[i];
+        const int ok = L->kind == LAYER_CONV || L->kind == LAYER_CONVT || L->kind == LAYER_RELU ||
+                       L->kind == LAYER_LRELU || L->kind == LAYER_LAYERNORM || L->kind == LAYER_ADD;
+        FK_CHECK(ok, "layer '%s': the gradient penalty needs a critic without batch norm, tanh, PReLU, "
+                 "linear or resampling layers", L->name);
+    }
+    if (!net->live) net->live = fk_calloc((size_t)net->n_layers, 1);
+    if (!net->penalty && net->batch) {  // activations exist already: reallocate with the extra blocks
+        const int N = net->batch;
+        net->penalty = 1;
+        net->batch = 0;
+        net_set_batch(net, N);
+    }
+    net->penalty = 1;
+}
+
+void net_penalty_backward(Net *net, const float *dout, const float *v) {
+    FK_CHECK(net->penalty && net->tacts, "net_penalty_backward without net_enable_penalty and net_set_batch");
+    FK_CHECK(net->input != NULL, "net_penalty_backward without a forward");
+    const Backend *be = net->be;
+    const int N = net->n;
+    const Layer *last = &net->layers[net->n_layers - 1];
+    // the tangent of the input
+    const float *tin = v;
+    if (net->edge_in != NET_NONE) {
+        be->to_native(net->tacts + net->edge_in, v, N, net->in.C, net->in.H, net->in.W, 0);
+        tin = net->tacts + net->edge_in;
+    }
+#define TANGENT_OF(idx) ((idx) == NET_INPUT ? tin : net->tacts + net->layers[idx].out)
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *L = &net->layers[i];
+        const float *x = src_act(net, L->in), *tx = TANGENT_OF(L->in);
+        float *ty = net->tacts + L->out;
+        const float *w = L->w != NET_NONE ? net->params + L->w : NULL;
+        const int C = L->id.C, H = L->id.H, W = L->id.W;
+        const size_t n = (size_t)N * dims_size(L->id);
+        switch (L->kind) {
+        case LAYER_CONV:
+            be->conv2d_forward(ty, tx, w, NULL, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P);
+            break;
+        case LAYER_CONVT:
+            be->convt2d_forward(ty, tx, w, NULL, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P);
+            break;
+        case LAYER_RELU: be->zero(ty, n), be->relu_backward(ty, tx, x, n); break;
+        case LAYER_LRELU: be->zero(ty, n), be->lrelu_backward(ty, tx, x, n, L->u.lrelu.slope); break;
+        case LAYER_LAYERNORM:
+            be->layernorm_jvp(ty, tx, x, net->acts + L->save, net->acts + L->save + N, w, N, C, H * W);
+            break;
+        case LAYER_ADD: be->add_forward(ty, tx, TANGENT_OF(L->in2), n); break;
+        default: FK_CHECK(0, "layer '%s' has no tangent map", L->name);
+        }
+    }
+    // the reverse: tangent adjoints are the first backward's output gradients
+    // (dacts, and dout for the last layer); second adjoints start at zero and
+    // become non-zero only below a layer norm
+    be->zero(net->padj, net->act_floats);
+    memset(net->live, 0, (size_t)net->n_layers);
+    const float *dlast = net->edge_out != NET_NONE ? net->dacts + last->out : dout;
+    for (int i = net->n_layers - 1; i >= 0; i--) {
+        const Layer *L = &net->layers[i];
+        const float *ut = i == net->n_layers - 1 ? dlast : net->dacts + L->out;
+        const float *pa = net->live[i] ? net->padj + L->out : NULL;
+        const float *x = src_act(net, L->in), *tx = TANGENT_OF(L->in);
+        float *px = L->in == NET_INPUT ? NULL : net->padj + net->layers[L->in].out;
+        const float *w = L->w != NET_NONE ? net->params + L->w : NULL;
+        float *dw = L->w != NET_NONE ? net->grads + L->w : NULL;
+        float *db = L->b != NET_NONE ? net->grads + L->b : NULL;
+        const int C = L->id.C, H = L->id.H, W = L->id.W, K = L->u.conv.K, S = L->u.conv.S, P = L->u.conv.P;
+        const size_t n = (size_t)N * dims_size(L->id);
+        int feeds = 0;  // whether px receives something
+        switch (L->kind) {
+        case LAYER_CONV:
+            be->conv2d_backward(NULL, dw, NULL, ut, tx, w, N, C, H, W, L->od.C, K, S, P);
+            if (pa) be->conv2d_backward(px, dw, db, pa, x, w, N, C, H, W, L->od.C, K, S, P), feeds = 1;
+            break;
+        case LAYER_CONVT:
+            be->convt2d_backward(NULL, dw, NULL, ut, tx, w, N, C, H, W, L->od.C, K, S, P);
+            if (pa) be->convt2d_backward(px, dw, db, pa, x, w, N, C, H, W, L->od.C, K, S, P), feeds = 1;
+            break;
+        case LAYER_RELU:
+            if (pa && px) be->relu_backward(px, pa, x, n), feeds = 1;
+            break;
+        case LAYER_LRELU:
+            if (pa && px) be->lrelu_backward(px, pa, x, n, L->u.lrelu.slope), feeds = 1;
+            break;
+        case LAYER_LAYERNORM:
+            be->layernorm_jvp_backward(px, dw, db, pa, ut, x, tx, net->acts + L->save, net->acts + L->save + N, w,
+                                       N, C, H * W);
+            feeds = 1;
+            break;
+        case LAYER_ADD:
+            if (pa) {
+                float *px2 = L->in2 == NET_INPUT ? NULL : net->padj + net->layers[L->in2].out;
+                be->add_backward(px, px2, pa, n);
+                if (L->in2 != NET_INPUT) net->live[L->in2] = 1;
+                feeds = 1;
+            }
+            break;
+        default: FK_CHECK(0, "layer '%s' has no tangent map", L->name);
+        }
+        if (feeds && L->in != NET_INPUT) net->live[L->in] = 1;
+    }
+#undef TANGENT_OF
+}

@@ -1,0 +1,30 @@
+// optimizer.c: optimiser bookkeeping over the network's single parameter block.
+#include "nn/optimizer.h"
+
+#include "util/util.h"
+
+Optim optim_rmsprop(double lr) {
+    return (Optim){.kind = OPTIM_RMSPROP, .lr = lr, .alpha = 0.99, .eps = 1e-8};
+}
+
+Optim optim_adam(double lr, double beta1, double beta2) {
+    return (Optim){.kind = OPTIM_ADAM, .lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = 1e-8};
+}
+
+void optim_step(Optim *o, Net *net) {
+    FK_CHECK(net->params != NULL, "optimiser step on an unfinished network");
+    const Backend *be = net->be;
+    const size_t n = net->n_params;
+    o->t++;
+    switch (o->kind) {
+    case OPTIM_RMSPROP:
+        be->rmsprop_step(net->params, net->opt, net->grads, n, o->lr, o->alpha, o->eps);
+        break;
+    case OPTIM_ADAM:
+        be->adam_step(net->params, net->opt, net->opt + n, net->grads, n, o->lr, o->beta1, o->beta2,
+                      o->eps, o->t);
+        break;
+    }
+}
+
+void net_clip_weights(Net *net, float c) { net->be->clip_weights(net->params, net->n_params, c); }

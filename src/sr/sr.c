@@ -1,0 +1,352 @@
+// sr.c: the super-resolution network, its model files, tiled upscaling.
+#include "sr/sr.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nn/checkpoint.h"
+#include "image/imageio.h"
+#include "nn/safetensors.h"
+#include "util/util.h"
+
+void sr_defaults(SrConfig *c) { *c = (SrConfig){.scale = 4, .feats = 32, .nconv = 8, .skip = UPSAMPLE_BICUBIC}; }
+
+const char *sr_skip_name(UpsampleMode m) { return m == UPSAMPLE_BICUBIC ? "bicubic" : "nearest"; }
+
+int sr_skip_parse(const char *name, UpsampleMode *m) {
+    if (!strcmp(name, "bicubic")) *m = UPSAMPLE_BICUBIC;
+    else if (!strcmp(name, "nearest")) *m = UPSAMPLE_NEAREST;
+    else return -1;
+    return 0;
+}
+
+int sr_skip_meta(const char *value, UpsampleMode *m) {
+    if (!value) {
+        *m = UPSAMPLE_NEAREST;
+        return 0;
+    }
+    return sr_skip_parse(value, m);
+}
+
+Net *sr_net(const Backend *be, const SrConfig *c, int H, int W) {
+    FK_CHECK(c->scale >= 2 && c->scale <= 4 && c->feats > 0 && c->nconv >= 0, "bad SR configuration");
+    Net *net = net_create(be, 3, H, W);
+    char name[64];
+    int k = 0;
+    for (int i = 0; i <= c->nconv; i++) {
+        snprintf(name, sizeof name, "body.%d", k++);
+        net_conv2d(net, NET_PREV, name, c->feats, 3, 1, 1, 1);
+        snprintf(name, sizeof name, "body.%d", k++);
+        net_prelu(net, NET_PREV, name);
+    }
+    snprintf(name, sizeof name, "body.%d", k);
+    net_conv2d(net, NET_PREV, name, 3 * c->scale * c->scale, 3, 1, 1, 1);
+    const int up = net_pixel_shuffle(net, NET_PREV, "upsampler", c->scale);
+    const int skip = net_upsample(net, NET_INPUT, "skip", c->scale, c->skip);
+    net_add(net, up, skip, "out");
+    net_finish(net);
+    return net;
+}
+
+void sr_init(Net *net, Rng *rng) {
+    const Backend *be = net->be;
+    float *host = fk_malloc(net->n_params * sizeof(float));
+    be->download(host, net->params, net->n_params);
+    int last = -1;
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].kind == LAYER_CONV) last = i;
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *L = &net->layers[i];
+        if (L->kind != LAYER_CONV) continue;
+        // He initialisation for PReLU at its initial slope 0.25, so the signal
+        // keeps its scale through the body (PyTorch's default init shrinks it
+        // by about 3x per layer, and 17 layers deep the residual starts dead);
+        // the last conv starts 10x smaller, so training starts at the skip
+        const int fan_in = L->id.C * L->u.conv.K * L->u.conv.K;
+        const float sd = (float)(sqrt(2.0 / (1.0 + 0.25 * 0.25) / fan_in) * (i == last ? 0.1 : 1.0));
+        rng_fill_normal(rng, host + L->w, (size_t)L->od.C * fan_in, 0.0f, sd);
+        for (int j = 0; j < L->od.C; j++) host[L->b + j] = 0.0f;
+    }
+    be->upload(net->params, host, net->n_params);
+    free(host);
+}
+
+// ---------------------------------------------------------------------------
+// model files
+
+int sr_save(const char *path, const Net *net, const SrConfig *c) {
+    char meta[200];
+    snprintf(meta, sizeof meta,
+             "{\"format\":\"fakeit-sr 1\",\"scale\":\"%d\",\"feats\":\"%d\",\"nconv\":\"%d\",\"skip\":\"%s\"}",
+             c->scale, c->feats, c->nconv, sr_skip_name(c->skip));
+    return ckpt_save_net(path, net, meta);
+}
+
+static int meta_int(const cJSON *o, const char *key, int lo, int hi, int *out) {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, key);
+    char *end = NULL;
+    const long v = cJSON_IsString(e) ? strtol(e->valuestring, &end, 10) : 0;
+    if (!cJSON_IsString(e) || end == e->valuestring || *end || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int meta_skip(const cJSON *o, UpsampleMode *m) {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "skip");
+    if (e && !cJSON_IsString(e)) return -1;
+    return sr_skip_meta(e ? e->valuestring : NULL, m);
+}
+
+Net *sr_load(const Backend *be, const char *path, SrConfig *c, int H, int W) {
+    StFile f;
+    if (st_load(&f, path) != 0) return NULL;
+    cJSON *o = f.metadata ? cJSON_Parse(f.metadata) : NULL;
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(o, "format");
+    int ok = cJSON_IsString(fmt) && !strcmp(fmt->valuestring, "fakeit-sr 1");
+    if (!ok)
+        fk_error("%s: not a fakeit super-resolution model (its metadata has no \"fakeit-sr 1\" format)", path);
+    else if (meta_int(o, "scale", 2, 4, &c->scale) || meta_int(o, "feats", 1, 4096, &c->feats) ||
+             meta_int(o, "nconv", 0, 1000, &c->nconv) || meta_skip(o, &c->skip)) {
+        fk_error("%s: the model's configuration is damaged", path);
+        ok = 0;
+    }
+    cJSON_Delete(o);
+    st_free(&f);
+    if (!ok) return NULL;
+    Net *net = sr_net(be, c, H, W);
+    if (ckpt_load_net(path, net) != 0) {
+        net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+// ---------------------------------------------------------------------------
+// tiled upscaling
+
+typedef struct {
+    int h, w;
+    Net *net;
+} Sized;
+
+#define SIZED 16  // tile shapes kept: interior, edges, corners, and those within the radius of an edge
+
+// The network for an input of h x w with the model's weights, from a small
+// cache (emptied when full, so memory stays bounded).
+static Net *sized_net(Sized *cache, int *n, const Net *model, const SrConfig *c, int h, int w) {
+    for (int i = 0; i < *n; i++)
+        if (cache[i].h == h && cache[i].w == w) return cache[i].net;
+    if (*n == SIZED) {
+        for (int i = 0; i < *n; i++) net_free(cache[i].net);
+        *n = 0;
+    }
+    Net *net = sr_net(model->be, c, h, w);
+    model->be->copy(net->params, model->params, model->n_params);
+    net_set_batch(net, 1);
+    cache[*n] = (Sized){h, w, net};
+    (*n)++;
+    return net;
+}
+
+void sr_upscale_planar(const Net *model, const SrConfig *c, const float *in, int w, int h, int tile, float *out) {
+    const Backend *be = model->be;
+    const int s = c->scale, R = sr_radius(c), T = tile > 0 ? tile : (w > h ? w : h);
+    const int OW = w * s;
+    Sized cache[SIZED];
+    int ncache = 0;
+    float *reg = fk_malloc((size_t)3 * (T + 2 * R) * (T + 2 * R) * sizeof(float));
+    float *dev = be->alloc((size_t)3 * (T + 2 * R) * (T + 2 * R));
+    float *res = fk_malloc((size_t)3 * (T + 2 * R) * (T + 2 * R) * s * s * sizeof(float));
+    for (int y0 = 0; y0 < h; y0 += T)
+        for (int x0 = 0; x0 < w; x0 += T) {
+            const int x1 = x0 + T < w ? x0 + T : w, y1 = y0 + T < h ? y0 + T : h;
+            const int rx0 = x0 - R > 0 ? x0 - R : 0, ry0 = y0 - R > 0 ? y0 - R : 0;
+            const int rx1 = x1 + R < w ? x1 + R : w, ry1 = y1 + R < h ? y1 + R : h;
+            const int rw = rx1 - rx0, rh = ry1 - ry0;
+            for (int ch = 0; ch < 3; ch++)
+                for (int y = 0; y < rh; y++)
+                    memcpy(reg + ((size_t)ch * rh + y) * rw, in + ((size_t)ch * h + ry0 + y) * w + rx0,
+                           (size_t)rw * sizeof(float));
+            Net *net = sized_net(cache, &ncache, model, c, rh, rw);
+            be->upload(dev, reg, (size_t)3 * rh * rw);
+            be->download(res, net_forward(net, dev, 1), (size_t)3 * rh * rw * s * s);
+            // the core of the tile, (y0..y1, x0..x1) scaled
+            const int RW = rw * s;
+            for (int ch = 0; ch < 3; ch++)
+                for (int y = y0 * s; y < y1 * s; y++)
+                    memcpy(out + ((size_t)ch * h * s + y) * OW + (size_t)x0 * s,
+                           res + ((size_t)ch * rh * s + (y - ry0 * s)) * RW + (size_t)(x0 - rx0) * s,
+                           (size_t)(x1 - x0) * s * sizeof(float));
+        }
+    for (int i = 0; i < ncache; i++) net_free(cache[i].net);
+    free(reg), free(res);
+    be->free(dev);
+}
+
+int sr_upscale(const Net *model, const SrConfig *c, const uint8_t *rgb, int w, int h, int tile, uint8_t *out) {
+    const int s = c->scale;
+    const size_t n = (size_t)w * h, N = n * s * s;
+    float *in = fk_malloc(3 * n * sizeof(float)), *o = fk_malloc(3 * N * sizeof(float));
+    for (size_t p = 0; p < n; p++)
+        for (int ch = 0; ch < 3; ch++) in[ch * n + p] = rgb[p * 3 + ch] / 255.0f;
+    sr_upscale_planar(model, c, in, w, h, tile, o);
+    for (size_t p = 0; p < N; p++)
+        for (int ch = 0; ch < 3; ch++) {
+            const double v = rint((double)o[ch * N + p] * 255.0);
+            out[p * 3 + ch] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    free(in), free(o);
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// upscalers
+
+const char *sr_default_model(void) {
+    static char path[4200];
+    const char *env = getenv("FAKEIT_SR_MODEL");
+    if (env && *env) {
+        if (access(env, R_OK) != 0) {
+            fk_error("%s (named by FAKEIT_SR_MODEL): %s", env, strerror(errno));
+            return NULL;
+        }
+        snprintf(path, sizeof path, "%s", env);
+        return path;
+    }
+    char exe[4096];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        const char *tries[] = {"models/", "../share/fakeit/"};
+        for (int i = 0; i < 2; i++) {
+            snprintf(path, sizeof path, "%s/%s%s", exe, tries[i], SR_DEFAULT_MODEL);
+            if (access(path, R_OK) == 0) return path;
+        }
+    }
+    fk_error("no --model given and no default model: set FAKEIT_SR_MODEL, or put %s in models/ beside fakeit "
+             "(make sr-model trains it) or in ../share/fakeit/ (make install)", SR_DEFAULT_MODEL);
+    return NULL;
+}
+
+int upscaler_open(Upscaler *u, const Backend *be, const char *spec, int scale) {
+    memset(u, 0, sizeof *u);
+    if (spec && !strcmp(spec, "bicubic")) {
+        sr_defaults(&u->cfg);
+        u->cfg.scale = scale > 0 ? scale : 4;
+        u->path = "bicubic";
+        return 0;
+    }
+    const char *path = spec ? spec : sr_default_model();
+    if (!path || !(u->model = sr_load(be, path, &u->cfg, 16, 16))) return -1;
+    u->path = path;
+    if (scale > 0 && scale != u->cfg.scale) {
+        fk_error("%s: the model upscales x%d, not x%d", path, u->cfg.scale, scale);
+        upscaler_close(u);
+        return -1;
+    }
+    return 0;
+}
+
+void upscaler_close(Upscaler *u) {
+    net_free(u->model);
+    u->model = NULL;
+}
+
+int upscaler_run(const Upscaler *u, const uint8_t *rgb, int w, int h, int tile, uint8_t *out) {
+    const int s = u->cfg.scale;
+    if (u->model) return sr_upscale(u->model, &u->cfg, rgb, w, h, tile, out);
+    if (img_resize_bicubic(rgb, w, h, 3, out, w * s, h * s) != 0) {
+        fk_error("bicubic upscaling failed");
+        return -1;
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// `fakeit upscale`
+
+// One input image -> out_path. 0, or 1 after printing why it was skipped.
+static int upscale_file(const Upscaler *u, const char *in, const char *out_path, int tile) {
+    Image im;
+    char why[256];
+    if (img_load_rgba(in, 1e8, &im, why, sizeof why) != IMG_OK) {
+        fk_error("%s: %s (skipped)", in, why);
+        return 1;
+    }
+    const int s = u->cfg.scale, OW = im.w * s, OH = im.h * s;
+    uint8_t *up = fk_malloc((size_t)OW * OH * 3);
+    int rc = 0;
+    if (upscaler_run(u, im.rgb, im.w, im.h, tile, up) != 0) {
+        fk_error("%s: cannot upscale (skipped)", in);
+        rc = 1;
+    } else if (im.alpha) {  // alpha is not a colour: resized with the thumbnail filter, then rejoined
+        uint8_t *a = fk_malloc((size_t)OW * OH), *rgba = fk_malloc((size_t)OW * OH * 4);
+        if (img_resize(im.alpha, im.w, im.h, 1, a, OW, OH) != 0) {
+            fk_error("%s: cannot resize the alpha channel (skipped)", in);
+            rc = 1;
+        } else {
+            for (size_t p = 0; p < (size_t)OW * OH; p++) {
+                memcpy(rgba + p * 4, up + p * 3, 3);
+                rgba[p * 4 + 3] = a[p];
+            }
+            rc = img_write_png(out_path, rgba, OW, OH, 4) ? 1 : 0;
+        }
+        free(a), free(rgba);
+    } else {
+        rc = img_write_png(out_path, up, OW, OH, 3) ? 1 : 0;
+    }
+    free(up);
+    image_free(&im);
+    return rc;
+}
+
+int upscale_run(const UpscaleOpts *o) {
+    const Backend *be = backend_pick(o->backend, o->threads);
+    if (!be) return 2;
+    Upscaler u;
+    if (upscaler_open(&u, be, o->model, o->scale) != 0) return 2;
+    // the work list: (input, output) pairs
+    struct stat st;
+    const int single = o->n_inputs == 1 && stat(o->inputs[0], &st) == 0 && S_ISREG(st.st_mode) &&
+                       strlen(o->out) > 4 && !strcasecmp(o->out + strlen(o->out) - 4, ".png");
+    if (!single && mkdir(o->out, 0777) != 0 && errno != EEXIST) {
+        fk_error("%s: cannot create the output folder: %s", o->out, strerror(errno));
+        upscaler_close(&u);
+        return 2;
+    }
+    int failed = 0, done = 0;
+    for (int i = 0; i < o->n_inputs; i++) {
+        size_t nf = 0;
+        char **files = fk_expand_input(o->inputs[i], img_is_image_name, &nf);
+        if (!files) {
+            fk_error("%s: cannot read the folder: %s (skipped)", o->inputs[i], strerror(errno));
+            failed++;
+            continue;
+        }
+        for (size_t k = 0; k < nf; k++) {
+            char out_path[4200];
+            if (single) {
+                snprintf(out_path, sizeof out_path, "%s", o->out);
+            } else {
+                fk_png_path(out_path, sizeof out_path, o->out, files[k]);
+            }
+            if (upscale_file(&u, files[k], out_path, o->tile)) failed++;
+            else done++;
+            free(files[k]);
+        }
+        free(files);
+    }
+    printf("upscaled %d image%s x%d%s into %s%s\n", done, done == 1 ? "" : "s", u.cfg.scale,
+           u.model ? "" : " (bicubic)", o->out, failed ? "; some inputs were skipped (above)" : "");
+    upscaler_close(&u);
+    return failed ? 1 : 0;
+}

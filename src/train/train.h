@@ -1,0 +1,35 @@
+// train.h: `fakeit train`, a whole training run: progress, metrics.csv,
+// sample grids from a fixed noise batch, the loss chart, checkpoints, exact
+// resume, and a clean stop on SIGINT / SIGTERM.
+#ifndef FAKEIT_TRAIN_H
+#define FAKEIT_TRAIN_H
+
+#include "gan/wgan.h"
+
+typedef struct {
+    WganConfig cfg;
+    const char *data;      // DATA.fkd (NULL on --resume: the stored path)
+    const char *run_dir;   // RUN_DIR
+    const char *backend;   // NULL: the default
+    long iters;            // generator iterations to reach (0: use epochs)
+    long epochs;           // data passes (default 25, as the original)
+    int threads;           // 0: all cores
+    int sample_every;      // grid + chart every N generator iterations (500)
+    int save_every;        // checkpoint every N generator iterations (500)
+    int resume;            // continue the run in run_dir
+    double time_limit;     // seconds of training before saving and stopping (0: none)
+    int iters_set, epochs_set;
+    // quality over time: SWD of fakes against held-out reals every eval_every
+    // generator iterations (0: never), eval_n images per set, the reals from
+    // eval_data or else `holdout` images kept out of training (-1: automatic)
+    int eval_every, eval_n, holdout;
+    const char *eval_data;
+} TrainOpts;
+
+void train_defaults(TrainOpts *o);
+
+// Returns 0 when the run reached its end, 130 / 143 when stopped by
+// SIGINT / SIGTERM (after saving), 1 or 2 on errors (after printing them).
+int train_run(const TrainOpts *o);
+
+#endif

@@ -1,0 +1,113 @@
+#include "util/util.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void fk_fail(const char *file, int line, const char *cond, const char *fmt, ...) {
+    fprintf(stderr, "fakeit: internal error at %s:%d: check '%s' failed: ", file, line, cond);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+void fk_error(const char *fmt, ...) {
+    fputs("fakeit: ", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void *fk_malloc(size_t bytes) {
+    void *p = malloc(bytes ? bytes : 1);
+    FK_CHECK(p != NULL, "out of memory allocating %zu bytes", bytes);
+    return p;
+}
+
+void *fk_calloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    FK_CHECK(p != NULL, "out of memory allocating %zu x %zu bytes", n, size);
+    return p;
+}
+
+char *fk_join(const char *dir, const char *name) {
+    char *s = fk_malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(s, "%s/%s", dir, name);
+    return s;
+}
+
+double fk_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int by_path(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+char **fk_list_dir(const char *dir, int (*keep)(const char *name), size_t *n) {
+    DIR *d = opendir(dir);
+    *n = 0;
+    if (!d) return NULL;
+    size_t cap = 16;
+    char **names = fk_malloc(cap * sizeof(char *));
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || (keep && !keep(e->d_name))) continue;
+        if (*n == cap) {
+            cap *= 2;
+            names = realloc(names, cap * sizeof(char *));
+            FK_CHECK(names != NULL, "out of memory");
+        }
+        names[(*n)++] = fk_join(dir, e->d_name);
+    }
+    closedir(d);
+    qsort(names, *n, sizeof(char *), by_path);
+    return names;
+}
+
+void fk_png_path(char *dst, size_t n, const char *dir, const char *src) {
+    const char *base = strrchr(src, '/');
+    base = base ? base + 1 : src;
+    const char *dot = strrchr(base, '.');
+    snprintf(dst, n, "%s/%.*s.png", dir, dot ? (int)(dot - base) : (int)strlen(base), base);
+}
+
+char **fk_expand_input(const char *path, int (*keep)(const char *name), size_t *n) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return fk_list_dir(path, keep, n);
+    char **one = fk_malloc(sizeof(char *));
+    one[0] = fk_malloc(strlen(path) + 1);
+    strcpy(one[0], path);
+    *n = 1;
+    return one;
+}
+
+static volatile sig_atomic_t stop_caught;
+
+static void on_stop(int sig) {
+    stop_caught = sig;
+    signal(sig, SIG_DFL);  // a second Ctrl-C stops at once
+}
+
+void fk_stop_catch(void) {
+    stop_caught = 0;
+    signal(SIGINT, on_stop);
+    signal(SIGTERM, on_stop);
+}
+
+int fk_stop_signal(void) { return stop_caught; }
+
+void fk_stop_release(void) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+}
