@@ -1,10 +1,14 @@
 # fakeit: one Makefile. `make` builds the program, `make test` installs any
-# missing Debian package, builds and runs every test (also under ASan/UBSan).
+# missing Debian package, builds and runs every test (also under ASan/UBSan,
+# and once more without oneDNN).
 #
 #   make demo      deps + build + draw bikes, prepare, train a few minutes, sample, upscale
 #   make            build ./fakeit and build/libfakeit.a
 #   make test       deps + unit, oracle and gradient tests + the same under sanitizers
-#   make test-asan  the test suite under AddressSanitizer and UBSan only
+#                   + the unit tests of a build with the reference backend alone (DNNL=0)
+#   make test-unit  the suite against one build (BUILD, DNNL, CUDA as given)
+#   make test-asan  the C tests under AddressSanitizer and UBSan only
+#   make config     print what this build has (oneDNN, CUDA) and where it goes
 #   make bench      benchmarks: print figures (bench/)
 #   make bench-fmnist  the Fashion-MNIST quality benchmark (docs/fmnist/)
 #   make fixtures   regenerate tests/fixtures with PyTorch (installs python3-torch)
@@ -12,6 +16,12 @@
 #   make install    copy fakeit to $(PREFIX)/bin, its bike model to $(PREFIX)/share/fakeit
 #   make sr-model   retrain models/bikes-x4.safetensors (the default upscaling model)
 #   make bench-sr   the super-resolution report in docs/sr (installs the photos)
+#
+# Optional parts are detected, not toggled by hand; each can be forced:
+#   DNNL=1|0   the oneDNN CPU backend (src/backend/cpu): on when <dnnl.h> is found.
+#              DNNL=0 builds the reference backend alone, into build-nodnnl/.
+#   CUDA=1|0   CUDA kernels (src/backend/cuda/*.cu, compiled by nvcc): on when
+#              nvcc is found (on PATH or in /usr/local/cuda/bin).
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -19,36 +29,77 @@ PREFIX  ?= /usr/local
 # reference stays bit-reproducible across compilers and flags.
 # CFLAGS is the user's (optimisation, sanitizers); FK_CFLAGS is always used.
 CFLAGS  ?= -O2 -g
+
+DNNL ?= $(shell printf '\043include <dnnl.h>\n' | $(CC) -E -x c - > /dev/null 2>&1 && echo 1 || echo 0)
+NVCC ?= $(firstword $(shell command -v nvcc 2> /dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+CUDA ?= $(if $(NVCC),1,0)
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_ARCH ?= 90
+
+# Every build configuration has its own folder, so switching never mixes objects.
+BUILD ?= build$(if $(filter 0,$(DNNL)),-nodnnl)
+# The program: ./fakeit for the default build, else inside its build folder.
+PROGRAM ?= $(if $(filter build,$(BUILD)),fakeit,$(BUILD)/fakeit)
+
+ifeq ($(CUDA),1)
+ifeq ($(NVCC),)
+$(error CUDA=1 but no nvcc: install the CUDA toolkit or build with CUDA=0)
+endif
+endif
+
 PKGS    = vips cairo zlib
-FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -MMD -MP -Isrc \
-            -DFAKEIT_HAVE_DNNL $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldnnl -lcjson -lm
-# the fast backend's loops are written for the vectoriser
-$(BUILD)/backend_cpu.o $(BUILD)/swd.o $(BUILD)/evaluate.o: XCFLAGS = -O3
+SRC      := $(sort $(wildcard src/*/*.c src/*/*/*.c))
+CPU_SRC  := $(filter src/backend/cpu/%,$(SRC))
+LIB_SRC  := $(filter-out src/cli/main.c $(if $(filter 1,$(DNNL)),,$(CPU_SRC)),$(SRC))
+CUDA_SRC := $(if $(filter 1,$(CUDA)),$(sort $(wildcard src/backend/cuda/*.cu)))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(CUDA_SRC:src/%.cu=$(BUILD)/%.o)
+
+DEFS    = $(if $(filter 1,$(DNNL)),-DFAKEIT_HAVE_DNNL) $(if $(CUDA_SRC),-DFAKEIT_HAVE_CUDA)
+FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -MMD -MP -Isrc $(DEFS) \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(if $(filter 1,$(DNNL)),-ldnnl) \
+           $(if $(CUDA_SRC),$(CUDA_LIBS)) -lcjson -lm
+CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart
+NVCC_FLAGS ?= -O3 -std=c++17 -arch=sm_$(CUDA_ARCH) -Xcompiler -fopenmp,-Wall,-Wextra
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-SRC := $(wildcard src/*/*.c src/*/*/*.c)
-LIB_SRC := $(filter-out src/cli/main.c,$(SRC))
-TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval test_sr
+# The fast backend's loops and the measurements' are written for the vectoriser.
+$(BUILD)/backend/cpu/%.o $(BUILD)/eval/%.o: XCFLAGS = -O3
 
-BUILD ?= build
-LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval test_sr
+# the CPU backend's blocked layouts, forced whatever the CPU (only with oneDNN)
+BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 
 .SECONDARY:
-.PHONY: all test test-unit test-asan bench bench-fmnist bench-sr sr-model demo fixtures deps install clean
-all: fakeit
+.PHONY: all config test test-unit test-asan bench bench-fmnist bench-sr sr-model demo fixtures deps install clean FORCE
+all: $(PROGRAM)
 
-fakeit: $(BUILD)/cli/main.o $(BUILD)/libfakeit.a
+config:
+	@echo "build folder $(BUILD), program $(PROGRAM)"
+	@echo "oneDNN CPU backend: $(if $(filter 1,$(DNNL)),yes,no) (DNNL=$(DNNL))"
+	@echo "CUDA: $(if $(filter 1,$(CUDA)),nvcc $(NVCC); $(words $(CUDA_SRC)) kernel files,no) (CUDA=$(CUDA))"
+
+# what this folder was built with; objects are rebuilt when it changes
+$(BUILD)/config.mk: FORCE
+	@mkdir -p $(BUILD)
+	@echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC)' | cmp -s - $@ || echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC)' > $@
+
+$(PROGRAM): $(BUILD)/cli/main.o $(BUILD)/libfakeit.a
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libfakeit.a: $(LIB_OBJ)
+	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: src/%.c
+$(BUILD)/%.o: src/%.c $(BUILD)/config.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/%.o: src/%.cu $(BUILD)/config.mk
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCC_FLAGS) -Isrc $(DEFS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/config.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -58,19 +109,21 @@ $(BUILD)/%: $(BUILD)/tests/%.o $(BUILD)/libfakeit.a
 deps:
 	@scripts/install-deps.sh build
 
-# Runs the suite against one build directory; each program exits non-zero on failure.
-test-unit: $(addprefix $(BUILD)/,$(TESTS)) fakeit
+# Runs the suite against one build folder; each program exits non-zero on failure.
+# A program outside the source tree finds the shipped model through FAKEIT_SR_MODEL.
+test-unit: $(addprefix $(BUILD)/,$(TESTS)) $(PROGRAM)
+	tests/check_structure.sh
 	$(BUILD)/test_engine
 	$(BUILD)/test_gradcheck
 	$(BUILD)/test_backends
-	FAKEIT_CPU_BLOCK=16 $(BUILD)/test_backends
-	FAKEIT_CPU_BLOCK=8 $(BUILD)/test_backends
+	$(foreach b,$(BLOCKS),FAKEIT_CPU_BLOCK=$(b) $(BUILD)/test_backends && ) true
 	$(BUILD)/test_oracle tests/fixtures/engine.safetensors
 	$(BUILD)/test_data
 	$(BUILD)/test_train
 	$(BUILD)/test_eval
 	$(BUILD)/test_sr
-	FAKEIT=./fakeit tests/test_cli.sh
+	FAKEIT=./$(PROGRAM) FAKEIT_DNNL=$(DNNL) \
+	    $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_cli.sh
 
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" \
@@ -84,6 +137,7 @@ test-asan:
 test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-asan
+	$(MAKE) DNNL=0 test-unit
 
 $(BUILD)/bench_%: bench/%.c $(BUILD)/libfakeit.a
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -137,6 +191,8 @@ install: fakeit
 	install -D -m 644 models/bikes-x4.safetensors $(DESTDIR)$(PREFIX)/share/fakeit/bikes-x4.safetensors
 
 clean:
-	rm -rf build build-asan fakeit
+	rm -rf build build-asan build-nodnnl fakeit
+
+FORCE:
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(wildcard $(BUILD)/tests/*.d $(BUILD)/bench/*.d)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "nn/checkpoint.h"
+#include "gan/runstate.h"
 #include "nn/dcgan.h"
 #include "util/util.h"
 

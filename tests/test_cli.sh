@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # test_cli.sh: the fakeit program's commands and exit codes.
-# usage: FAKEIT=./fakeit tests/test_cli.sh
+# usage: FAKEIT=./fakeit [FAKEIT_DNNL=0] tests/test_cli.sh
+#   FAKEIT_DNNL=0: the program was built without oneDNN (make DNNL=0), so its
+#   default backend is the reference
 set -u
 FAKEIT=${FAKEIT:-./fakeit}
+DNNL=${FAKEIT_DNNL:-1}
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -25,11 +28,20 @@ expect() {
 
 expect 0 "fakeit help lists the commands" "backends" -- "$FAKEIT" help
 expect 0 "fakeit version" "^fakeit [0-9]+\.[0-9]+\.[0-9]+" -- "$FAKEIT" version
-expect 0 "fakeit backends lists the fast CPU backend as default" "^cpu .*oneDNN.*\[default\]" -- "$FAKEIT" backends
-expect 0 "fakeit backends lists the reference" "^ref .*reference" -- "$FAKEIT" backends
+if [ "$DNNL" = 1 ]; then
+    expect 0 "fakeit backends lists the fast CPU backend as default" "^cpu .*oneDNN.*\[default\]" -- "$FAKEIT" backends
+    expect 0 "fakeit backends lists the reference" "^ref .*reference" -- "$FAKEIT" backends
+else
+    expect 0 "a build without oneDNN has the reference as its default" "^ref .*reference.*\[default\]" -- "$FAKEIT" backends
+    expect 2 "a build without oneDNN has no cpu backend, exit 2" "no backend called 'cpu'" -- \
+        "$FAKEIT" sample none.safetensors -n 1 --grid none.png --backend cpu
+fi
 expect 2 "no command: usage and exit 2" "usage: fakeit" -- "$FAKEIT"
 expect 2 "unknown command: exit 2 naming it" "unknown command 'frobnicate'" -- "$FAKEIT" frobnicate
-expect 2 "inspect without a file: exit 2" "wrong arguments for 'inspect'" -- "$FAKEIT" inspect
+expect 2 "inspect without a file: exit 2" "fakeit inspect: missing FILE" -- "$FAKEIT" inspect
+expect 2 "inspect with two files: exit 2 naming the second" "unexpected argument: b.safetensors" -- \
+    "$FAKEIT" inspect a.safetensors b.safetensors
+expect 0 "every command has --help" "^usage: fakeit info DATA.fkd" -- "$FAKEIT" info --help
 expect 0 "inspect lists a fixture's tensors" "D\.grad\.main\.initial:3-8:conv\.weight +F32 +\[8, 3, 4, 4\]" -- \
     "$FAKEIT" inspect tests/fixtures/engine.safetensors
 expect 1 "inspect of a missing file names it" "$tmp/none.safetensors: cannot open" -- "$FAKEIT" inspect "$tmp/none.safetensors"
@@ -51,26 +63,38 @@ expect 0 "--fit crop --channels 1" "1 channel" -- \
     "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/g.fkd" --size 32 --fit crop --channels 1 --background any
 expect 2 "prepare: missing input folder, exit 2 naming it" "$tmp/nope: no such file or folder" -- \
     "$FAKEIT" prepare "$tmp/nope" -o "$tmp/x.fkd"
-expect 2 "prepare: unwritable output, exit 2 naming it" "/nonexistent-dir/x.fkd: cannot write here" -- \
-    "$FAKEIT" prepare "$tmp/bikes" -o /nonexistent-dir/x.fkd
+touch "$tmp/afile"
+expect 2 "prepare: an output under a file, exit 2 naming the folder" "$tmp/afile/sub: cannot create the folder" -- \
+    "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/afile/sub/x.fkd"
+expect 0 "prepare: -o creates the output's missing folders" "wrote $tmp/new/deeper/d.fkd" -- \
+    "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/new/deeper/d.fkd" --size 32
+expect 0 "bikes: -o creates missing parent folders" "wrote 2 images of 32x32 to $tmp/nb/sub" -- \
+    "$FAKEIT" bikes -n 2 -o "$tmp/nb/sub" --size 32
+expect 2 "prepare: a number out of range names the range, exit 2" "--size needs an integer from 8 to 4096: 5000" -- \
+    "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/x.fkd" --size 5000
+expect 2 "bikes: a negative seed, exit 2" "--seed needs a non-negative integer: -1" -- \
+    "$FAKEIT" bikes -n 2 -o "$tmp/nb2" --seed -1
 expect 2 "prepare: wrong option value, exit 2" "--fit is pad or crop: sideways" -- \
     "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/x.fkd" --fit sideways
 expect 2 "prepare: unknown option, exit 2" "unknown or incomplete option: --frobnicate" -- \
     "$FAKEIT" prepare "$tmp/bikes" -o "$tmp/x.fkd" --frobnicate
-expect 2 "prepare: no output, exit 2" "an output is required" -- "$FAKEIT" prepare "$tmp/bikes"
+expect 2 "prepare: no output, exit 2" "-o DATA.fkd is required" -- "$FAKEIT" prepare "$tmp/bikes"
+expect 2 "prepare: no input, exit 2" "missing DIR\|FILE" -- "$FAKEIT" prepare -o "$tmp/x.fkd"
 expect 0 "prepare --help documents the white rule" "white-fraction" -- "$FAKEIT" prepare --help
-expect 2 "bikes: missing -n, exit 2" "-n N and -o DIR are required" -- "$FAKEIT" bikes -o "$tmp/b2"
+expect 2 "bikes: missing -n, exit 2" "-n N is required" -- "$FAKEIT" bikes -o "$tmp/b2"
 head -c 2000 "$tmp/d.fkd" > "$tmp/cut.fkd"
 expect 1 "info: truncated data set refused naming it" "cut.fkd: has a size that does not match its image count" -- \
     "$FAKEIT" info "$tmp/cut.fkd"
 expect 1 "info: another file type refused" "bad magic" -- "$FAKEIT" info tests/fixtures/engine.safetensors
 # training and sampling (tiny networks: this checks the commands, not quality)
 small=(--ngf 8 --ndf 8 --nz 8 --batch 8)
-expect 2 "train: no data set, exit 2" "a data set is required" -- "$FAKEIT" train -o "$tmp/run"
+expect 2 "train: no data set, exit 2" "a data set or a folder of images is required" -- "$FAKEIT" train -o "$tmp/run"
 expect 2 "train: missing data set, exit 2 naming it" "$tmp/none.fkd: cannot open" -- "$FAKEIT" train "$tmp/none.fkd" -o "$tmp/run"
-expect 2 "train: bad option value, exit 2" "--lr-g needs a rate" -- "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run" --lr-g fast
+expect 2 "train: bad option value, exit 2" "--lr-g needs a number from 0 to 10: fast" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run" --lr-g fast
 expect 2 "train: --resume of a folder without a run, exit 2" "nothing to resume" -- "$FAKEIT" train --resume "$tmp"
-expect 0 "train --help documents every option" "--lr-g X, --lr-d X" -- "$FAKEIT" train --help
+expect 0 "train --help documents every option with its default" "--lr-d X +the critic's learning rate \(default 5e-5\)" -- \
+    "$FAKEIT" train --help
 "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run" --iters 100000 "${small[@]}" > "$tmp/train.out" 2> "$tmp/train.err" &
 pid=$!
 for _ in $(seq 1 100); do [ -s "$tmp/run/metrics.csv" ] && [ "$(wc -l < "$tmp/run/metrics.csv")" -ge 3 ] && break; sleep 0.1; done
@@ -107,6 +131,34 @@ expect 2 "train --loss with an unknown name, exit 2" "--loss is wgan or wgan-gp:
 expect 0 "eval of a model: SWD beside the real-vs-real floor" "reals vs other reals" -- \
     "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/run/netG.safetensors" -n 10
 expect 0 "eval writes nearest.png beside the model" "nearest.png" -- ls "$tmp/run"
+# a run folder wherever a model is expected: RUN means RUN/netG.safetensors
+expect 0 "sample RUN: the run's generator" "wrote grid $tmp/g_run.png" -- \
+    "$FAKEIT" sample "$tmp/run" -n 6 --grid "$tmp/g_run.png"
+expect 0 "sample RUN draws what sample RUN/netG.safetensors draws" "^same$" -- \
+    sh -c "cmp -s '$tmp/g.png' '$tmp/g_run.png' && echo same"
+expect 0 "sample RUN --rank-by-critic finds the run's critic" "kept the 2 it rates most real" -- \
+    "$FAKEIT" sample "$tmp/run" -n 8 --rank-by-critic 2 --grid "$tmp/rk.png"
+expect 0 "interp RUN" "wrote $tmp/strip_run.png: 2 walks" -- "$FAKEIT" interp "$tmp/run" -o "$tmp/strip_run.png" --rows 2
+swd_json() { "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$1" -n 10 --swd-only --json | tail -1 | sed 's/"fake":"[^"]*",//'; }
+same_swd() {
+    local a b
+    a=$(swd_json "$tmp/run") b=$(swd_json "$tmp/run/netG.safetensors")
+    [ -n "$a" ] && [ "$a" = "$b" ] && echo "same: $a"
+}
+expect 0 "eval --fake RUN measures RUN/netG.safetensors (not the run's PNG grids)" '^same: \{"real"' -- same_swd
+"$FAKEIT" train "$tmp/bikes" -o "$tmp/runs/fromdir" --iters 2 --d-iters-early 2 "${small[@]}" > "$tmp/fromdir.out" 2>&1
+rc=$?
+expect 0 "train FOLDER -o RUN: exit 0 (got $rc)" "^0$" -- echo "$rc"
+expect 0 "train FOLDER -o RUN: says it prepares the folder into RUN/data.fkd" \
+    "preparing it as fakeit prepare does by default into $tmp/runs/fromdir/data.fkd" -- cat "$tmp/fromdir.out"
+expect 0 "train FOLDER -o RUN: prepare's defaults (64 px, white backgrounds only)" "size +64x64" -- \
+    "$FAKEIT" info "$tmp/runs/fromdir/data.fkd"
+expect 0 "train FOLDER -o RUN: then trains on it" "done at generator iteration 2" -- cat "$tmp/fromdir.out"
+expect 0 "train --resume of a run made from a folder" "done at generator iteration 3" -- \
+    "$FAKEIT" train --resume "$tmp/runs/fromdir" --iters 3
+mkdir -p "$tmp/noimages"
+expect 1 "train EMPTY_FOLDER -o RUN: nothing kept, exit 1 naming the data set" "runs/empty/data.fkd: no image was kept" -- \
+    "$FAKEIT" train "$tmp/noimages" -o "$tmp/runs/empty" --iters 2
 expect 0 "eval: training images as fakes are flagged as copies" "flagged .*: 12 of 12" -- \
     "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/all.fkd" --sheet "$tmp/n.png"
 mkdir -p "$tmp/same"
@@ -115,7 +167,7 @@ expect 0 "eval: twelve copies of one image raise the mode-collapse alarm" "MODE 
     "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/same" --sheet "$tmp/n.png"
 expect 0 "eval --json: one JSON object on the last line" '^\{"real":.*"swd":\{"levels":\[32,16\],"fake":\[.*"verdict":"MODE COLLAPSE' -- \
     sh -c "'$FAKEIT' eval --real '$tmp/all.fkd' --fake '$tmp/same' --sheet '$tmp/n.png' --json | tail -1"
-expect 2 "eval: --real missing, exit 2" "--real DATA.fkd and --fake PATH are required" -- "$FAKEIT" eval --fake "$tmp/same"
+expect 2 "eval: --real missing, exit 2" "--real DATA.fkd is required" -- "$FAKEIT" eval --fake "$tmp/same"
 expect 2 "eval: a truncated real set is named" "cut.fkd" -- "$FAKEIT" eval --real "$tmp/cut.fkd" --fake "$tmp/same"
 expect 2 "eval: a model of another shape is refused naming it" "netG.safetensors: the model makes 32x32 images with 3 channels" -- \
     "$FAKEIT" eval --real "$tmp/g.fkd" --fake "$tmp/run/netG.safetensors"
@@ -160,7 +212,7 @@ expect 0 "sample --upscale bicubic" "upscaled the fakes x4 with bicubic \(128x12
 expect 0 "sr-train --adversarial: a few steps with the critic" "done at step 2" -- \
     "$FAKEIT" sr-train "$tmp/bikes" -o "$tmp/sradv.safetensors" --iters 2 --feats 8 --nconv 2 --patch 16 --batch 2 \
     --adversarial 0.01
-expect 2 "sr-train: a negative --adversarial refused" "--adversarial needs a non-negative weight" -- \
+expect 2 "sr-train: a negative --adversarial refused" "--adversarial needs a number from 0 to 1e6: -1" -- \
     "$FAKEIT" sr-train "$tmp/bikes" -o "$tmp/sradv.safetensors" --adversarial -1
 expect 0 "sr-train --skip nearest: Real-ESRGAN's skip, named in the progress" "nearest skip" -- \
     "$FAKEIT" sr-train "$tmp/bikes" -o "$tmp/srnear.safetensors" --iters 1 --feats 4 --nconv 1 --patch 16 --batch 2 \
@@ -202,11 +254,12 @@ expect 0 "sr-train: a folder's non-image files are passed over, as upscale does"
 mkdir -p "$tmp/bin" && cp "$FAKEIT" "$tmp/bin/fakeit"
 expect 2 "sr-eval: no --model and no models/ beside the program, exit 2" "no --model given and no default model" -- \
     env -u FAKEIT_SR_MODEL "$tmp/bin/fakeit" sr-eval "$tmp/bikes"
-expect 2 "sr-train: no output, exit 2" "a model file to write is required" -- "$FAKEIT" sr-train "$tmp/bikes"
+expect 2 "sr-train: no output, exit 2" "-o SR_MODEL is required" -- "$FAKEIT" sr-train "$tmp/bikes"
 expect 2 "sr-train: a missing input is named, exit 2" "$tmp/nohr: No such file" -- \
     "$FAKEIT" sr-train "$tmp/nohr" -o "$tmp/sr2.safetensors"
 for c in train sample interp eval upscale sr-train sr-eval; do
-    expect 2 "$c: --threads 0 refused, exit 2" "fakeit $c: --threads needs a positive count: 0" -- "$FAKEIT" "$c" --threads 0
+    expect 2 "$c: --threads 0 refused, exit 2" "fakeit $c: --threads needs an integer from 1 to 1024: 0" -- \
+        "$FAKEIT" "$c" --threads 0
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

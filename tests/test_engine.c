@@ -261,9 +261,59 @@ static void add_mismatched(void) {
     net_add(n, a, NET_INPUT, "bad");  // 4 channels + 3 channels
 }
 
+// backend_check on a copy of a backend's table with one change: 1 when the
+// child aborted and its message names `want`.
+static Backend edited;
+static void check_edited(void) { backend_check(&edited); }
+static int check_aborts_naming(const char *want) {
+    char path[] = "/tmp/fakeit-check-XXXXXX";
+    const int fd = mkstemp(path);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd, 2);
+        check_edited();
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    char msg[4096] = "";
+    const ssize_t n = pread(fd, msg, sizeof msg - 1, 0);
+    msg[n > 0 ? n : 0] = 0;
+    close(fd), unlink(path);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT && strstr(msg, want) != NULL;
+}
+
+static int all_blocked(int C, int H, int W) { return (void)C, (void)H, (void)W, 1; }
+static void act_forward(float *out, float *sm, float *sr, float *rm, float *rv, const float *inp, const float *g,
+                        const float *b, int N, int C, int HW, float eps, float mom, float slope) {
+    (void)out, (void)sm, (void)sr, (void)rm, (void)rv, (void)inp, (void)g, (void)b, (void)N, (void)C, (void)HW;
+    (void)eps, (void)mom, (void)slope;
+}
+
+static void test_backend_tables(void) {
+    for (const Backend *const *b = backend_all(); *b; b++) {
+        edited = **b;
+        tl_check(!check_aborts_naming("check"), "[%s] backend_check passes the whole table", (*b)->name);
+        edited.conv2d_backward = NULL;
+        tl_check(check_aborts_naming("conv2d_backward"), "[%s] a NULL conv2d_backward aborts naming it", (*b)->name);
+        edited = **b;
+        edited.clip_weights = NULL, edited.set_threads = NULL;
+        tl_check(check_aborts_naming("set_threads clip_weights"),
+                 "[%s] NULL set_threads and clip_weights (the first and last entries) abort naming both", (*b)->name);
+    }
+    edited = backend_ref;
+    edited.blocked = all_blocked;
+    tl_check(check_aborts_naming("to_native and to_plain"), "a blocked layout without to_native and to_plain aborts");
+    edited = backend_ref;
+    edited.batchnorm_act_forward_train = act_forward;
+    tl_check(check_aborts_naming("one direction"), "batch norm fused with its activation forward only aborts");
+}
+
 static void test_invariants(void) {
     tl_check(aborts(forward_wrong_batch), "forward with a batch larger than the allocated one aborts");
     tl_check(aborts(add_mismatched), "residual add of mismatched shapes aborts at build time");
+    test_backend_tables();
 }
 
 // ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/evaluate.h"
+#include "eval/measure.h"
+#include "gan/generator.h"
 #include "util/rng.h"
 #include "nn/safetensors.h"
 #include "eval/swd.h"
@@ -186,7 +187,7 @@ static void test_small_helpers(void) {
     tl_check(out[0] == 2, "downsample: rounds half up (1.5 -> 2): %d", out[0]);
     const float f[5] = {-1.0f, 1.0f, 0.0f, -2.0f, 0.5f};
     uint8_t b[5];
-    eval_to_bytes(b, f, 5);
+    gen_to_bytes(b, f, 5);
     tl_check(b[0] == 0 && b[1] == 255 && b[2] == 128 && b[3] == 0 && b[4] == 191,
              "to_bytes: -1 -> 0, 1 -> 255, 0 -> 128, clamped, 0.5 -> 191 (%d %d %d %d %d)", b[0], b[1], b[2], b[3], b[4]);
     uint8_t same[3 * 4] = {0};

@@ -21,7 +21,7 @@
 
 #include "nn/checkpoint.h"
 #include "image/imageio.h"
-#include "sr/sr.h"
+#include "sr/upscale.h"
 #include "nn/safetensors.h"
 #include "sr/sreval.h"
 #include "train/srtrain.h"

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "nn/checkpoint.h"
+#include "gan/runstate.h"
 #include "data/dataset.h"
 #include "util/rng.h"
 #include "nn/safetensors.h"
@@ -380,7 +381,7 @@ static void test_resume_gp(void) {
     WganConfig c;
     char sp[600];
     snprintf(sp, sizeof sp, "%s/netD.safetensors", split);
-    tl_check(ckpt_read_config(sp, &c) == 0 && c.loss == WGAN_LOSS_GP && c.critic_norm == DCGAN_NORM_LAYER &&
+    tl_check(wgan_config_read(sp, &c) == 0 && c.loss == WGAN_LOSS_GP && c.critic_norm == DCGAN_NORM_LAYER &&
                  c.gp_lambda == 10.0 && c.beta1 == 0.0 && c.beta2 == 0.9,
              "resume gp: the model file keeps loss, critic norm, lambda and betas");
 }
@@ -552,7 +553,7 @@ static void test_bad_models(void) {
     WganConfig c;
     printf("# expected refusal: ");
     fflush(stdout);
-    tl_check(ckpt_read_config("tests/fixtures/torch_netG.safetensors", &c) != 0,
+    tl_check(wgan_config_read("tests/fixtures/torch_netG.safetensors", &c) != 0,
              "model: a file without fakeit's configuration cannot be sampled (message, no crash)");
 }
 

@@ -2,9 +2,10 @@
 // reach memory and ops.
 //
 // Every op has the meaning, arguments and accumulation rules of its reference
-// definition in ops.h. A backend fills every entry; one that cannot provide an
-// op points it at a function that says so and stops (never at a silently
-// different behaviour). Pointers handed to ops are in the backend's memory
+// definition in ops/ops.h. A backend fills every entry of BACKEND_REQUIRED;
+// one that cannot provide an op points it at a function that says so and
+// stops (never at a silently different behaviour). backend_check() aborts,
+// naming the entry, when one is left NULL. Pointers handed to ops are in the backend's memory
 // (host memory for CPU backends, device memory for a GPU backend); upload and
 // download cross that boundary.
 #ifndef FAKEIT_BACKEND_H
@@ -128,12 +129,35 @@ typedef struct Backend {
     void (*clip_weights)(float *p, size_t n, float c);
 } Backend;
 
-extern const Backend backend_ref;  // the reference: plain C, the oracle for all others
+// The entries every backend fills, in the struct's order. The others are
+// optional: blocked (NULL: every tensor plain NCHW; else to_native and
+// to_plain too) and the batch-norm-and-activation fusion (both or neither).
+#define BACKEND_REQUIRED(X)                                                                                     \
+    X(set_threads) X(get_threads) X(alloc) X(free) X(upload) X(download) X(copy) X(zero) X(conv2d_forward)      \
+    X(conv2d_backward) X(convt2d_forward) X(convt2d_backward) X(batchnorm_forward_train)                        \
+    X(batchnorm_backward_train) X(batchnorm_forward_eval) X(batchnorm_backward_eval) X(layernorm_forward)       \
+    X(layernorm_backward) X(layernorm_jvp) X(layernorm_jvp_backward) X(relu_forward) X(relu_backward)          \
+    X(lrelu_forward) X(lrelu_backward) X(tanh_forward) X(tanh_backward) X(prelu_forward) X(prelu_backward)     \
+    X(linear_forward) X(linear_backward) X(pixel_shuffle_forward) X(pixel_shuffle_backward)                    \
+    X(upsample_nearest_forward) X(upsample_nearest_backward) X(upsample_bicubic_forward)                       \
+    X(upsample_bicubic_backward) X(add_forward) X(add_backward) X(mean_batch_forward) X(mean_batch_backward)   \
+    X(wgan_loss_forward) X(wgan_loss_backward) X(grad_penalty) X(l1_loss_forward) X(l1_loss_backward)          \
+    X(mse_loss_forward) X(mse_loss_backward) X(rmsprop_step) X(adam_step) X(clip_weights)
+#define BACKEND_OPTIONAL(X) X(blocked) X(to_native) X(to_plain) X(batchnorm_act_forward_train) X(batchnorm_act_backward)
+
+extern const Backend backend_ref;  // the reference: plain C, the oracle for all others (backend/ref.c)
 #ifdef FAKEIT_HAVE_DNNL
-extern const Backend backend_cpu;  // oneDNN convolutions, blocked layout (backend_cpu.c)
+extern const Backend backend_cpu;  // oneDNN convolutions, blocked layout (backend/cpu/)
 #endif
 
-// Host-memory entries both CPU backends use (backend_ref.c): OpenMP thread
+// Aborts (a broken invariant, with file:line) naming every required entry
+// `be` leaves NULL, or an optional group it fills in part.
+void backend_check(const Backend *be);
+// backend_check on every backend of this build; the program runs it at
+// start-up, and the registry before it hands out a backend.
+void backend_check_all(void);
+
+// Host-memory entries both CPU backends use (backend/host.c): OpenMP thread
 // count, free, copy (also upload and download).
 void host_set_threads(int n);
 int host_get_threads(void);

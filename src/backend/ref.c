@@ -1,24 +1,10 @@
-// backend_ref.c: the reference backend, host memory and the ops of ops.h.
-#include <omp.h>
+// ref.c: the reference backend: host memory and the ops of ops/ops.h as they are.
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/backend.h"
 #include "ops/ops.h"
 #include "util/util.h"
-
-void host_set_threads(int n) {
-    FK_CHECK(n >= 1, "thread count must be at least 1, got %d", n);
-    omp_set_num_threads(n);
-}
-
-int host_get_threads(void) { return omp_get_max_threads(); }
-
-void host_free(float *p) { free(p); }
-
-void host_copy(float *dst, const float *src, size_t n) {
-    if (n) memmove(dst, src, n * sizeof(float));
-}
 
 static float *ref_alloc(size_t n) { return fk_calloc(n, sizeof(float)); }
 static void ref_zero(float *p, size_t n) {

@@ -312,10 +312,7 @@ BikeBackground bike_render(uint64_t seed, int index, int size, uint8_t *rgb) {
 }
 
 int bikes_write(const char *dir, int n, int size, uint64_t seed) {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fk_error("%s: cannot create the folder: %s", dir, strerror(errno));
-        return -1;
-    }
+    if (fk_mkdirs(dir) != 0) return -1;
     BikeBackground *bgs = fk_calloc((size_t)n, sizeof *bgs);
     int failed = 0;
 #pragma omp parallel for schedule(dynamic, 4)

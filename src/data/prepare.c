@@ -397,7 +397,7 @@ int prepare_run(const PrepareOpts *o, char *const *inputs, int n_inputs, Prepare
     img_init();
 
     Run r = {.o = o, .res = res};
-    if (ds_writer_open(&r.w, o->out, (uint32_t)o->size, (uint32_t)C) != 0) {
+    if (fk_mkparents(o->out) != 0 || ds_writer_open(&r.w, o->out, (uint32_t)o->size, (uint32_t)C) != 0) {
         sl_free(&images), sl_free(&idx);
         return 2;
     }

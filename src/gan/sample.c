@@ -1,39 +1,21 @@
 // sample.c: fakes, critic ranking and latent walks from saved models.
 #include "gan/sample.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "backend/backend.h"
-#include "nn/checkpoint.h"
-#include "nn/dcgan.h"
-#include "eval/evaluate.h"
 #include "draw/grid.h"
+#include "gan/generator.h"
 #include "image/imageio.h"
+#include "sr/upscale.h"
 #include "util/rng.h"
-#include "sr/sr.h"
 #include "util/util.h"
 
-// A generator (or critic) built from the configuration in its model file.
-static Net *load_model(const Backend *be, const char *path, int critic, WganConfig *cfg) {
-    if (ckpt_read_config(path, cfg) != 0) return NULL;
-    Net *net = critic ? dcgan_critic(be, cfg->isize, cfg->nc, cfg->ndf, cfg->n_extra, (DcganNorm)cfg->critic_norm)
-                      : dcgan_generator(be, cfg->isize, cfg->nz, cfg->nc, cfg->ngf, cfg->n_extra,
-                                        cfg->bn_g ? DCGAN_NORM_BATCH : DCGAN_NORM_NONE);
-    if (ckpt_load_net(path, net) != 0) {
-        if (critic ? strstr(path, "netG") != NULL : strstr(path, "netD") != NULL)
-            fk_error("%s: this looks like the %s; pass the %s", path, critic ? "generator" : "critic",
-                     critic ? "critic (netD.safetensors)" : "generator (netG.safetensors)");
-        net_free(net);
-        return NULL;
-    }
-    net_set_batch(net, cfg->batch);
-    return net;
-}
+void sample_defaults(SampleOpts *o) { *o = (SampleOpts){.seed = 1, .n = -1}; }
+
+void interp_defaults(InterpOpts *o) { *o = (InterpOpts){.rows = 4, .steps = 8, .seed = 1}; }
 
 typedef struct {
     int idx;
@@ -46,16 +28,21 @@ static int by_score(const void *a, const void *b) {
 }
 
 // n fakes (n, C, S, S) in [-1, 1] through a super-resolution model (as bytes,
-// the way an image file would go): (n, 3, S*s, S*s) in [-1, 1], malloc'd.
+// the way an image file would go): (n, 3, S*s, S*s) in [-1, 1], malloc'd;
+// NULL after printing when the upscaler fails.
 static float *upscale_fakes(const Upscaler *u, const float *fakes, int n, int C, int S) {
     const int s = u->cfg.scale, So = S * s;
     const size_t plane = (size_t)S * S, oplane = (size_t)So * So;
     uint8_t *bytes = fk_malloc((size_t)C * plane), *rgb = fk_malloc(plane * 3), *big = fk_malloc(oplane * 3);
     float *out = fk_malloc((size_t)n * 3 * oplane * sizeof(float));
-    for (int i = 0; i < n; i++) {
-        eval_to_bytes(bytes, fakes + (size_t)i * C * plane, (size_t)C * plane);
+    for (int i = 0; i < n && out; i++) {
+        gen_to_bytes(bytes, fakes + (size_t)i * C * plane, (size_t)C * plane);
         img_planar_to_rgb(bytes, C, plane, rgb);
-        FK_CHECK(upscaler_run(u, rgb, S, S, 64, big) == 0, "cannot upscale a fake");
+        if (upscaler_run(u, rgb, S, S, 64, big) != 0) {
+            free(out);
+            out = NULL;
+            break;
+        }
         float *o = out + (size_t)i * 3 * oplane;
         for (size_t p = 0; p < oplane; p++)
             for (int ch = 0; ch < 3; ch++) o[(size_t)ch * oplane + p] = big[p * 3 + ch] / 127.5f - 1.0f;
@@ -64,109 +51,84 @@ static float *upscale_fakes(const Upscaler *u, const float *fakes, int n, int C,
     return out;
 }
 
+// Keeps the k of n fakes the critic rates most real (the lowest scores: the
+// critic minimises D(real) - D(fake)), in that order; returns a new array.
+static float *rank_fakes(const float *fakes, const float *scores, int n, int k, size_t img) {
+    Scored *sc = fk_malloc((size_t)n * sizeof(Scored));
+    for (int i = 0; i < n; i++) sc[i] = (Scored){i, scores[i]};
+    qsort(sc, (size_t)n, sizeof(Scored), by_score);
+    float *best = fk_malloc((size_t)k * img * sizeof(float));
+    for (int i = 0; i < k; i++) memcpy(best + (size_t)i * img, fakes + (size_t)sc[i].idx * img, img * sizeof(float));
+    printf("ranked %d fakes by the critic; kept the %d it rates most real (scores %.5f .. %.5f; lower is more real)\n",
+           n, k, sc[0].score, sc[k - 1].score);
+    free(sc);
+    return best;
+}
+
+// The fakes as PNG files in dir and/or one grid.
+static int write_fakes(const SampleOpts *o, const float *fakes, int n, int C, int S) {
+    const size_t img = (size_t)C * S * S;
+    for (int i = 0; i < n && o->out_dir; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/fake_%05d.png", o->out_dir, i);
+        if (image_save(path, fakes + (size_t)i * img, C, S, S)) return 1;
+    }
+    if (o->grid && grid_save(o->grid, fakes, n, C, S, S, 8)) return 1;
+    if (o->out_dir) printf("wrote %d images to %s/fake_00000.png ...\n", n, o->out_dir);
+    if (o->grid) printf("wrote grid %s\n", o->grid);
+    return 0;
+}
+
 int sample_run(const SampleOpts *o) {
     const Backend *be = backend_pick(o->backend, o->threads);
     if (!be) return 2;
-    WganConfig cfg;
-    Net *G = load_model(be, o->model, 0, &cfg);
-    if (!G) return 1;
-    Net *D = NULL;
+    int rc = 1, keep = o->n;
+    Net *G = NULL, *D = NULL;
+    Upscaler up = {0};
+    float *fakes = NULL, *scores = NULL, *tmp = NULL;
+    char mpath[4200], cpath[4200];
+    WganConfig cfg, dc;
+    gen_model_path(o->model, 0, mpath, sizeof mpath);
+    if (!(G = gen_load(be, mpath, 0, &cfg))) goto done;
     if (o->rank_k > 0) {
-        char cpath[4200];
         if (o->critic) {
             snprintf(cpath, sizeof cpath, "%s", o->critic);
-        } else {
-            const char *slash = strrchr(o->model, '/');
-            snprintf(cpath, sizeof cpath, "%.*snetD.safetensors", slash ? (int)(slash - o->model + 1) : 0, o->model);
+        } else {  // netD.safetensors beside the generator
+            const char *slash = strrchr(mpath, '/');
+            snprintf(cpath, sizeof cpath, "%.*snetD.safetensors", slash ? (int)(slash - mpath + 1) : 0, mpath);
         }
-        WganConfig dc;
-        D = load_model(be, cpath, 1, &dc);
-        if (!D) {
+        if (!(D = gen_load(be, cpath, 1, &dc))) {
             fk_error("--rank-by-critic needs the run's critic: %s (or name it with --critic)", cpath);
-            net_free(G);
-            return 1;
+            goto done;
         }
     }
-    Upscaler up = {0};
-    if (o->upscale && upscaler_open(&up, be, o->upscale, 0) != 0) {
-        net_free(G), net_free(D);
-        return 1;
+    if (o->upscale && upscaler_open(&up, be, o->upscale, 0) != 0) goto done;
+    if ((o->out_dir && fk_mkdirs(o->out_dir) != 0) || (o->grid && fk_mkparents(o->grid) != 0)) {
+        rc = 2;
+        goto done;
     }
-    if (o->out_dir && mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
-        fk_error("%s: cannot create the folder: %s", o->out_dir, strerror(errno));
-        net_free(G), net_free(D), upscaler_close(&up);
-        return 2;
-    }
-    const int C = cfg.nc, S = cfg.isize;
+    int C = cfg.nc, S = cfg.isize;
     const size_t img = (size_t)C * S * S;
-    float *fakes = fk_malloc((size_t)o->n * img * sizeof(float));
-    float *scores = D ? fk_malloc((size_t)o->n * sizeof(float)) : NULL;
-    Scored *sc = fk_malloc((size_t)o->n * sizeof(Scored));
-    sample_make(be, G, &cfg, o->n, o->seed, fakes, D, scores);
-    if (D)
-        for (int i = 0; i < o->n; i++) sc[i] = (Scored){i, scores[i]};
-    int keep = o->n;
+    fakes = fk_malloc((size_t)o->n * img * sizeof(float));
+    scores = D ? fk_malloc((size_t)o->n * sizeof(float)) : NULL;
+    gen_fakes(be, G, &cfg, o->n, o->seed, fakes, D, scores);
     if (D) {
-        // the critic scores real images LOW (it minimises D(real) - D(fake))
-        qsort(sc, (size_t)o->n, sizeof(Scored), by_score);
         keep = o->rank_k < o->n ? o->rank_k : o->n;
-        float *best = fk_malloc((size_t)keep * img * sizeof(float));
-        for (int i = 0; i < keep; i++) memcpy(best + (size_t)i * img, fakes + (size_t)sc[i].idx * img, img * sizeof(float));
-        free(fakes);
-        fakes = best;
-        printf("ranked %d fakes by the critic; kept the %d it rates most real (scores %.5f .. %.5f; lower is more real)\n",
-               o->n, keep, sc[0].score, sc[keep - 1].score);
+        tmp = rank_fakes(fakes, scores, o->n, keep, img);
+        free(fakes), fakes = tmp, tmp = NULL;
     }
-    int Co = C, So = S;
     if (o->upscale) {  // through the super-resolution model (or bicubic), as RGB
-        float *big = upscale_fakes(&up, fakes, keep, C, S);
-        free(fakes);
-        fakes = big, Co = 3, So = S * up.cfg.scale;
-        printf("upscaled the fakes x%d with %s (%dx%d)\n", up.cfg.scale, o->upscale, So, So);
+        if (!(tmp = upscale_fakes(&up, fakes, keep, C, S))) goto done;
+        free(fakes), fakes = tmp, tmp = NULL;
+        C = 3, S *= up.cfg.scale;
+        printf("upscaled the fakes x%d with %s (%dx%d)\n", up.cfg.scale, o->upscale, S, S);
     }
-    const size_t img_out = (size_t)Co * So * So;
-    int rc = 0;
-    for (int i = 0; i < keep && o->out_dir && !rc; i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/fake_%05d.png", o->out_dir, i);
-        rc = image_save(path, fakes + (size_t)i * img_out, Co, So, So) ? 1 : 0;
-    }
-    if (!rc && o->grid) rc = grid_save(o->grid, fakes, keep, Co, So, So, 8) ? 1 : 0;
-    if (!rc) {
-        if (o->out_dir) printf("wrote %d images to %s/fake_00000.png ...\n", keep, o->out_dir);
-        if (o->grid) printf("wrote grid %s\n", o->grid);
-    }
-    free(fakes), free(scores), free(sc);
+    rc = write_fakes(o, fakes, keep, C, S);
+done:
+    free(fakes), free(scores);
     net_free(G), net_free(D), upscaler_close(&up);
     return rc;
 }
-
-void sample_make(const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t seed, float *fakes, Net *D,
-                 float *scores) {
-    const int B = cfg->batch;
-    const size_t img = (size_t)cfg->nc * cfg->isize * cfg->isize;
-    float *zh = fk_malloc((size_t)B * cfg->nz * sizeof(float)), *z = be->alloc((size_t)B * cfg->nz);
-    float *fdev = D ? be->alloc((size_t)B * img) : NULL, *sb = D ? fk_malloc((size_t)B * sizeof(float)) : NULL;
-    Rng rng;
-    rng_seed(&rng, seed);
-    for (int b = 0; b * B < n; b++) {
-        rng_fill_normal(&rng, zh, (size_t)B * cfg->nz, 0.0f, 1.0f);
-        be->upload(z, zh, (size_t)B * cfg->nz);
-        const float *out = net_forward(G, z, B);
-        const int take = n - b * B < B ? n - b * B : B;
-        be->download(fakes + (size_t)b * B * img, out, (size_t)take * img);
-        if (D) {
-            be->copy(fdev, out, (size_t)B * img);
-            be->download(sb, net_forward(D, fdev, B), (size_t)B);
-            memcpy(scores + (size_t)b * B, sb, (size_t)take * sizeof(float));
-        }
-    }
-    free(zh), free(sb);
-    be->free(z);
-    if (fdev) be->free(fdev);
-}
-
-Net *sample_load_generator(const Backend *be, const char *path, WganConfig *cfg) { return load_model(be, path, 0, cfg); }
 
 void slerp(float *out, const float *a, const float *b, int n, double t) {
     double ab = 0, aa = 0, bb = 0;
@@ -181,7 +143,7 @@ int interp_run(const InterpOpts *o) {
     const Backend *be = backend_pick(o->backend, o->threads);
     if (!be) return 2;
     WganConfig cfg;
-    Net *G = load_model(be, o->model, 0, &cfg);
+    Net *G = gen_load(be, o->model, 0, &cfg);
     if (!G) return 1;
     const int B = cfg.batch, nz = cfg.nz, C = cfg.nc, S = cfg.isize, total = o->rows * o->steps;
     const size_t img = (size_t)C * S * S;
@@ -203,7 +165,7 @@ int interp_run(const InterpOpts *o) {
         be->upload(z, zh, (size_t)B * nz);
         be->download(out + (size_t)b * B * img, net_forward(G, z, B), (size_t)take * img);
     }
-    int rc = grid_save(o->out, out, total, C, S, S, o->steps) ? 1 : 0;
+    int rc = fk_mkparents(o->out) != 0 || grid_save(o->out, out, total, C, S, S, o->steps) ? 1 : 0;
     if (!rc) printf("wrote %s: %d walks of %d steps\n", o->out, o->rows, o->steps);
     free(lat), free(ends), free(out), free(zh);
     be->free(z);

@@ -25,6 +25,20 @@ void wgan_defaults_gp(WganConfig *c) {
     c->d_iters = c->d_iters_warm = 5;
 }
 
+void wgan_loss_defaults(WganConfig *c, unsigned given) {
+    if (c->loss != WGAN_LOSS_GP) return;
+    WganConfig gp = *c;
+    wgan_defaults_gp(&gp);
+    c->adam = 1;
+    if (!(given & WGAN_GIVEN_LR_G)) c->lr_g = gp.lr_g;
+    if (!(given & WGAN_GIVEN_LR_D)) c->lr_d = gp.lr_d;
+    if (!(given & WGAN_GIVEN_BETA1)) c->beta1 = gp.beta1;
+    if (!(given & WGAN_GIVEN_BETA2)) c->beta2 = gp.beta2;
+    if (!(given & WGAN_GIVEN_D_ITERS)) c->d_iters = gp.d_iters;
+    if (!(given & WGAN_GIVEN_D_ITERS_WARM)) c->d_iters_warm = (given & WGAN_GIVEN_D_ITERS) ? c->d_iters : gp.d_iters_warm;
+    if (!(given & WGAN_GIVEN_CRITIC_NORM)) c->critic_norm = gp.critic_norm;
+}
+
 int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *ds) {
     memset(w, 0, sizeof *w);
     if (!dcgan_size_ok(cfg->isize)) {

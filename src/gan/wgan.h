@@ -51,6 +51,22 @@ void wgan_defaults(WganConfig *c);
 // Adam 1e-4 with betas (0, 0.9), 5 critic steps with no early phase.
 void wgan_defaults_gp(WganConfig *c);
 
+// Settings a user gave explicitly, which a loss's defaults leave alone.
+enum {
+    WGAN_GIVEN_LR_G = 1,
+    WGAN_GIVEN_LR_D = 2,
+    WGAN_GIVEN_BETA1 = 4,
+    WGAN_GIVEN_BETA2 = 8,
+    WGAN_GIVEN_D_ITERS = 16,
+    WGAN_GIVEN_D_ITERS_WARM = 32,
+    WGAN_GIVEN_CRITIC_NORM = 64,
+};
+// The defaults of c->loss for every setting not in `given` (WGAN_GIVEN_*
+// bits): with WGAN_LOSS_GP the paper's (wgan_defaults_gp), always with Adam,
+// the early critic steps following --d-iters when only that is given;
+// nothing changes with clipping, whose defaults are wgan_defaults'.
+void wgan_loss_defaults(WganConfig *c, unsigned given);
+
 typedef struct {
     WganConfig cfg;
     const Backend *be;

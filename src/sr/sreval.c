@@ -11,7 +11,7 @@
 
 #include "data/dataset.h"
 #include "image/imageio.h"
-#include "sr/sr.h"
+#include "sr/upscale.h"
 #include "util/util.h"
 
 // Y of the (h, w, 3) image inside the shaved border: (h - 2 shave, w - 2 shave) doubles.
@@ -149,8 +149,7 @@ int sreval_run(const SrEvalOpts *o) {
     if (!be) return 2;
     Upscaler u;
     if (upscaler_open(&u, be, o->model, 0) != 0) return 2;
-    if (o->compare && mkdir(o->compare, 0777) != 0 && errno != EEXIST) {
-        fk_error("%s: cannot create the folder: %s", o->compare, strerror(errno));
+    if (o->compare && fk_mkdirs(o->compare) != 0) {
         upscaler_close(&u);
         return 2;
     }

@@ -324,6 +324,7 @@ int srtrain_run(SrTrainOpts *o) {
     const Backend *be = backend_pick(o->backend, o->threads);
     if (!be) return 2;
     if (o->resume && load_state(o, NULL, NULL, NULL, NULL, NULL) != 0) return 2;
+    if (fk_mkparents(o->out) != 0) return 2;
     const int P = o->patch, s = o->cfg.scale, HP = P * s;
     Pool pool = {0};
     if (load_inputs(&pool, o, HP) != 0) {

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "sr/sr.h"
+#include "nn/srnet.h"
 
 typedef struct {
     const char **inputs;  // folders, image files or DATA.fkd files

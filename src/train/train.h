@@ -8,7 +8,7 @@
 
 typedef struct {
     WganConfig cfg;
-    const char *data;      // DATA.fkd (NULL on --resume: the stored path)
+    const char *data;      // DATA.fkd, or a folder of images to prepare first (NULL on --resume: the stored path)
     const char *run_dir;   // RUN_DIR
     const char *backend;   // NULL: the default
     long iters;            // generator iterations to reach (0: use epochs)

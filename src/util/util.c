@@ -1,6 +1,7 @@
 #include "util/util.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdarg.h>
@@ -110,4 +111,40 @@ int fk_stop_signal(void) { return stop_caught; }
 void fk_stop_release(void) {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+}
+
+// mkdir -p of the first `len` bytes of path; errno set on failure.
+static int make_dirs(const char *path, size_t len) {
+    char *p = fk_malloc(len + 1);
+    memcpy(p, path, len);
+    p[len] = 0;
+    int rc = 0;
+    for (char *s = p + 1; !rc; s++) {  // each prefix ending before a '/', then the whole
+        const int end = *s == 0;
+        if (*s != '/' && !end) continue;
+        *s = 0;
+        struct stat st;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) rc = -1;
+        else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) rc = -1, errno = ENOTDIR;
+        if (end) break;
+        *s = '/';
+    }
+    free(p);
+    return rc;
+}
+
+int fk_mkdirs(const char *path) {
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/') len--;
+    if (len == 0 || make_dirs(path, len) == 0) return 0;
+    fk_error("%s: cannot create the folder: %s", path, strerror(errno));
+    return -1;
+}
+
+int fk_mkparents(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 0;
+    if (make_dirs(path, (size_t)(slash - path)) == 0) return 0;
+    fk_error("%.*s: cannot create the folder: %s", (int)(slash - path), path, strerror(errno));
+    return -1;
 }

@@ -41,6 +41,12 @@ char **fk_list_dir(const char *dir, int (*keep)(const char *name), size_t *n);
 // set) when a folder cannot be read.
 char **fk_expand_input(const char *path, int (*keep)(const char *name), size_t *n);
 
+// Creates folder `path` and any missing parent folders (mkdir -p). Returns
+// 0, or -1 after printing "PATH: cannot create the folder: reason".
+int fk_mkdirs(const char *path);
+// Creates the missing parent folders of the file `path`; 0, or -1 after printing.
+int fk_mkparents(const char *path);
+
 // "dir/<src's file name without its extension>.png" into dst (n bytes).
 void fk_png_path(char *dst, size_t n, const char *dir, const char *src);
 

@@ -1,0 +1,280 @@
+// blocked.c: the CPU backend's blocked activation layout (nChw8c / nChw16c):
+// conversion at a network's edges, and batch normalisation (with its ReLU /
+// LeakyReLU fused) computed on it.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/cpu/cpu.h"
+#include "ops/ops.h"
+#include "util/util.h"
+
+int cpu_blocked(int C, int H, int W) { return C % cpu_block_size() == 0 && (size_t)H * W > 1; }
+
+// ---------------------------------------------------------------------------
+// layout conversion
+
+// plain (N, C, HW) <-> blocked (N, C/B, HW, B); `acc` adds instead of writing.
+void cpu_blocked_to_plain(float *dst, const float *src, int N, int C, int HW, int acc) {
+    const int CB = C / BLK;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++) {
+            const float *s = src + (((size_t)n * CB + c / BLK) * HW) * BLK + c % BLK;
+            float *d = dst + ((size_t)n * C + c) * HW;
+            if (acc)
+                for (int i = 0; i < HW; i++) d[i] += s[(size_t)i * BLK];
+            else
+                for (int i = 0; i < HW; i++) d[i] = s[(size_t)i * BLK];
+        }
+}
+
+void cpu_plain_to_blocked(float *dst, const float *src, int N, int C, int HW, int acc) {
+    const int CB = C / BLK;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int cb = 0; cb < CB; cb++) {
+            float *d = dst + ((size_t)n * CB + cb) * HW * BLK;
+            const float *s = src + ((size_t)n * C + (size_t)cb * BLK) * HW;
+            for (int i = 0; i < HW; i++)
+                for (int l = 0; l < BLK; l++) {
+                    float v = s[(size_t)l * HW + i];
+                    d[(size_t)i * BLK + l] = acc ? d[(size_t)i * BLK + l] + v : v;
+                }
+        }
+}
+
+// Layout conversion at a network's edge: `blocked` when the shape is
+// blocked, else a plain copy (or sum with acc).
+static void convert(float *dst, const float *src, int N, int C, int H, int W, int acc,
+                    void (*blocked)(float *, const float *, int, int, int, int)) {
+    const size_t n = (size_t)N * C * H * W;
+    if (cpu_blocked(C, H, W)) {
+        blocked(dst, src, N, C, H * W, acc);
+    } else if (acc) {
+        for (size_t i = 0; i < n; i++) dst[i] += src[i];
+    } else if (n) {
+        memcpy(dst, src, n * sizeof(float));
+    }
+}
+
+void cpu_to_native(float *dst, const float *src, int N, int C, int H, int W, int acc) {
+    convert(dst, src, N, C, H, W, acc, cpu_plain_to_blocked);
+}
+
+void cpu_to_plain(float *dst, const float *src, int N, int C, int H, int W, int acc) {
+    convert(dst, src, N, C, H, W, acc, cpu_blocked_to_plain);
+}
+
+
+// ---------------------------------------------------------------------------
+// batch normalisation on the blocked layout: one thread owns a block of B
+// channels and sums it in double, in the reference's order per channel, so
+// results match the reference to rounding and never depend on thread count.
+
+static void bn_stats_blocked(double *mean, double *var, const float *x, int N, int CB, int cb, int HW) {
+    double s[MAX_BLK] = {0}, q[MAX_BLK] = {0};
+    for (int n = 0; n < N; n++) {
+        const float *p = x + ((size_t)n * CB + cb) * HW * BLK;
+        for (int i = 0; i < HW; i++)
+#pragma omp simd
+            for (int l = 0; l < BLK; l++) s[l] += p[(size_t)i * BLK + l];
+    }
+    const double M = (double)N * HW;
+    for (int l = 0; l < BLK; l++) mean[l] = s[l] / M;
+    for (int n = 0; n < N; n++) {
+        const float *p = x + ((size_t)n * CB + cb) * HW * BLK;
+        for (int i = 0; i < HW; i++)
+#pragma omp simd
+            for (int l = 0; l < BLK; l++) {
+                double d = p[(size_t)i * BLK + l] - mean[l];
+                q[l] += d * d;
+            }
+    }
+    for (int l = 0; l < BLK; l++) var[l] = q[l] / M;
+}
+
+// act 0: batch norm alone; 1: followed by y > 0 ? y : slope * y (ReLU when slope = 0)
+static void bn_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean, float *running_var,
+                             const float *inp, const float *gamma, const float *beta, int N, int C, int HW, float eps,
+                             float momentum, int act, float slope) {
+    if (!cpu_blocked(C, HW, 1)) {
+        batchnorm_forward_train(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, N, C, HW,
+                                eps, momentum);
+        if (act) cpu_lrelu_forward(out, out, (size_t)N * C * HW, slope);
+        return;
+    }
+    const size_t M = (size_t)N * HW;
+    FK_CHECK(M > 1, "batch norm in training mode needs more than one value per channel (N=%d, HW=%d)", N, HW);
+    const int CB = C / BLK;
+#pragma omp parallel for schedule(static)
+    for (int cb = 0; cb < CB; cb++) {
+        double mean[MAX_BLK], var[MAX_BLK];
+        float k[MAX_BLK], t[MAX_BLK];
+        bn_stats_blocked(mean, var, inp, N, CB, cb, HW);
+        for (int l = 0; l < BLK; l++) {
+            const int c = cb * BLK + l;
+            const float rstd = (float)(1.0 / sqrt(var[l] + eps)), m = (float)mean[l];
+            // the reference computes ((x - m) * rstd) * gamma + beta; keep its rounding
+            k[l] = rstd, t[l] = m;
+            save_mean[c] = m, save_rstd[c] = rstd;
+            running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
+            running_var[c] = (1.0f - momentum) * running_var[c] +
+                             momentum * (float)(var[l] * (double)M / (double)(M - 1));
+        }
+        const float *g = gamma + cb * BLK, *b = beta + cb * BLK;
+        const float s = act ? slope : 1.0f;  // branch-free: y * 1 is y
+        for (int n = 0; n < N; n++) {
+            const float *p = inp + ((size_t)n * CB + cb) * HW * BLK;
+            float *o = out + ((size_t)n * CB + cb) * HW * BLK;
+            for (int i = 0; i < HW; i++)
+#pragma omp simd
+                for (int l = 0; l < BLK; l++) {
+                    const float y = (p[(size_t)i * BLK + l] - t[l]) * k[l] * g[l] + b[l];
+                    o[(size_t)i * BLK + l] = y > 0.0f ? y : y * s;
+                }
+        }
+    }
+}
+
+void cpu_batchnorm_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                        float *running_var, const float *inp, const float *gamma, const float *beta,
+                                        int N, int C, int HW, float eps, float momentum) {
+    bn_forward_train(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, N, C, HW, eps, momentum,
+                     0, 0.0f);
+}
+
+void cpu_batchnorm_act_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                            float *running_var, const float *inp, const float *gamma,
+                                            const float *beta, int N, int C, int HW, float eps, float momentum,
+                                            float slope) {
+    bn_forward_train(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, N, C, HW, eps, momentum,
+                     1, slope);
+}
+
+// Shared by training and evaluation mode: in evaluation the statistics are
+// the running ones and the mean terms of dx vanish (train = 1 keeps them).
+// With `out` (the activation's output) the gradient first passes back
+// through the activation: out > 0 ? dy : slope * dy.
+static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
+                                float slope, const float *inp, const float *mean_c, const float *rstd_c,
+                                const float *gamma, int N, int C, int HW, int train) {
+    const int CB = C / BLK;
+    const double M = (double)N * HW;
+    // without an activation the mask reads the input and scales by 1: branch-free
+    const float *mask = out ? out : inp, s = out ? slope : 1.0f;
+#pragma omp parallel for schedule(static)
+    for (int cb = 0; cb < CB; cb++) {
+        const float *m = mean_c + cb * BLK, *r = rstd_c + cb * BLK, *g = gamma + cb * BLK;
+        double sdy[MAX_BLK] = {0}, sdyx[MAX_BLK] = {0};
+        for (int n = 0; n < N; n++) {
+            const size_t base = ((size_t)n * CB + cb) * HW * BLK;
+            for (int i = 0; i < HW; i++)
+#pragma omp simd
+                for (int l = 0; l < BLK; l++) {
+                    const float d = dout[base + (size_t)i * BLK + l];
+                    const float dy = mask[base + (size_t)i * BLK + l] > 0.0f ? d : d * s;
+                    const float xhat = (inp[base + (size_t)i * BLK + l] - m[l]) * r[l];
+                    sdy[l] += dy;
+                    sdyx[l] += (double)dy * xhat;
+                }
+        }
+        for (int l = 0; l < BLK; l++) {
+            if (dgamma) dgamma[cb * BLK + l] += (float)sdyx[l];
+            if (dbeta) dbeta[cb * BLK + l] += (float)sdy[l];
+        }
+        if (!dinp) continue;
+        float k[MAX_BLK], mdy[MAX_BLK], mdyx[MAX_BLK];
+        for (int l = 0; l < BLK; l++) {
+            k[l] = g[l] * r[l];
+            mdy[l] = train ? (float)(sdy[l] / M) : 0.0f;
+            mdyx[l] = train ? (float)(sdyx[l] / M) : 0.0f;
+        }
+        for (int n = 0; n < N; n++) {
+            const size_t base = ((size_t)n * CB + cb) * HW * BLK;
+            for (int i = 0; i < HW; i++)
+#pragma omp simd
+                for (int l = 0; l < BLK; l++) {
+                    const size_t j = base + (size_t)i * BLK + l;
+                    const float xhat = (inp[j] - m[l]) * r[l];
+                    const float dy = mask[j] > 0.0f ? dout[j] : dout[j] * s;
+                    dinp[j] += train ? k[l] * (dy - mdy[l] - xhat * mdyx[l]) : k[l] * dy;
+                }
+        }
+    }
+}
+
+void cpu_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                         const float *inp, const float *save_mean, const float *save_rstd,
+                                         const float *gamma, int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, save_mean, save_rstd, gamma, N, C, HW);
+        return;
+    }
+    bn_backward_blocked(dinp, dgamma, dbeta, dout, NULL, 0.0f, inp, save_mean, save_rstd, gamma, N, C, HW, 1);
+}
+
+static void eval_stats(float *rstd, const float *running_var, int C, float eps) {
+    for (int c = 0; c < C; c++) rstd[c] = (float)(1.0 / sqrt((double)running_var[c] + eps));
+}
+
+void cpu_batchnorm_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
+                                       const float *running_mean, const float *running_var,
+                                       int N, int C, int HW, float eps) {
+    if (!cpu_blocked(C, HW, 1)) {
+        batchnorm_forward_eval(out, inp, gamma, beta, running_mean, running_var, N, C, HW, eps);
+        return;
+    }
+    const int CB = C / BLK;
+    float *rstd = cpu_scratch(CPU_SCRATCH_STATS, (size_t)C);
+    eval_stats(rstd, running_var, C, eps);
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int cb = 0; cb < CB; cb++) {
+            const float *m = running_mean + cb * BLK, *r = rstd + cb * BLK, *g = gamma + cb * BLK, *b = beta + cb * BLK;
+            const size_t base = ((size_t)n * CB + cb) * HW * BLK;
+            for (int i = 0; i < HW; i++)
+#pragma omp simd
+                for (int l = 0; l < BLK; l++) {
+                    const size_t j = base + (size_t)i * BLK + l;
+                    out[j] = (inp[j] - m[l]) * r[l] * g[l] + b[l];
+                }
+        }
+}
+
+void cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                        const float *inp, const float *gamma, const float *running_mean,
+                                        const float *running_var, int N, int C, int HW, float eps) {
+    if (!cpu_blocked(C, HW, 1)) {
+        batchnorm_backward_eval(dinp, dgamma, dbeta, dout, inp, gamma, running_mean, running_var, N, C, HW, eps);
+        return;
+    }
+    float *rstd = cpu_scratch(CPU_SCRATCH_STATS, (size_t)C);
+    eval_stats(rstd, running_var, C, eps);
+    bn_backward_blocked(dinp, dgamma, dbeta, dout, NULL, 0.0f, inp, running_mean, rstd, gamma, N, C, HW, 0);
+}
+
+// Batch norm and its activation backward, from the activation's output.
+// train 1: stats are the saved batch mean and rstd; 0: running mean and
+// running variance (evaluation mode).
+void cpu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
+                                       const float *inp, const float *mean, const float *rstd_or_var,
+                                       const float *gamma, int N, int C, int HW, float eps, float slope, int train) {
+    float *rstd = NULL;
+    if (!train) {
+        rstd = cpu_scratch(CPU_SCRATCH_STATS, (size_t)C);
+        eval_stats(rstd, rstd_or_var, C, eps);
+    }
+    const float *r = train ? rstd_or_var : rstd;
+    if (cpu_blocked(C, HW, 1)) {
+        bn_backward_blocked(dinp, dgamma, dbeta, dout, out, slope, inp, mean, r, gamma, N, C, HW, train);
+    } else {  // plain: the activation's gradient, then the reference
+        const size_t n = (size_t)N * C * HW;
+        float *dy = cpu_scratch_zero(0, n);
+        cpu_lrelu_backward(dy, dout, out, n, slope);
+        if (train)
+            batchnorm_backward_train(dinp, dgamma, dbeta, dy, inp, mean, r, gamma, N, C, HW);
+        else
+            batchnorm_backward_eval(dinp, dgamma, dbeta, dy, inp, gamma, mean, rstd_or_var, N, C, HW, eps);
+    }
+}

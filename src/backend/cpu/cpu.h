@@ -1,0 +1,92 @@
+// cpu.h: what the CPU backend's files share (private to src/backend/cpu/;
+// everything else reaches the backend through backend/backend.h).
+#ifndef FAKEIT_CPU_H
+#define FAKEIT_CPU_H
+
+#include <stddef.h>
+
+#include "backend/backend.h"
+
+// ---- layout (blocked.c, dnnl.c)
+#define MAX_BLK 16
+// Channels per block: what oneDNN's convolutions want on this CPU (16 with
+// AVX-512, 8 with AVX2, or FAKEIT_CPU_BLOCK), fixed by the first call of
+// cpu_block_size().
+extern int cpu_blk;
+#define BLK cpu_blk
+int cpu_block_size(void);
+// 1 when an activation (C, H, W) is stored blocked: C a multiple of the block, more than one pixel.
+int cpu_blocked(int C, int H, int W);
+// plain (N, C, HW) <-> blocked (N, C/B, HW, B); `acc` adds instead of writing.
+void cpu_blocked_to_plain(float *dst, const float *src, int N, int C, int HW, int acc);
+void cpu_plain_to_blocked(float *dst, const float *src, int N, int C, int HW, int acc);
+
+// ---- memory (cpu.c)
+// 64-byte aligned, zeroed; aborts when memory is exhausted.
+float *cpu_aligned(size_t bytes);
+// A scratch buffer of at least n floats that lives as long as the process:
+// one per slot, reused by every call. Contents are left over from earlier
+// calls (cpu_scratch_zero clears them). An op must not use one slot for two
+// buffers it needs at once.
+enum { CPU_SCRATCH_STATS = 5, CPU_SCRATCH_SLOTS = 6 };  // slots 0-4: tensors; STATS: per-channel figures
+float *cpu_scratch(int slot, size_t n);
+float *cpu_scratch_zero(int slot, size_t n);
+
+// ---- the ops of the table (see ops/ops.h for their meaning)
+void cpu_conv2d_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H, int W,
+                        int OC, int K, int S, int P);
+void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int N,
+                         int C, int H, int W, int OC, int K, int S, int P);
+void cpu_convt2d_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H, int W,
+                         int OC, int K, int S, int P);
+void cpu_convt2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
+                          int N, int C, int H, int W, int OC, int K, int S, int P);
+void cpu_to_native(float *dst, const float *src, int N, int C, int H, int W, int acc);
+void cpu_to_plain(float *dst, const float *src, int N, int C, int H, int W, int acc);
+void cpu_batchnorm_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                 float *running_var, const float *inp, const float *gamma, const float *beta, int N,
+                                 int C, int HW, float eps, float momentum);
+void cpu_batchnorm_act_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                     float *running_var, const float *inp, const float *gamma, const float *beta,
+                                     int N, int C, int HW, float eps, float momentum, float slope);
+void cpu_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                                  const float *save_mean, const float *save_rstd, const float *gamma, int N, int C,
+                                  int HW);
+void cpu_batchnorm_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
+                                const float *running_mean, const float *running_var, int N, int C, int HW, float eps);
+void cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                                 const float *gamma, const float *running_mean, const float *running_var, int N, int C,
+                                 int HW, float eps);
+void cpu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
+                                const float *inp, const float *mean, const float *rstd_or_var, const float *gamma,
+                                int N, int C, int HW, float eps, float slope, int train);
+void cpu_layernorm_forward(float *out, float *save_mean, float *save_rstd, const float *inp, const float *gamma,
+                           const float *beta, int N, int C, int HW, float eps);
+void cpu_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                            const float *save_mean, const float *save_rstd, const float *gamma, int N, int C, int HW);
+void cpu_layernorm_jvp(float *out_t, const float *inp_t, const float *inp, const float *save_mean,
+                       const float *save_rstd, const float *gamma, int N, int C, int HW);
+void cpu_layernorm_jvp_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *dout_t,
+                                const float *inp, const float *inp_t, const float *save_mean, const float *save_rstd,
+                                const float *gamma, int N, int C, int HW);
+void cpu_prelu_forward(float *out, const float *inp, const float *a, int N, int C, int HW);
+void cpu_prelu_backward(float *dinp, float *da, const float *dout, const float *inp, const float *a, int N, int C,
+                        int HW);
+void cpu_pixel_shuffle_forward(float *out, const float *inp, int N, int C, int H, int W, int r);
+void cpu_pixel_shuffle_backward(float *dinp, const float *dout, int N, int C, int H, int W, int r);
+void cpu_upsample_forward(float *out, const float *inp, int N, int C, int H, int W, int s);
+void cpu_upsample_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s);
+void cpu_bicubic_forward(float *out, const float *inp, int N, int C, int H, int W, int s);
+void cpu_bicubic_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s);
+void cpu_relu_forward(float *out, const float *inp, size_t n);
+void cpu_relu_backward(float *dinp, const float *dout, const float *inp, size_t n);
+void cpu_lrelu_forward(float *out, const float *inp, size_t n, float slope);
+void cpu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope);
+void cpu_tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
+void cpu_add_forward(float *out, const float *a, const float *b, size_t n);
+void cpu_rmsprop_step(float *p, float *sq, const float *g, size_t n, double lr, double alpha, double eps);
+void cpu_adam_step(float *p, float *m, float *v, const float *g, size_t n, double lr, double beta1, double beta2,
+                   double eps, long t);
+void cpu_clip_weights(float *p, size_t n, float c);
+
+#endif

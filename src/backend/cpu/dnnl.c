@@ -1,0 +1,327 @@
+// dnnl.c: the CPU backend's oneDNN side: the engine, the block size oneDNN's
+// convolutions want on this CPU, primitives made once per shape and kept,
+// their reorders and shared arena, and the convolution ops.
+#include <dnnl.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/cpu/cpu.h"
+#include "ops/ops.h"
+#include "util/util.h"
+
+// ---------------------------------------------------------------------------
+// oneDNN set-up
+
+static dnnl_engine_t engine;
+static dnnl_stream_t stream;
+
+#define DN(call)                                                                  \
+    do {                                                                          \
+        dnnl_status_t st_ = (call);                                               \
+        FK_CHECK(st_ == dnnl_success, "oneDNN status %d from %s", (int)st_, #call); \
+    } while (0)
+
+static void dn_init(void) {
+    if (engine) return;
+    DN(dnnl_engine_create(&engine, dnnl_cpu, 0));
+    DN(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags));
+}
+
+static dnnl_memory_desc_t md_tag(int ndims, const dnnl_dims_t dims, dnnl_format_tag_t tag);
+
+int cpu_blk;
+
+// Asks oneDNN which layout a typical convolution wants for its input:
+// nChw16c (AVX-512) or nChw8c (AVX2); anything else keeps 16-channel blocks
+// and lets the reorders in front of the primitives cope.
+// FAKEIT_CPU_BLOCK=8 or 16 forces a block (tests run both layouts on any CPU).
+int cpu_block_size(void) {
+    if (BLK) return BLK;
+    dn_init();
+    const char *force = getenv("FAKEIT_CPU_BLOCK");
+    if (force && (!strcmp(force, "8") || !strcmp(force, "16"))) return BLK = atoi(force);
+    const dnnl_dims_t src = {32, 64, 16, 16}, wei = {64, 64, 3, 3}, dst = {32, 64, 16, 16}, st = {1, 1}, pad = {1, 1};
+    dnnl_memory_desc_t s = md_tag(4, src, dnnl_format_tag_any), w = md_tag(4, wei, dnnl_format_tag_any);
+    dnnl_memory_desc_t d = md_tag(4, dst, dnnl_format_tag_any);
+    dnnl_convolution_desc_t cd;
+    DN(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct, &s, &w, NULL, &d, st,
+                                          pad, pad));
+    dnnl_primitive_desc_t pd;
+    DN(dnnl_primitive_desc_create(&pd, &cd, NULL, engine, NULL));
+    dnnl_memory_desc_t b8 = md_tag(4, src, dnnl_nChw8c);
+    BLK = dnnl_memory_desc_equal(&b8, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)) ? 8 : 16;
+    DN(dnnl_primitive_desc_destroy(pd));
+    return BLK;
+}
+
+static dnnl_memory_desc_t md_tag(int ndims, const dnnl_dims_t dims, dnnl_format_tag_t tag) {
+    dnnl_memory_desc_t md;
+    DN(dnnl_memory_desc_init_by_tag(&md, ndims, dims, dnnl_f32, tag));
+    return md;
+}
+
+// An activation in this backend's layout.
+static dnnl_memory_desc_t md_act(int N, int C, int H, int W) {
+    dnnl_dims_t d = {N, C, H, W};
+    return md_tag(4, d, !cpu_blocked(C, H, W) ? dnnl_nchw : BLK == 8 ? dnnl_nChw8c : dnnl_nChw16c);
+}
+
+static dnnl_memory_desc_t md_any(int ndims, const dnnl_dims_t dims) { return md_tag(ndims, dims, dnnl_format_tag_any); }
+
+static dnnl_primitive_t make_reorder(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, int accumulate) {
+    dnnl_primitive_attr_t attr = NULL;
+    if (accumulate) {
+        dnnl_post_ops_t po;
+        DN(dnnl_primitive_attr_create(&attr));
+        DN(dnnl_post_ops_create(&po));
+        DN(dnnl_post_ops_append_sum(po, 1.0f));
+        DN(dnnl_primitive_attr_set_post_ops(attr, po));
+        DN(dnnl_post_ops_destroy(po));
+    }
+    dnnl_primitive_desc_t pd;
+    DN(dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, attr));
+    dnnl_primitive_t p;
+    DN(dnnl_primitive_create(&p, pd));
+    DN(dnnl_primitive_desc_destroy(pd));
+    if (attr) DN(dnnl_primitive_attr_destroy(attr));
+    return p;
+}
+
+static void run_reorder(dnnl_primitive_t r, dnnl_memory_t from, dnnl_memory_t to) {
+    dnnl_exec_arg_t a[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    DN(dnnl_primitive_execute(r, stream, 2, a));
+}
+
+// ---------------------------------------------------------------------------
+// A primitive with its arguments. Each argument has the caller's layout
+// (`user`) and the primitive's; when they differ, or when an output must be
+// accumulated, data passes through a buffer in the primitive's layout. Those
+// buffers live only while one primitive runs, so all primitives share one
+// arena, as large as the largest primitive needs.
+
+enum { ARG_IN, ARG_OUT, ARG_ACC };  // input; output overwritten; output added (+=)
+#define MAX_ARGS 5
+
+typedef struct {
+    int id, dir;
+    dnnl_memory_t user, prim;  // memory objects; the handle of `user` is set per call
+    dnnl_primitive_t reorder;  // user -> prim (input) or prim -> user (output), NULL if direct
+    size_t off;                // its primitive-layout buffer, at this offset in the arena
+} Arg;
+
+typedef struct Prim {
+    struct Prim *next;
+    int key[14];
+    dnnl_primitive_t p;
+    Arg args[MAX_ARGS];
+    int n_args;
+    size_t arena_bytes;  // buffers this primitive needs
+} Prim;
+
+static Prim *cache;
+static char *arena;
+static size_t arena_size;
+
+static void add_arg(Prim *pr, int id, int dir, dnnl_memory_desc_t user, const dnnl_memory_desc_t *prim) {
+    Arg *a = &pr->args[pr->n_args++];
+    a->id = id, a->dir = dir;
+    DN(dnnl_memory_create(&a->user, &user, engine, DNNL_MEMORY_NONE));
+    if (dnnl_memory_desc_equal(&user, prim) && dir != ARG_ACC) {
+        a->prim = a->user;
+        return;
+    }
+    a->off = pr->arena_bytes;
+    pr->arena_bytes += (dnnl_memory_desc_get_size(prim) + 63) / 64 * 64;
+    DN(dnnl_memory_create(&a->prim, prim, engine, DNNL_MEMORY_NONE));
+    a->reorder = dir == ARG_IN ? make_reorder(&user, prim, 0) : make_reorder(prim, &user, dir == ARG_ACC);
+}
+
+// Runs the primitive on caller pointers ptr[i] (argument order as added; NULL
+// skips an accumulated output).
+static void prim_run(Prim *pr, void *const *ptr) {
+    dnnl_exec_arg_t ea[MAX_ARGS];
+    if (pr->arena_bytes > arena_size) {
+        free(arena);
+        arena = (char *)cpu_aligned(pr->arena_bytes);
+        arena_size = pr->arena_bytes;
+    }
+    for (int i = 0; i < pr->n_args; i++) {
+        Arg *a = &pr->args[i];
+        if (ptr[i]) DN(dnnl_memory_set_data_handle(a->user, ptr[i]));
+        if (a->prim != a->user) DN(dnnl_memory_set_data_handle(a->prim, arena + a->off));
+        if (a->dir == ARG_IN && a->reorder) run_reorder(a->reorder, a->user, a->prim);
+        ea[i] = (dnnl_exec_arg_t){a->id, a->prim};
+    }
+    DN(dnnl_primitive_execute(pr->p, stream, pr->n_args, ea));
+    for (int i = 0; i < pr->n_args; i++) {
+        Arg *a = &pr->args[i];
+        if (a->dir != ARG_IN && a->reorder && ptr[i]) run_reorder(a->reorder, a->prim, a->user);
+    }
+    DN(dnnl_stream_wait(stream));
+}
+
+static Prim *prim_find(const int *key) {
+    for (Prim *p = cache; p; p = p->next)
+        if (memcmp(p->key, key, sizeof p->key) == 0) return p;
+    return NULL;
+}
+
+static Prim *prim_new(const int *key, const_dnnl_op_desc_t desc, const_dnnl_primitive_desc_t hint,
+                      dnnl_primitive_desc_t *pd_out) {
+    Prim *pr = fk_calloc(1, sizeof *pr);
+    memcpy(pr->key, key, sizeof pr->key);
+    DN(dnnl_primitive_desc_create(pd_out, desc, NULL, engine, hint));
+    DN(dnnl_primitive_create(&pr->p, *pd_out));
+    pr->next = cache;
+    cache = pr;
+    return pr;
+}
+
+static const dnnl_memory_desc_t *pd_md(const_dnnl_primitive_desc_t pd, dnnl_query_t q) {
+    return dnnl_primitive_desc_query_md(pd, q, 0);
+}
+
+// ---------------------------------------------------------------------------
+// convolution and transposed convolution
+
+enum { FWD, BWD_DATA, BWD_WEIGHTS };
+
+typedef struct {
+    int transposed, N, C, H, W, OC, K, S, P, bias;
+    int OH, OW;
+    dnnl_dims_t src, wei, bia, dst, strides, pad_l, pad_r;
+} ConvShape;
+
+static ConvShape conv_shape(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P, int bias) {
+    ConvShape s = {transposed, N, C, H, W, OC, K, S, P, bias, 0, 0, {0}, {0}, {0}, {0}, {0}, {0}, {0}};
+    s.OH = transposed ? convt_out_size(H, K, S, P) : conv_out_size(H, K, S, P);
+    s.OW = transposed ? convt_out_size(W, K, S, P) : conv_out_size(W, K, S, P);
+    s.src[0] = N, s.src[1] = C, s.src[2] = H, s.src[3] = W;
+    s.dst[0] = N, s.dst[1] = OC, s.dst[2] = s.OH, s.dst[3] = s.OW;
+    s.wei[0] = OC, s.wei[1] = C, s.wei[2] = K, s.wei[3] = K;  // oneDNN: (out, in, kh, kw) for both
+    s.bia[0] = OC;
+    s.strides[0] = s.strides[1] = S;
+    s.pad_l[0] = s.pad_l[1] = P;
+    if (transposed) {
+        s.pad_r[0] = s.pad_r[1] = P;
+    } else {  // PyTorch floors the output size; oneDNN wants the right padding that gives it exactly
+        s.pad_r[0] = (s.OH - 1) * S + K - H - P;
+        s.pad_r[1] = (s.OW - 1) * S + K - W - P;
+    }
+    return s;
+}
+
+// Weights as fakeit stores them: Conv2d (OC, C, K, K), ConvTranspose2d (C, OC, K, K).
+static dnnl_memory_desc_t md_weights(const ConvShape *s) {
+    return md_tag(4, s->wei, s->transposed ? dnnl_iohw : dnnl_oihw);
+}
+
+static void conv_desc(const ConvShape *s, int which, int with_bias, void *desc) {
+    dnnl_memory_desc_t src = md_any(4, s->src), wei = md_any(4, s->wei), dst = md_any(4, s->dst);
+    dnnl_memory_desc_t bia = md_any(1, s->bia), none;
+    memset(&none, 0, sizeof none);
+    const dnnl_memory_desc_t *b = with_bias ? &bia : &none;
+    if (!s->transposed) {
+        dnnl_convolution_desc_t *d = desc;
+        if (which == FWD)
+            DN(dnnl_convolution_forward_desc_init(d, dnnl_forward_training, dnnl_convolution_direct, &src, &wei, b,
+                                                  &dst, s->strides, s->pad_l, s->pad_r));
+        else if (which == BWD_DATA)
+            DN(dnnl_convolution_backward_data_desc_init(d, dnnl_convolution_direct, &src, &wei, &dst, s->strides,
+                                                        s->pad_l, s->pad_r));
+        else
+            DN(dnnl_convolution_backward_weights_desc_init(d, dnnl_convolution_direct, &src, &wei, b, &dst,
+                                                           s->strides, s->pad_l, s->pad_r));
+    } else {
+        dnnl_deconvolution_desc_t *d = desc;
+        if (which == FWD)
+            DN(dnnl_deconvolution_forward_desc_init(d, dnnl_forward_training, dnnl_deconvolution_direct, &src, &wei,
+                                                    b, &dst, s->strides, s->pad_l, s->pad_r));
+        else if (which == BWD_DATA)
+            DN(dnnl_deconvolution_backward_data_desc_init(d, dnnl_deconvolution_direct, &src, &wei, &dst,
+                                                          s->strides, s->pad_l, s->pad_r));
+        else
+            DN(dnnl_deconvolution_backward_weights_desc_init(d, dnnl_deconvolution_direct, &src, &wei, b, &dst,
+                                                             s->strides, s->pad_l, s->pad_r));
+    }
+}
+
+// The primitive for one direction of one convolution shape, made on first use.
+static Prim *conv_prim(const ConvShape *s, int which, int with_bias) {
+    const int key[14] = {s->transposed, which, s->N, s->C, s->H, s->W, s->OC, s->K, s->S, s->P, with_bias,
+                         omp_get_max_threads(), 0, 0};
+    Prim *pr = prim_find(key);
+    if (pr) return pr;
+    dn_init();
+    union { dnnl_convolution_desc_t c; dnnl_deconvolution_desc_t d; } fd, bd;
+    conv_desc(s, FWD, with_bias, &fd);
+    dnnl_primitive_desc_t fpd, pd;
+    if (which == FWD) {
+        pr = prim_new(key, &fd, NULL, &pd);
+        add_arg(pr, DNNL_ARG_SRC, ARG_IN, md_act(s->N, s->C, s->H, s->W), pd_md(pd, dnnl_query_src_md));
+        add_arg(pr, DNNL_ARG_WEIGHTS, ARG_IN, md_weights(s), pd_md(pd, dnnl_query_weights_md));
+        if (with_bias) add_arg(pr, DNNL_ARG_BIAS, ARG_IN, md_tag(1, s->bia, dnnl_x), dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1));
+        add_arg(pr, DNNL_ARG_DST, ARG_OUT, md_act(s->N, s->OC, s->OH, s->OW), pd_md(pd, dnnl_query_dst_md));
+        DN(dnnl_primitive_desc_destroy(pd));
+        return pr;
+    }
+    DN(dnnl_primitive_desc_create(&fpd, &fd, NULL, engine, NULL));  // the hint backward needs
+    conv_desc(s, which, with_bias, &bd);
+    pr = prim_new(key, &bd, fpd, &pd);
+    if (which == BWD_DATA) {
+        add_arg(pr, DNNL_ARG_DIFF_DST, ARG_IN, md_act(s->N, s->OC, s->OH, s->OW), pd_md(pd, dnnl_query_diff_dst_md));
+        add_arg(pr, DNNL_ARG_WEIGHTS, ARG_IN, md_weights(s), pd_md(pd, dnnl_query_weights_md));
+        add_arg(pr, DNNL_ARG_DIFF_SRC, ARG_ACC, md_act(s->N, s->C, s->H, s->W), pd_md(pd, dnnl_query_diff_src_md));
+    } else {
+        add_arg(pr, DNNL_ARG_SRC, ARG_IN, md_act(s->N, s->C, s->H, s->W), pd_md(pd, dnnl_query_src_md));
+        add_arg(pr, DNNL_ARG_DIFF_DST, ARG_IN, md_act(s->N, s->OC, s->OH, s->OW), pd_md(pd, dnnl_query_diff_dst_md));
+        add_arg(pr, DNNL_ARG_DIFF_WEIGHTS, ARG_ACC, md_weights(s), pd_md(pd, dnnl_query_diff_weights_md));
+        if (with_bias)
+            add_arg(pr, DNNL_ARG_DIFF_BIAS, ARG_ACC, md_tag(1, s->bia, dnnl_x),
+                    dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 1));
+    }
+    DN(dnnl_primitive_desc_destroy(pd));
+    DN(dnnl_primitive_desc_destroy(fpd));
+    return pr;
+}
+
+static void conv_fwd(int transposed, float *out, const float *inp, const float *w, const float *b,
+                     int N, int C, int H, int W, int OC, int K, int S, int P) {
+    ConvShape s = conv_shape(transposed, N, C, H, W, OC, K, S, P, b != NULL);
+    Prim *pr = conv_prim(&s, FWD, b != NULL);
+    void *ptr[4] = {(void *)inp, (void *)w, (void *)b, out};
+    if (!b) ptr[2] = out;  // no bias argument: dst is the third
+    prim_run(pr, ptr);
+}
+
+static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                     const float *w, int N, int C, int H, int W, int OC, int K, int S, int P) {
+    ConvShape s = conv_shape(transposed, N, C, H, W, OC, K, S, P, db != NULL);
+    if (dinp) {
+        void *ptr[3] = {(void *)dout, (void *)w, dinp};
+        prim_run(conv_prim(&s, BWD_DATA, 0), ptr);
+    }
+    if (dw || db) {
+        // the weight gradient always comes with the primitive; a NULL dw is computed and dropped
+        void *ptr[4] = {(void *)inp, (void *)dout, dw, db};
+        prim_run(conv_prim(&s, BWD_WEIGHTS, db != NULL), ptr);
+    }
+}
+
+void cpu_conv2d_forward(float *out, const float *inp, const float *w, const float *b,
+                               int N, int C, int H, int W, int OC, int K, int S, int P) {
+    conv_fwd(0, out, inp, w, b, N, C, H, W, OC, K, S, P);
+}
+void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                                const float *w, int N, int C, int H, int W, int OC, int K, int S, int P) {
+    conv_bwd(0, dinp, dw, db, dout, inp, w, N, C, H, W, OC, K, S, P);
+}
+void cpu_convt2d_forward(float *out, const float *inp, const float *w, const float *b,
+                                int N, int C, int H, int W, int OC, int K, int S, int P) {
+    conv_fwd(1, out, inp, w, b, N, C, H, W, OC, K, S, P);
+}
+void cpu_convt2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                                 const float *w, int N, int C, int H, int W, int OC, int K, int S, int P) {
+    conv_bwd(1, dinp, dw, db, dout, inp, w, N, C, H, W, OC, K, S, P);
+}

@@ -1,0 +1,150 @@
+// plain.c: the CPU backend's ops that have no blocked kernel yet (layer norm,
+// PReLU backward, pixel shuffle, upsampling): a blocked tensor is copied to
+// plain NCHW in a scratch buffer kept by the backend (cpu_scratch: nothing is
+// allocated per call), the reference op runs, and the result is copied back.
+// Plain tensors go straight to the reference.
+#include <stddef.h>
+
+#include "backend/cpu/cpu.h"
+#include "ops/ops.h"
+
+// x (blocked) as plain NCHW in scratch slot `slot`.
+static float *plain_copy(int slot, const float *x, int N, int C, int HW) {
+    float *p = cpu_scratch(slot, (size_t)N * C * HW);
+    cpu_blocked_to_plain(p, x, N, C, HW, 0);
+    return p;
+}
+
+// A zeroed plain gradient in slot `slot` when `want` is wanted, else NULL.
+static float *plain_zeros(int slot, const float *want, size_t n) { return want ? cpu_scratch_zero(slot, n) : NULL; }
+
+void cpu_layernorm_forward(float *out, float *save_mean, float *save_rstd, const float *inp, const float *gamma,
+                           const float *beta, int N, int C, int HW, float eps) {
+    if (!cpu_blocked(C, HW, 1)) {
+        layernorm_forward(out, save_mean, save_rstd, inp, gamma, beta, N, C, HW, eps);
+        return;
+    }
+    float *x = plain_copy(0, inp, N, C, HW), *y = cpu_scratch(1, (size_t)N * C * HW);
+    layernorm_forward(y, save_mean, save_rstd, x, gamma, beta, N, C, HW, eps);
+    cpu_plain_to_blocked(out, y, N, C, HW, 0);
+}
+
+void cpu_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                            const float *save_mean, const float *save_rstd, const float *gamma, int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        layernorm_backward(dinp, dgamma, dbeta, dout, inp, save_mean, save_rstd, gamma, N, C, HW);
+        return;
+    }
+    float *x = plain_copy(0, inp, N, C, HW), *dy = plain_copy(1, dout, N, C, HW);
+    float *dx = plain_zeros(2, dinp, (size_t)N * C * HW);
+    layernorm_backward(dx, dgamma, dbeta, dy, x, save_mean, save_rstd, gamma, N, C, HW);
+    if (dinp) cpu_plain_to_blocked(dinp, dx, N, C, HW, 1);
+}
+
+void cpu_layernorm_jvp(float *out_t, const float *inp_t, const float *inp, const float *save_mean,
+                       const float *save_rstd, const float *gamma, int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        layernorm_jvp(out_t, inp_t, inp, save_mean, save_rstd, gamma, N, C, HW);
+        return;
+    }
+    float *x = plain_copy(0, inp, N, C, HW), *t = plain_copy(1, inp_t, N, C, HW);
+    float *y = cpu_scratch(2, (size_t)N * C * HW);
+    layernorm_jvp(y, t, x, save_mean, save_rstd, gamma, N, C, HW);
+    cpu_plain_to_blocked(out_t, y, N, C, HW, 0);
+}
+
+void cpu_layernorm_jvp_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *dout_t,
+                                const float *inp, const float *inp_t, const float *save_mean, const float *save_rstd,
+                                const float *gamma, int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        layernorm_jvp_backward(dinp, dgamma, dbeta, dout, dout_t, inp, inp_t, save_mean, save_rstd, gamma, N, C, HW);
+        return;
+    }
+    float *x = plain_copy(0, inp, N, C, HW), *t = plain_copy(1, inp_t, N, C, HW);
+    float *dyt = plain_copy(2, dout_t, N, C, HW), *dy = dout ? plain_copy(3, dout, N, C, HW) : NULL;
+    float *dx = plain_zeros(4, dinp, (size_t)N * C * HW);
+    layernorm_jvp_backward(dx, dgamma, dbeta, dy, dyt, x, t, save_mean, save_rstd, gamma, N, C, HW);
+    if (dinp) cpu_plain_to_blocked(dinp, dx, N, C, HW, 1);
+}
+
+void cpu_prelu_forward(float *out, const float *inp, const float *a, int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        prelu_forward(out, inp, a, N, C, HW);
+        return;
+    }
+    const int CB = C / BLK;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int cb = 0; cb < CB; cb++) {
+            const size_t base = ((size_t)n * CB + cb) * HW * BLK;
+            const float *s = a + cb * BLK;
+            for (int i = 0; i < HW; i++)
+#pragma omp simd
+                for (int l = 0; l < BLK; l++) {
+                    const float v = inp[base + (size_t)i * BLK + l];
+                    out[base + (size_t)i * BLK + l] = v > 0.0f ? v : s[l] * v;
+                }
+        }
+}
+
+void cpu_prelu_backward(float *dinp, float *da, const float *dout, const float *inp, const float *a, int N, int C,
+                        int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        prelu_backward(dinp, da, dout, inp, a, N, C, HW);
+        return;
+    }
+    float *x = plain_copy(0, inp, N, C, HW), *dy = plain_copy(1, dout, N, C, HW);
+    float *dx = plain_zeros(2, dinp, (size_t)N * C * HW);
+    prelu_backward(dx, da, dy, x, a, N, C, HW);
+    if (dinp) cpu_plain_to_blocked(dinp, dx, N, C, HW, 1);
+}
+
+// Pixel shuffle and nearest upsampling share the reference signature
+// op(out, inp, N, C, H, W, r): (N, IC, H, W) -> (N, OC, H r, W r), where C is
+// the op's own channel argument (OC for the shuffle, both for upsampling).
+typedef void (*ResampleFn)(float *, const float *, int, int, int, int, int);
+
+static void resample_forward(ResampleFn op, float *out, const float *inp, int N, int C, int IC, int OC, int H, int W,
+                             int r) {
+    const int bi = cpu_blocked(IC, H, W), bo = cpu_blocked(OC, H * r, W * r);
+    if (!bi && !bo) {
+        op(out, inp, N, C, H, W, r);
+        return;
+    }
+    const float *x = bi ? plain_copy(0, inp, N, IC, H * W) : inp;
+    float *y = bo ? cpu_scratch(1, (size_t)N * OC * H * W * r * r) : out;
+    op(y, x, N, C, H, W, r);
+    if (bo) cpu_plain_to_blocked(out, y, N, OC, H * W * r * r, 0);
+}
+
+static void resample_backward(ResampleFn op, float *dinp, const float *dout, int N, int C, int IC, int OC, int H,
+                              int W, int r) {
+    const int bi = cpu_blocked(IC, H, W), bo = cpu_blocked(OC, H * r, W * r);
+    if (!bi && !bo) {
+        op(dinp, dout, N, C, H, W, r);
+        return;
+    }
+    const float *dy = bo ? plain_copy(0, dout, N, OC, H * W * r * r) : dout;
+    float *dx = bi ? cpu_scratch_zero(1, (size_t)N * IC * H * W) : dinp;
+    op(dx, dy, N, C, H, W, r);
+    if (bi) cpu_plain_to_blocked(dinp, dx, N, IC, H * W, 1);
+}
+
+void cpu_pixel_shuffle_forward(float *out, const float *inp, int N, int C, int H, int W, int r) {
+    resample_forward(pixel_shuffle_forward, out, inp, N, C, C * r * r, C, H, W, r);
+}
+void cpu_pixel_shuffle_backward(float *dinp, const float *dout, int N, int C, int H, int W, int r) {
+    resample_backward(pixel_shuffle_backward, dinp, dout, N, C, C * r * r, C, H, W, r);
+}
+void cpu_upsample_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
+    resample_forward(upsample_nearest_forward, out, inp, N, C, C, C, H, W, s);
+}
+void cpu_upsample_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s) {
+    resample_backward(upsample_nearest_backward, dinp, dout, N, C, C, C, H, W, s);
+}
+void cpu_bicubic_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
+    resample_forward(upsample_bicubic_forward, out, inp, N, C, C, C, H, W, s);
+}
+void cpu_bicubic_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s) {
+    resample_backward(upsample_bicubic_backward, dinp, dout, N, C, C, C, H, W, s);
+}

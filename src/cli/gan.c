@@ -1,0 +1,197 @@
+// gan.c: the GAN commands: train, sample, interp.
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+
+#include "cli/commands.h"
+#include "gan/sample.h"
+#include "gan/wgan.h"
+#include "nn/dcgan.h"
+#include "train/train.h"
+
+// ---------------------------------------------------------------------------
+// fakeit train
+
+static const char *const loss_names[] = {"wgan", "wgan-gp", NULL};
+static const int loss_values[] = {WGAN_LOSS_CLIP, WGAN_LOSS_GP};
+static const char *const norm_names[] = {"batch", "none", "layer", NULL};
+static const int norm_values[] = {DCGAN_NORM_BATCH, DCGAN_NORM_NONE, DCGAN_NORM_LAYER};
+
+#define T TrainOpts
+static const OptSpec train_opts[] = {
+    OPT("output", 'o', OPT_STR, AT(T, run_dir), 0, 0, "DIR", "the run folder (required for a new run; created with its parents)"),
+    OPT("resume", 0, OPT_STR, AT(T, run_dir), 0, 0, "DIR", "continue the run in DIR (its configuration is kept)",
+     .set = AT(T, resume)),
+    OPT("iters", 0, OPT_LONG, AT(T, iters), 1, LONG_MAX, "N", "stop after N generator iterations in all",
+     .set = AT(T, iters_set)),
+    OPT("epochs", 0, OPT_LONG, AT(T, epochs), 1, LONG_MAX, "N", "or after N passes over the data", .dflt = 1,
+     .set = AT(T, epochs_set)),
+    OPT("batch", 0, OPT_INT, AT(T, cfg.batch), 2, 65536, "N", "batch size", .dflt = 1),
+    OPT("nz", 0, OPT_INT, AT(T, cfg.nz), 1, 100000, "N", "latent size", .dflt = 1),
+    OPT("ngf", 0, OPT_INT, AT(T, cfg.ngf), 1, 100000, "N", "generator width", .dflt = 1),
+    OPT("ndf", 0, OPT_INT, AT(T, cfg.ndf), 1, 100000, "N", "critic width", .dflt = 1),
+    OPT("extra-layers", 0, OPT_INT, AT(T, cfg.n_extra), 0, 100, "N", "extra 3x3 conv blocks in both nets", .dflt = 1),
+    OPT("no-bn-g", 0, OPT_FLAG, AT(T, cfg.bn_g), 0, 0, NULL, "no batch norm in the generator", .inverse = 1),
+    OPT("lr-g", 0, OPT_REAL, AT(T, cfg.lr_g), 0, 10, "X",
+     "the generator's learning rate (the seed's cure for mode collapse was a faster generator)", .dflt = 1,
+     .mark = WGAN_GIVEN_LR_G),
+    OPT("lr-d", 0, OPT_REAL, AT(T, cfg.lr_d), 0, 10, "X", "the critic's learning rate", .dflt = 1,
+     .mark = WGAN_GIVEN_LR_D),
+    OPT("lr", 0, OPT_REAL, AT(T, cfg.lr_g), 0, 10, "X", "both learning rates", .also = AT(T, cfg.lr_d),
+     .mark = WGAN_GIVEN_LR_G | WGAN_GIVEN_LR_D),
+    OPT("adam", 0, OPT_FLAG, AT(T, cfg.adam), 0, 0, NULL, "Adam instead of RMSprop"),
+    OPT("beta1", 0, OPT_REAL, AT(T, cfg.beta1), 0, 0.999999, "X", "Adam's beta1", .dflt = 1, .mark = WGAN_GIVEN_BETA1),
+    OPT("beta2", 0, OPT_REAL, AT(T, cfg.beta2), 0, 0.999999, "X", "Adam's beta2", .dflt = 1, .mark = WGAN_GIVEN_BETA2),
+    OPT("clip", 0, OPT_REAL, AT(T, cfg.clip), 0, 1e6, "X", "critic weight clipping to [-X, X]", .dflt = 1),
+    OPT("loss", 0, OPT_CHOICE, AT(T, cfg.loss), 0, 0, "wgan|wgan-gp", "weight clipping or gradient penalty",
+     .names = loss_names, .values = loss_values, .dflt = 1),
+    OPT("gp-lambda", 0, OPT_REAL, AT(T, cfg.gp_lambda), 0, 1e6, "X", "the penalty's weight", .dflt = 1),
+    OPT("critic-norm", 0, OPT_CHOICE, AT(T, cfg.critic_norm), 0, 0, "batch|none|layer",
+     "the critic's normalisation (none with wgan-gp, which also accepts layer, not batch)", .names = norm_names,
+     .values = norm_values, .dflt = 1, .mark = WGAN_GIVEN_CRITIC_NORM),
+    OPT("d-iters", 0, OPT_INT, AT(T, cfg.d_iters), 1, 100000, "N", "critic steps per generator step", .dflt = 1,
+     .mark = WGAN_GIVEN_D_ITERS),
+    OPT("d-iters-early", 0, OPT_INT, AT(T, cfg.d_iters_warm), 1, 100000, "N",
+     "critic steps in the early and periodic iterations", .dflt = 1, .mark = WGAN_GIVEN_D_ITERS_WARM),
+    OPT("early-iters", 0, OPT_INT, AT(T, cfg.warm_iters), 0, INT_MAX, "N", "the first N generator iterations are early",
+     .dflt = 1),
+    OPT("early-every", 0, OPT_INT, AT(T, cfg.warm_every), 1, INT_MAX, "N", "and so is every Nth", .dflt = 1),
+    OPT_SEED(T, cfg.seed, "seed for initialisation, data order and noise"),
+    OPT("sample-every", 0, OPT_INT, AT(T, sample_every), 1, INT_MAX, "N", "grid and chart every N generator iterations",
+     .dflt = 1),
+    OPT("eval-every", 0, OPT_INT, AT(T, eval_every), 1, INT_MAX, "N",
+     "measure the fakes every N generator iterations: SWD against held-out reals (as fakeit eval does), logged to "
+     "metrics.csv (swd, swd_real) and charted in loss.png; the time it takes is not counted as training time"),
+    OPT("eval-data", 0, OPT_STR, AT(T, eval_data), 0, 0, "DATA.fkd", "the held-out reals (e.g. a test set); without it"),
+    OPT("holdout", 0, OPT_INT, AT(T, holdout), 0, INT_MAX, "N",
+     "N images of the data set are kept out of training (default: 2 x --eval-n, at most a fifth of the set)"),
+    OPT("eval-n", 0, OPT_INT, AT(T, eval_n), 2, 1000000, "N", "images per set for SWD (at most half the held-out reals)",
+     .dflt = 1),
+    OPT("save-every", 0, OPT_INT, AT(T, save_every), 1, INT_MAX, "N", "checkpoint every N generator iterations",
+     .dflt = 1),
+    OPT("time-limit", 0, OPT_MINUTES, AT(T, time_limit), 0.001, 1e7, "M", "save and stop after M minutes of training",
+     .dflt = 1),
+    OPT_THREADS(T),
+    OPT_BACKEND(T),
+};
+#undef T
+
+static void train_defaults_v(void *o) { train_defaults(o); }
+
+static int exec_train(const Command *cmd, void *opts, const OptParse *p) {
+    TrainOpts *o = opts;
+    if (p->n_pos) o->data = p->pos[0];
+    if (!o->run_dir) return opts_usage_error(cmd, "a run folder is required", "-o RUN_DIR (or --resume RUN_DIR)");
+    if (!o->resume && !o->data)
+        return opts_usage_error(cmd, "a data set or a folder of images is required (fakeit prepare makes data sets)",
+                                NULL);
+    if (o->iters_set && o->epochs_set) return opts_usage_error(cmd, "give --iters or --epochs, not both", NULL);
+    if (o->iters_set) o->epochs = 0;
+    wgan_loss_defaults(&o->cfg, p->marks);
+    if (o->cfg.loss == WGAN_LOSS_GP && o->cfg.critic_norm == DCGAN_NORM_BATCH)
+        return opts_usage_error(cmd, "WGAN-GP's penalty is per sample: --critic-norm none or layer", "batch");
+    return train_run(o);
+}
+
+const Command cmd_train = {
+    .name = "train", .group = "training", .synopsis = "DATA.fkd|DIR -o RUN_DIR",
+    .summary = "train a Wasserstein GAN (--resume RUN_DIR continues)",
+    .usage = "fakeit train DATA.fkd -o RUN_DIR [options]\n"
+             "fakeit train IMAGE_DIR -o RUN_DIR [options]\n"
+             "fakeit train --resume RUN_DIR [DATA.fkd] [--iters N | --epochs N]",
+    .about = "Trains the Wasserstein GAN of Arjovsky et al. exactly as the reference code\n"
+             "does: DCGAN generator and critic for the data set's image size and channels,\n"
+             "RMSprop, critic weights clipped before each critic step, 5 critic steps per\n"
+             "generator step (100 for the first 25 generator iterations and every 500th),\n"
+             "a new real batch for every critic step, real and fake in separate passes.\n"
+             "Writes to RUN_DIR: netG.safetensors and netD.safetensors (PyTorch state_dict\n"
+             "names), state.safetensors (exact resume), metrics.csv, real_samples.png,\n"
+             "fake_samples_NNNNNN.png from a fixed noise batch, and loss.png. Ctrl-C or\n"
+             "SIGTERM saves and stops; --resume continues bit for bit. Given a folder of\n"
+             "images instead of a data set, it first packs them as fakeit prepare does by\n"
+             "default (64 x 64, white backgrounds) into RUN_DIR/data.fkd.\n"
+             "\n"
+             "With --loss wgan-gp it trains WGAN-GP (Gulrajani et al. 2017) instead: no\n"
+             "clipping, a gradient penalty lambda * (||grad D(xhat)|| - 1)^2 at random\n"
+             "interpolates of real and fake (exact gradient), a critic without batch norm,\n"
+             "Adam 1e-4 with betas (0, 0.9) and 5 critic steps throughout by default; any\n"
+             "option given explicitly still wins. The defaults below are the original's.\n",
+    .opts = train_opts, .n_opts = sizeof train_opts / sizeof *train_opts, .size = sizeof(TrainOpts),
+    .defaults = train_defaults_v, .max_pos = 1, .exec = exec_train,
+};
+
+// ---------------------------------------------------------------------------
+// fakeit sample
+
+#define S SampleOpts
+static const OptSpec sample_opts[] = {
+    OPT("count", 'n', OPT_INT, AT(S, n), 1, 10000000, "N", "fakes to make", .required = 1),
+    OPT("output", 'o', OPT_STR, AT(S, out_dir), 0, 0, "DIR", "write fake_00000.png ... here"),
+    OPT("grid", 0, OPT_STR, AT(S, grid), 0, 0, "FILE.png", "write one grid, 8 per row"),
+    OPT_SEED(S, seed, "noise seed"),
+    OPT("rank-by-critic", 0, OPT_INT, AT(S, rank_k), 1, 10000000, "K",
+     "score the N fakes with the run's critic and keep the K it rates most real (lowest scores)"),
+    OPT("critic", 0, OPT_STR, AT(S, critic), 0, 0, "FILE", "the critic (default: netD.safetensors beside MODEL)"),
+    OPT("upscale", 0, OPT_STR, AT(S, upscale), 0, 0, "SR_MODEL",
+     "write the fakes upscaled by a super-resolution model (fakeit sr-train; models/bikes-x4.safetensors ships); "
+     "bicubic: by bicubic interpolation, x4"),
+    OPT_THREADS(S),
+    OPT_BACKEND(S),
+};
+#undef S
+
+static void sample_defaults_v(void *o) { sample_defaults(o); }
+
+static int exec_sample(const Command *cmd, void *opts, const OptParse *p) {
+    SampleOpts *o = opts;
+    o->model = p->pos[0];
+    if (!o->out_dir && !o->grid)
+        return opts_usage_error(cmd, "say where to write: -o DIR and/or --grid FILE.png", NULL);
+    return sample_run(o);
+}
+
+const Command cmd_sample = {
+    .name = "sample", .group = "training", .synopsis = "MODEL -n N -o DIR",
+    .summary = "draw fakes from a trained generator", .usage = "fakeit sample MODEL -n N [-o DIR] [--grid FILE.png] [options]",
+    .about = "Draws N fakes from a generator saved by fakeit train (RUN_DIR/netG.safetensors,\n"
+             "or the run folder RUN_DIR itself): individual PNGs fake_00000.png ... in DIR\n"
+             "and/or one grid. Fakes are made in full training batches with batch\n"
+             "statistics, as the original samples, so the same seed gives the same images\n"
+             "and -n 1 gives the first of -n 64.\n",
+    .opts = sample_opts, .n_opts = sizeof sample_opts / sizeof *sample_opts, .size = sizeof(SampleOpts),
+    .defaults = sample_defaults_v, .min_pos = 1, .max_pos = 1, .pos = "MODEL (RUN_DIR/netG.safetensors or RUN_DIR)",
+    .exec = exec_sample,
+};
+
+// ---------------------------------------------------------------------------
+// fakeit interp
+
+#define I InterpOpts
+static const OptSpec interp_opts[] = {
+    OPT("output", 'o', OPT_STR, AT(I, out), 0, 0, "FILE.png", "the strip to write", .required = 1),
+    OPT("rows", 0, OPT_INT, AT(I, rows), 1, 1000, "R", "walks, one per row", .dflt = 1),
+    OPT("steps", 0, OPT_INT, AT(I, steps), 2, 1000, "S", "steps per walk", .dflt = 1),
+    OPT_SEED(I, seed, "seed of the walks' end points"),
+    OPT_THREADS(I),
+    OPT_BACKEND(I),
+};
+#undef I
+
+static void interp_defaults_v(void *o) { interp_defaults(o); }
+
+static int exec_interp(const Command *cmd, void *opts, const OptParse *p) {
+    (void)cmd;
+    InterpOpts *o = opts;
+    o->model = p->pos[0];
+    return interp_run(o);
+}
+
+const Command cmd_interp = {
+    .name = "interp", .group = "training", .synopsis = "MODEL -o strip.png",
+    .summary = "walks between random latent points", .usage = "fakeit interp MODEL -o strip.png [options]",
+    .about = "Renders R walks of S steps between random latent points, by spherical\n"
+             "interpolation, one walk per row. MODEL is a generator file or a run folder.\n",
+    .opts = interp_opts, .n_opts = sizeof interp_opts / sizeof *interp_opts, .size = sizeof(InterpOpts),
+    .defaults = interp_defaults_v, .min_pos = 1, .max_pos = 1, .pos = "MODEL (RUN_DIR/netG.safetensors or RUN_DIR)",
+    .exec = exec_interp,
+};

@@ -1,0 +1,27 @@
+// metrics.h: a GAN run's metrics.csv (one row per generator iteration) and
+// the series kept in memory for the chart (loss.png).
+#ifndef FAKEIT_METRICS_H
+#define FAKEIT_METRICS_H
+
+#include <stdio.h>
+
+// Points (x, y, z) of one chart series, grown as the run goes.
+typedef struct {
+    double *x, *y, *z;
+    int n, cap;
+} Series;
+
+void series_push(Series *s, double x, double y, double z);
+void series_free(Series *s);
+
+// metrics.csv's columns
+extern const char metrics_header[];
+
+// Opens metrics.csv for appending. On resume keeps only the rows up to the
+// resumed iteration `upto` (a run stopped between a log line and its
+// checkpoint would otherwise repeat them) and reloads them into `losses`
+// (iteration, Wasserstein estimate, Loss_G) and `quality` (iteration, SWD).
+// NULL after printing.
+FILE *metrics_open(const char *path, long upto, int resume, Series *losses, Series *quality);
+
+#endif
