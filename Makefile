@@ -195,4 +195,4 @@ clean:
 
 FORCE:
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(wildcard $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(wildcard $(BUILD)/tests/*.d $(BUILD)/bench_*.d $(BUILD)/test_*.d)

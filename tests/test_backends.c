@@ -571,6 +571,7 @@ int main(int argc, char **argv) {
         test_threads();
         printf("# [%s] worst normalised error of an op held to 1e-6: %.2e\n", be->name, worst);
     }
+    if (!only && !tested) printf("# this build has no backend but the reference: nothing to compare against it\n");
     if (only && !tested) {
         fprintf(stderr, "test_backends: no backend '%s' to test in this build\n", only);
         return 2;

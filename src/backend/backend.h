@@ -40,7 +40,7 @@ typedef struct Backend {
     void (*copy)(float *dst, const float *src, size_t n);
     void (*zero)(float *p, size_t n);
 
-    // ops: see ops.h for shapes and meaning
+    // ops: see ops/ops.h for shapes and meaning
     void (*conv2d_forward)(float *out, const float *inp, const float *w, const float *b,
                            int N, int C, int H, int W, int OC, int K, int S, int P);
     void (*conv2d_backward)(float *dinp, float *dw, float *db, const float *dout,

@@ -57,7 +57,8 @@ static void rule_text(const OptSpec *s, char *buf, size_t n) {
         return;
     }
     char lo[32], hi[32];
-    fmt_num(lo, sizeof lo, s->lo), fmt_num(hi, sizeof hi, s->hi);
+    if (integer_kind(s->kind)) snprintf(lo, sizeof lo, "%.0f", s->lo), snprintf(hi, sizeof hi, "%.0f", s->hi);
+    else fmt_num(lo, sizeof lo, s->lo), fmt_num(hi, sizeof hi, s->hi);
     const char *what = integer_kind(s->kind) ? "an integer" : "a number";
     const char *unit = s->kind == OPT_MINUTES ? " (minutes)" : "";
     if (!unbounded(s))

@@ -159,7 +159,7 @@ void net_zero_grads(Net *net);
 // P(g) be any function of g and v = dP/dg (N, input dims). Then
 // net_penalty_backward(dout, v) ACCUMULATES dP/dparams into grads, exactly:
 // it is the parameter gradient of <v, d(dout . y)/dx>, computed as one
-// tangent pass along v and its reverse (ops.h). dout is the gradient given
+// tangent pass along v and its reverse (ops/ops.h). dout is the gradient given
 // to net_backward.
 void net_enable_penalty(Net *net);
 void net_penalty_backward(Net *net, const float *dout, const float *v);

@@ -5,7 +5,7 @@
 // PReLU), a 3x3 conv to 3 * scale^2 channels, pixel shuffle by `scale`, plus
 // the input upsampled, so the body learns a residual. Real-ESRGAN upsamples
 // the skip by nearest neighbour; fakeit by default uses bicubic (the
-// baseline's own interpolation, ops.h), so the untrained network starts at
+// baseline's own interpolation, ops/ops.h), so the untrained network starts at
 // bicubic quality and smooth regions pass through without the staircase the
 // body would otherwise have to undo (which cost 3 dB on a smooth photo).
 // Layer names follow the PyTorch module (body.0 conv, body.1 PReLU, ...).

@@ -320,106 +320,137 @@ double srtrain_rate(const SrTrainOpts *o, long step) {
     return o->lr * 0.5 * (1.0 + cos(M_PI * f));
 }
 
-int srtrain_run(SrTrainOpts *o) {
-    const Backend *be = backend_pick(o->backend, o->threads);
-    if (!be) return 2;
+// Everything a run owns; srrun_free releases it all, whatever was reached.
+typedef struct {
+    SrTrainOpts *o;
+    const Backend *be;
+    Pool pool;
+    Net *net;
+    Optim opt;
+    Wgan adv_state, *adv;  // the critic with --adversarial
+    Rng rng;
+    long step;
+    size_t nl, nh;                                    // floats in a batch of LR and HR crops
+    float *lr_h, *hr_h;                               // the batch (host)
+    float *lr_d, *hr_d, *dout, *loss;                 // backend memory
+    Scratch scratch;
+} SrRun;
+
+static void srrun_free(SrRun *r) {
+    free(r->lr_h), free(r->hr_h);
+    free(r->scratch.crop), free(r->scratch.small), free(r->scratch.bic), free(r->scratch.tmp);
+    if (r->lr_d) r->be->free(r->lr_d), r->be->free(r->hr_d), r->be->free(r->dout), r->be->free(r->loss);
+    net_free(r->net);
+    if (r->adv) wgan_free(r->adv);
+    for (int i = 0; i < r->pool.n; i++) image_free(&r->pool.im[i]);
+    free(r->pool.im);
+}
+
+// The inputs, the network (initialised or resumed), the critic, the buffers.
+static int srrun_open(SrRun *r, SrTrainOpts *o) {
+    memset(r, 0, sizeof *r);
+    r->o = o;
+    if (!(r->be = backend_pick(o->backend, o->threads))) return 2;
     if (o->resume && load_state(o, NULL, NULL, NULL, NULL, NULL) != 0) return 2;
     if (fk_mkparents(o->out) != 0) return 2;
-    const int P = o->patch, s = o->cfg.scale, HP = P * s;
-    Pool pool = {0};
-    if (load_inputs(&pool, o, HP) != 0) {
-        for (int i = 0; i < pool.n; i++) image_free(&pool.im[i]);
-        free(pool.im);
-        return 2;
-    }
-    Net *net = sr_net(be, &o->cfg, P, P);
-    Rng rng;
-    rng_seed(&rng, o->seed);
-    sr_init(net, &rng);
-    Optim opt = optim_adam(o->lr, 0.9, 0.99);
-    Wgan adv_state, *adv = NULL;
+    const int P = o->patch, HP = P * o->cfg.scale;
+    if (load_inputs(&r->pool, o, HP) != 0) return 2;
+    r->net = sr_net(r->be, &o->cfg, P, P);
+    rng_seed(&r->rng, o->seed);
+    sr_init(r->net, &r->rng);
+    r->opt = optim_adam(o->lr, 0.9, 0.99);
     if (o->adversarial > 0) {
-        if (adv_init(&adv_state, o, be) != 0) {
-            net_free(net);
-            for (int i = 0; i < pool.n; i++) image_free(&pool.im[i]);
-            free(pool.im);
-            return 2;
-        }
-        adv = &adv_state;
+        if (adv_init(&r->adv_state, o, r->be) != 0) return 2;
+        r->adv = &r->adv_state;
     }
-    long step = 0;
-    int rc = 0;
-    if (o->resume && load_state(o, net, &opt, adv, &rng, &step) != 0) rc = 2;
-    net_set_batch(net, o->batch);
-    const size_t nl = (size_t)o->batch * 3 * P * P, nh = (size_t)o->batch * 3 * HP * HP;
-    float *lr_h = fk_malloc(nl * sizeof(float)), *hr_h = fk_malloc(nh * sizeof(float));
-    float *lr_d = be->alloc(nl), *hr_d = be->alloc(nh), *dout = be->alloc(nh), *loss = be->alloc(1);
-    const Scratch scratch = {fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * 3),
-                             fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * sizeof(float))};
-    if (!rc) {
-        printf("fakeit sr-train: %d images -> %s; x%d, %d features, %d body convs (%zu parameters), %s skip; %d crops "
-               "of %d px per step, Adam %g; augmentation blur <= %g, noise <= %g; backend %s, %d threads\n",
-               pool.n, o->out, s, o->cfg.feats, o->cfg.nconv, net->n_params, sr_skip_name(o->cfg.skip), o->batch, HP,
-               o->lr, o->blur, o->noise, be->name, be->get_threads());
-        if (o->resume) printf("  resuming at step %ld\n", step);
-        fflush(stdout);
+    if (o->resume && load_state(o, r->net, &r->opt, r->adv, &r->rng, &r->step) != 0) return 2;
+    net_set_batch(r->net, o->batch);
+    r->nl = (size_t)o->batch * 3 * P * P, r->nh = (size_t)o->batch * 3 * HP * HP;
+    r->lr_h = fk_malloc(r->nl * sizeof(float)), r->hr_h = fk_malloc(r->nh * sizeof(float));
+    r->lr_d = r->be->alloc(r->nl), r->hr_d = r->be->alloc(r->nh), r->dout = r->be->alloc(r->nh);
+    r->loss = r->be->alloc(1);
+    r->scratch = (Scratch){fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * 3), fk_malloc((size_t)HP * HP * 3),
+                           fk_malloc((size_t)P * P * sizeof(float))};
+    printf("fakeit sr-train: %d images -> %s; x%d, %d features, %d body convs (%zu parameters), %s skip; %d crops "
+           "of %d px per step, Adam %g; augmentation blur <= %g, noise <= %g; backend %s, %d threads\n",
+           r->pool.n, o->out, o->cfg.scale, o->cfg.feats, o->cfg.nconv, r->net->n_params, sr_skip_name(o->cfg.skip),
+           o->batch, HP, o->lr, o->blur, o->noise, r->be->name, r->be->get_threads());
+    if (o->resume) printf("  resuming at step %ld\n", r->step);
+    fflush(stdout);
+    return 0;
+}
+
+// One step: a batch, L1 (+ the critic's term), Adam. Returns the L1 in *l
+// and bicubic's L1 on the same crops.
+static double srrun_step(SrRun *r, float *l) {
+    const SrTrainOpts *o = r->o;
+    const Backend *be = r->be;
+    const double bl1 = make_batch(&r->pool, o, &r->rng, &r->scratch, r->lr_h, r->hr_h);
+    r->opt.lr = srtrain_rate(o, r->step);
+    be->upload(r->lr_d, r->lr_h, r->nl);
+    be->upload(r->hr_d, r->hr_h, r->nh);
+    net_zero_grads(r->net);
+    const float *y = net_forward(r->net, r->lr_d, o->batch);
+    be->l1_loss_forward(r->loss, y, r->hr_d, r->nh);
+    be->zero(r->dout, r->nh);
+    be->l1_loss_backward(r->dout, y, r->hr_d, r->nh);
+    if (r->adv) adv_step(r->adv, o, &r->rng, r->hr_d, y, r->dout);
+    net_backward(r->net, r->dout, NULL, 1);
+    optim_step(&r->opt, r->net);
+    r->step++;
+    be->download(l, r->loss, 1);
+    return bl1;
+}
+
+static int keep_going(const SrRun *r, long start, double t0) {
+    const SrTrainOpts *o = r->o;
+    return r->step < o->iters && !fk_stop_signal() && !(o->time_limit > 0 && fk_seconds() - t0 >= o->time_limit) &&
+           !(o->stop_after > 0 && r->step - start >= o->stop_after);
+}
+
+int srtrain_run(SrTrainOpts *o) {
+    SrRun r;
+    int rc = srrun_open(&r, o);
+    if (rc) {
+        srrun_free(&r);
+        return rc;
     }
     fk_stop_catch();
     const int tty = isatty(STDERR_FILENO);
     const double t0 = fk_seconds();
-    const long start = step;
+    const long start = r.step;
     double first = 0, last[10] = {0}, win[2] = {0};  // win: L1 and bicubic's L1 since the last line
     int nfirst = 0, nwin = 0;
-    while (!rc && step < o->iters && !fk_stop_signal() && !(o->time_limit > 0 && fk_seconds() - t0 >= o->time_limit) &&
-           !(o->stop_after > 0 && step - start >= o->stop_after)) {
-        const double bl1 = make_batch(&pool, o, &rng, &scratch, lr_h, hr_h);
-        opt.lr = srtrain_rate(o, step);
-        be->upload(lr_d, lr_h, nl);
-        be->upload(hr_d, hr_h, nh);
-        net_zero_grads(net);
-        const float *y = net_forward(net, lr_d, o->batch);
-        be->l1_loss_forward(loss, y, hr_d, nh);
-        be->zero(dout, nh);
-        be->l1_loss_backward(dout, y, hr_d, nh);
-        if (adv) adv_step(adv, o, &rng, hr_d, y, dout);
-        net_backward(net, dout, NULL, 1);
-        optim_step(&opt, net);
-        step++;
+    while (!rc && keep_going(&r, start, t0)) {
         float l;
-        be->download(&l, loss, 1);
+        const double bl1 = srrun_step(&r, &l);
         if (nfirst < 10) first += l, nfirst++;
-        last[(step - start - 1) % 10] = l;
+        last[(r.step - start - 1) % 10] = l;
         win[0] += l, win[1] += bl1, nwin++;
-        const double el = fk_seconds() - t0;
-        if (tty || step % 50 == 0 || step == start + 1) {
+        if (tty || r.step % 50 == 0 || r.step == start + 1) {
             char wd[48] = "";
-            if (adv) snprintf(wd, sizeof wd, "  W %.4f", adv->loss_d_fake - adv->loss_d_real);
-            fprintf(stderr, "%s[%ld/%ld] L1 %.5f (bicubic %.5f)%s  lr %.2g  %.2f s/step%s", tty ? "\r" : "", step,
-                    o->iters, win[0] / nwin, win[1] / nwin, wd, opt.lr, el / (double)(step - start),
+            if (r.adv) snprintf(wd, sizeof wd, "  W %.4f", r.adv->loss_d_fake - r.adv->loss_d_real);
+            fprintf(stderr, "%s[%ld/%ld] L1 %.5f (bicubic %.5f)%s  lr %.2g  %.2f s/step%s", tty ? "\r" : "", r.step,
+                    o->iters, win[0] / nwin, win[1] / nwin, wd, r.opt.lr, (fk_seconds() - t0) / (double)(r.step - start),
                     tty ? "   " : "\n");
-            if (!tty || step % 50 == 0) win[0] = win[1] = 0, nwin = 0;
+            if (!tty || r.step % 50 == 0) win[0] = win[1] = 0, nwin = 0;
         }
-        if (step % o->save_every == 0 && save_all(o, net, &opt, adv, &rng, step) != 0) rc = 1;
+        if (r.step % o->save_every == 0 && save_all(o, r.net, &r.opt, r.adv, &r.rng, r.step) != 0) rc = 1;
     }
     if (tty) fputc('\n', stderr);
-    if (!rc && save_all(o, net, &opt, adv, &rng, step) != 0) rc = 1;
-    const long done = step - start;
+    if (!rc && save_all(o, r.net, &r.opt, r.adv, &r.rng, r.step) != 0) rc = 1;
+    const long done = r.step - start;
     double sl = 0;
     const int nl10 = done < 10 ? (int)done : 10;
     for (int i = 0; i < nl10; i++) sl += last[i];
     o->first_loss = nfirst ? first / nfirst : 0, o->last_loss = nl10 ? sl / nl10 : 0;
     if (!rc) {
         printf("%s at step %ld: L1 %.5f over the first 10 steps of this run, %.5f over the last 10; model %s\n",
-               fk_stop_signal() ? "stopped by signal" : "done", step, o->first_loss, o->last_loss, o->out);
-        if (fk_stop_signal() || step < o->iters) printf("  continue with: fakeit sr-train --resume -o %s ...\n", o->out);
+               fk_stop_signal() ? "stopped by signal" : "done", r.step, o->first_loss, o->last_loss, o->out);
+        if (fk_stop_signal() || r.step < o->iters) printf("  continue with: fakeit sr-train --resume -o %s ...\n", o->out);
         if (fk_stop_signal()) rc = 128 + fk_stop_signal();
     }
     fk_stop_release();
-    free(lr_h), free(hr_h), free(scratch.crop), free(scratch.small), free(scratch.bic), free(scratch.tmp);
-    be->free(lr_d), be->free(hr_d), be->free(dout), be->free(loss);
-    net_free(net);
-    if (adv) wgan_free(adv);
-    for (int i = 0; i < pool.n; i++) image_free(&pool.im[i]);
-    free(pool.im);
+    srrun_free(&r);
     return rc;
 }

@@ -1,4 +1,4 @@
-// srtrain.h: `fakeit sr-train`, training the super-resolution network (sr.h)
+// srtrain.h: `fakeit sr-train`, training the super-resolution network (nn/srnet.h)
 // on high-resolution images.
 //
 // Each step takes `batch` random crops of (patch * scale)^2 pixels from the
