@@ -97,7 +97,8 @@ static const char *store(const OptSpec *s, const char *arg, void *opts) {
         v = integer_kind(s->kind) ? (double)strtol(arg, &end, 10) : strtod(arg, &end);
         const double lo = s->kind == OPT_U64 ? 0 : s->lo, hi = s->kind == OPT_U64 ? (double)LONG_MAX : s->hi;
         if (errno || end == arg || *end || !(v >= lo && v <= hi)) return "";
-        if (s->check && s->check(v)) return s->check(v);
+        const char *why = s->check ? s->check(v) : NULL;
+        if (why) return why;
         if (s->kind == OPT_INT) *(int *)dst = (int)v;
         else if (s->kind == OPT_LONG) *(long *)dst = strtol(arg, NULL, 10);
         else if (s->kind == OPT_U64) *(uint64_t *)dst = (uint64_t)strtol(arg, NULL, 10);

@@ -353,16 +353,6 @@ static int commit(Run *r, Item *it, const char *source) {
     return rc;
 }
 
-// The folder of `path` joined with `name`.
-static char *beside(const char *path, const char *name) {
-    const char *slash = strrchr(path, '/');
-    size_t dl = slash ? (size_t)(slash - path + 1) : 0;
-    char *s = fk_malloc(dl + strlen(name) + 1);
-    memcpy(s, path, dl);
-    strcpy(s + dl, name);
-    return s;
-}
-
 enum { CHUNK = 512 };
 
 int prepare_run(const PrepareOpts *o, char *const *inputs, int n_inputs, PrepareResult *res_out) {
@@ -449,7 +439,7 @@ int prepare_run(const PrepareOpts *o, char *const *inputs, int n_inputs, Prepare
     else if (ds_writer_finish(&r.w) != 0)
         rc = 1;
     if (!rc) {
-        char *acc = beside(o->out, "accepted.png"), *rej = beside(o->out, "rejected.png"), title[256];
+        char *acc = fk_beside(o->out, "accepted.png"), *rej = fk_beside(o->out, "rejected.png"), title[256];
         snprintf(title, sizeof title, "accepted: %d of %d%s", kept, res->seen, kept > r.acc.n ? " (first ones shown)" : "");
         int sheet_rc = sheet_write(&r.acc, acc, title);
         snprintf(title, sizeof title, "rejected: %d of %d%s", res->seen - kept, res->seen,

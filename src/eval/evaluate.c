@@ -242,16 +242,15 @@ static int write_sheet(const char *path, const Copies *c, const ImgSet *fk, cons
 // Where nearest.png goes: --sheet, else beside a model file (in a run folder), else here.
 static void sheet_path(char *dst, size_t len, const EvalOpts *o) {
     struct stat st;
+    char file[4200];
     if (o->sheet) {
         snprintf(dst, len, "%s", o->sheet);
-    } else if (gen_is_run(o->fake)) {
-        snprintf(dst, len, "%s/nearest.png", o->fake);
-    } else if (stat(o->fake, &st) == 0 && S_ISREG(st.st_mode) && !ds_is_dataset(o->fake)) {
-        const char *slash = strrchr(o->fake, '/');
-        snprintf(dst, len, "%.*snearest.png", slash ? (int)(slash - o->fake + 1) : 0, o->fake);
-    } else {
-        snprintf(dst, len, "nearest.png");
+        return;
     }
+    const int model = gen_is_run(o->fake) || (stat(o->fake, &st) == 0 && S_ISREG(st.st_mode) && !ds_is_dataset(o->fake));
+    char *p = fk_beside(model ? gen_model_path(o->fake, 0, file, sizeof file) : "", "nearest.png");
+    snprintf(dst, len, "%s", p);
+    free(p);
 }
 
 // ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ static float *upscale_fakes(const Upscaler *u, const float *fakes, int n, int C,
     const size_t plane = (size_t)S * S, oplane = (size_t)So * So;
     uint8_t *bytes = fk_malloc((size_t)C * plane), *rgb = fk_malloc(plane * 3), *big = fk_malloc(oplane * 3);
     float *out = fk_malloc((size_t)n * 3 * oplane * sizeof(float));
-    for (int i = 0; i < n && out; i++) {
+    for (int i = 0; i < n; i++) {
         gen_to_bytes(bytes, fakes + (size_t)i * C * plane, (size_t)C * plane);
         img_planar_to_rgb(bytes, C, plane, rgb);
         if (upscaler_run(u, rgb, S, S, 64, big) != 0) {
@@ -86,19 +86,15 @@ int sample_run(const SampleOpts *o) {
     Net *G = NULL, *D = NULL;
     Upscaler up = {0};
     float *fakes = NULL, *scores = NULL, *tmp = NULL;
-    char mpath[4200], cpath[4200];
+    char mpath[4200], *cpath = NULL;
     WganConfig cfg, dc;
     gen_model_path(o->model, 0, mpath, sizeof mpath);
     if (!(G = gen_load(be, mpath, 0, &cfg))) goto done;
     if (o->rank_k > 0) {
-        if (o->critic) {
-            snprintf(cpath, sizeof cpath, "%s", o->critic);
-        } else {  // netD.safetensors beside the generator
-            const char *slash = strrchr(mpath, '/');
-            snprintf(cpath, sizeof cpath, "%.*snetD.safetensors", slash ? (int)(slash - mpath + 1) : 0, mpath);
-        }
-        if (!(D = gen_load(be, cpath, 1, &dc))) {
-            fk_error("--rank-by-critic needs the run's critic: %s (or name it with --critic)", cpath);
+        // the critic: --critic, else netD.safetensors beside the generator
+        const char *critic = o->critic ? o->critic : (cpath = fk_beside(mpath, "netD.safetensors"));
+        if (!(D = gen_load(be, critic, 1, &dc))) {
+            fk_error("--rank-by-critic needs the run's critic: %s (or name it with --critic)", critic);
             goto done;
         }
     }
@@ -125,7 +121,7 @@ int sample_run(const SampleOpts *o) {
     }
     rc = write_fakes(o, fakes, keep, C, S);
 done:
-    free(fakes), free(scores);
+    free(fakes), free(scores), free(cpath);
     net_free(G), net_free(D), upscaler_close(&up);
     return rc;
 }

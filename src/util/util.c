@@ -47,6 +47,15 @@ char *fk_join(const char *dir, const char *name) {
     return s;
 }
 
+char *fk_beside(const char *path, const char *name) {
+    const char *slash = strrchr(path, '/');
+    const size_t dl = slash ? (size_t)(slash - path + 1) : 0;
+    char *s = fk_malloc(dl + strlen(name) + 1);
+    memcpy(s, path, dl);
+    strcpy(s + dl, name);
+    return s;
+}
+
 double fk_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);

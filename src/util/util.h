@@ -30,6 +30,9 @@ void *fk_calloc(size_t n, size_t size);
 
 // "dir/name", malloc'd.
 char *fk_join(const char *dir, const char *name);
+// `name` in the folder of the file `path` ("a/b.fkd", "x.png" -> "a/x.png";
+// no folder: "x.png"), malloc'd.
+char *fk_beside(const char *path, const char *name);
 
 // The entries of a folder whose names `keep` accepts (hidden ones never), as
 // sorted malloc'd "dir/name" paths, *n of them; free each and the array.
