@@ -59,7 +59,7 @@ FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off 
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(if $(filter 1,$(DNNL)),-ldnnl) \
            $(if $(CUDA_SRC),$(CUDA_LIBS)) -lcjson -lm
-CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart
+CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcudart_static -lstdc++ -ldl -lrt -lpthread
 NVCC_FLAGS ?= -O3 -std=c++17 -arch=sm_$(CUDA_ARCH) -Xcompiler -fopenmp,-Wall,-Wextra
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
@@ -71,7 +71,7 @@ TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_tra
 BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 
 .SECONDARY:
-.PHONY: all config test test-unit test-asan bench bench-fmnist bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all config test test-unit test-asan bench bench-gpu gpu-pack bench-fmnist bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM)
 
 config:
@@ -122,7 +122,7 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) $(PROGRAM)
 	$(BUILD)/test_train
 	$(BUILD)/test_eval
 	$(BUILD)/test_sr
-	FAKEIT=./$(PROGRAM) FAKEIT_DNNL=$(DNNL) \
+	FAKEIT=./$(PROGRAM) FAKEIT_DNNL=$(DNNL) FAKEIT_CUDA=$(if $(CUDA_SRC),1,0) \
 	    $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_cli.sh
 
 test-asan:
@@ -141,6 +141,24 @@ test: deps
 
 $(BUILD)/bench_%: bench/%.c $(BUILD)/libfakeit.a
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# On a GPU machine: fakeit's cuda backend against PyTorch eager and
+# torch.compile, side by side (bench/gpu.sh; needs a PyTorch with CUDA).
+bench-gpu: $(PROGRAM) $(BUILD)/bench_speed
+	FAKEIT=./$(PROGRAM) BENCH_SPEED=$(BUILD)/bench_speed bench/gpu.sh
+
+# What a GPU machine without compilers needs to run scripts/gpu-check.sh:
+# the program, the tests and the benchmark in build/gpu/, and the shared
+# libraries they load (all but the C library and CUDA's) in build/gpu/libs.tar.xz.
+GPU_PACK = $(PROGRAM) $(addprefix $(BUILD)/,$(TESTS)) $(BUILD)/bench_speed
+gpu-pack: $(GPU_PACK)
+	rm -rf $(BUILD)/gpu && mkdir -p $(BUILD)/gpu/libs
+	cp $(GPU_PACK) $(BUILD)/gpu/
+	ldd $(GPU_PACK) | awk '/=> \// {print $$3}' | sort -u | \
+	    grep -v -E '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so|/usr/local/cuda|libcuda\.so' | \
+	    xargs -I{} cp -L {} $(BUILD)/gpu/libs/
+	tar -cJf $(BUILD)/gpu/libs.tar.xz -C $(BUILD)/gpu libs && rm -rf $(BUILD)/gpu/libs
+	@du -sh $(BUILD)/gpu
 
 # The README's first command: bikes, prepare, a few minutes of training, samples.
 demo: deps

@@ -16,7 +16,7 @@
 // peak resident memory.
 //
 // usage: bench_speed DATA.fkd [--batch N] [--width W] [--threads T] [--iters I]
-//                    [--backend NAME] [--sample-reps R]
+//                    [--backend NAME] [--precision P] [--sample-reps R]
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +52,11 @@ static double now_rss_mb(void) {
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: bench_speed DATA.fkd [--batch N] [--width W] [--threads T] [--iters I] "
-                        "[--backend NAME] [--sample-reps R]\n");
+                        "[--backend NAME] [--precision P] [--sample-reps R]\n");
         return 2;
     }
     int batch = 64, width = 64, threads = 2, iters = 2, reps = 10;
-    const char *be_name = NULL;
+    const char *be_name = NULL, *precision = NULL;
     for (int i = 2; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (!strcmp(k, "--batch")) batch = atoi(v);
@@ -65,17 +65,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "--iters")) iters = atoi(v);
         else if (!strcmp(k, "--sample-reps")) reps = atoi(v);
         else if (!strcmp(k, "--backend")) be_name = v;
+        else if (!strcmp(k, "--precision")) precision = v;
         else {
             fprintf(stderr, "bench_speed: unknown option %s\n", k);
             return 2;
         }
     }
-    const Backend *be = be_name ? backend_find(be_name) : backend_default();
-    if (!be) {
-        fprintf(stderr, "bench_speed: no backend '%s'\n", be_name);
-        return 2;
-    }
-    be->set_threads(threads);
+    const Backend *be = backend_pick(be_name, threads, precision);
+    if (!be) return 2;
     Dataset ds;
     if (ds_open(&ds, argv[1]) != 0) return 1;
     WganConfig cfg;
@@ -85,21 +82,22 @@ int main(int argc, char **argv) {
     if (wgan_init(&w, &cfg, be, &ds) != 0) return 1;
     const size_t img = ds_image_bytes(&ds);
     long next = 0;
+    unsigned *idx = fk_malloc((size_t)batch * sizeof *idx);
 
     double t_train = 0;
     for (int it = 0; it <= iters; it++) {
         const double t0 = fk_seconds();
         for (int j = 0; j < D_ITERS; j++) {
-            for (int b = 0; b < batch; b++, next++)
-                wgan_pixels_to_float(w.host_real + (size_t)b * img, ds.pixels + (size_t)(next % ds.count) * img, img);
-            be->upload(w.real, w.host_real, (size_t)batch * img);
+            for (int b = 0; b < batch; b++, next++) idx[b] = (unsigned)(next % ds.count);
+            if (w.index) be->upload_bytes(w.index, idx, (size_t)batch * sizeof *idx);  // as the training loop does
+            be->images_from_bytes(w.real, w.pixels, w.index ? w.index : idx, batch, img);
             wgan_noise(&w, w.host_z, batch);
             be->upload(w.z, w.host_z, (size_t)batch * cfg.nz);
             wgan_critic_step(&w, w.real, batch, w.z, NULL);
         }
         wgan_noise(&w, w.host_z, batch);
         be->upload(w.z, w.host_z, (size_t)batch * cfg.nz);
-        wgan_generator_step(&w, w.z);
+        wgan_generator_step(&w, w.z);  // reads its loss back: the device has finished
         if (it > 0) t_train += fk_seconds() - t0;
     }
     const double sec_iter = t_train / iters;
@@ -111,8 +109,12 @@ int main(int argc, char **argv) {
     wgan_noise(&w, hz, sb);
     be->upload(z, hz, (size_t)sb * cfg.nz);
     net_forward(w.G, z, sb);  // warm-up
+    float last;
+    be->download(&last, z, 1);
     double t0 = fk_seconds();
-    for (int r = 0; r < reps; r++) net_forward(w.G, z, sb);
+    const float *out = NULL;
+    for (int r = 0; r < reps; r++) out = net_forward(w.G, z, sb);
+    be->download(&last, out, 1);  // waits for a device backend to finish
     const double sample_rate = (double)sb * reps / (fk_seconds() - t0);
 
     double g1, g2, d1, d2;
@@ -124,12 +126,14 @@ int main(int argc, char **argv) {
     // backward data everywhere, G backward weights and data below its first layer
     const double macs = batch * (D_ITERS * (2 * D + 2 * (D + d2) + G) + (G + D) + D + (G + g2));
     const double gflop = 2 * macs / 1e9;
-    printf("fakeit backend=%s size=%d batch=%d width=%d threads=%d sec_per_iter=%.3f real_img_per_s=%.1f "
-           "sample_img_per_s=%.1f gflop_per_iter=%.1f gflops=%.1f peak_rss_mb=%.0f\n",
-           be->name, cfg.isize, batch, width, threads, sec_iter, D_ITERS * batch / sec_iter, sample_rate, gflop,
-           gflop / sec_iter, now_rss_mb());
+    printf("fakeit backend=%s precision=%s size=%d batch=%d width=%d threads=%d sec_per_iter=%.4f it_per_s=%.2f "
+           "real_img_per_s=%.1f sample_img_per_s=%.1f gflop_per_iter=%.1f gflops=%.1f peak_rss_mb=%.0f",
+           be->name, precision ? precision : "fp32", cfg.isize, batch, width, threads, sec_iter, 1.0 / sec_iter,
+           D_ITERS * batch / sec_iter, sample_rate, gflop, gflop / sec_iter, now_rss_mb());
+    if (be->peak_bytes) printf(" peak_device_mb=%.0f", be->peak_bytes() / 1048576.0);
+    printf("\n");
     be->free(z);
-    free(hz);
+    free(hz), free(idx);
     wgan_free(&w);
     ds_close(&ds);
     return 0;

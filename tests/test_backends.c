@@ -367,6 +367,58 @@ static void test_flat(size_t n) {
     drop(x), drop(x2), drop(y), drop(dy), drop(dx), drop(dx2), drop(v);
 }
 
+// Losses, the batch mean and the training loop's data path: scalar losses
+// as one-element tensors, gradients accumulated onto random values.
+static void test_losses(int N, int D) {
+    char what[160];
+    const size_t n = (size_t)N * D;
+    Pair x = pair(N, D, 1, 1, 0), t = pair(N, D, 1, 1, 0), dx = pair(N, D, 1, 1, 0), loss = pair(1, 1, 1, 1, 0);
+    Pair s = pair(N, 1, 1, 1, 0), ds = pair(N, 1, 1, 1, 0), m = pair(D, 1, 1, 1, 0), dm = pair(D, 1, 1, 1, 0);
+#define LOSS(label, CALL_R, CALL_F, OUT)                   \
+    CALL_R;                                                \
+    CALL_F;                                                \
+    snprintf(what, sizeof what, "%s (%dx%d)", label, N, D); \
+    check_pair(what, OUT);
+    LOSS("wgan loss forward, sign -1", ref->wgan_loss_forward(loss.r, s.r, N, -1.0f),
+         be->wgan_loss_forward(loss.f, s.f, N, -1.0f), loss)
+    LOSS("wgan loss backward +=", ref->wgan_loss_backward(ds.r, N, 1.0f), be->wgan_loss_backward(ds.f, N, 1.0f), ds)
+    LOSS("gradient penalty", ref->grad_penalty(loss.r, dx.r, x.r, N, D, 10.0f),
+         be->grad_penalty(loss.f, dx.f, x.f, N, D, 10.0f), loss)
+    check_pair("gradient penalty: its input gradient +=", dx);
+    LOSS("l1 loss forward", ref->l1_loss_forward(loss.r, x.r, t.r, n), be->l1_loss_forward(loss.f, x.f, t.f, n), loss)
+    LOSS("l1 loss backward +=", ref->l1_loss_backward(dx.r, x.r, t.r, n), be->l1_loss_backward(dx.f, x.f, t.f, n), dx)
+    LOSS("mse loss forward", ref->mse_loss_forward(loss.r, x.r, t.r, n), be->mse_loss_forward(loss.f, x.f, t.f, n),
+         loss)
+    LOSS("mse loss backward +=", ref->mse_loss_backward(dx.r, x.r, t.r, n), be->mse_loss_backward(dx.f, x.f, t.f, n),
+         dx)
+    LOSS("batch mean forward", ref->mean_batch_forward(m.r, x.r, N, D), be->mean_batch_forward(m.f, x.f, N, D), m)
+    LOSS("batch mean backward +=", ref->mean_batch_backward(dx.r, dm.r, N, D), be->mean_batch_backward(dx.f, dm.f, N, D),
+         dx)
+    // the penalty's mix: alpha in [0, 1) per sample
+    float *ah = fk_malloc((size_t)N * sizeof(float));
+    for (int i = 0; i < N; i++) ah[i] = (float)rng_uniform(&rng);
+    Pair a = {dev_from(ref, ah, N, 1, 1, 1), dev_from(be, ah, N, 1, 1, 1), N, 1, 1, 1};
+    LOSS("lerp (the penalty's interpolates)", ref->lerp(dx.r, x.r, t.r, a.r, N, D), be->lerp(dx.f, x.f, t.f, a.f, N, D),
+         dx)
+    // images from bytes: N of 3 stored images, in a shuffled order with a repeat
+    const int stored = 3;
+    unsigned char *px = fk_malloc((size_t)stored * D);
+    for (size_t i = 0; i < (size_t)stored * D; i++) px[i] = (unsigned char)(rng_u64(&rng) & 255);
+    unsigned *idx = fk_malloc((size_t)N * sizeof *idx);
+    for (int i = 0; i < N; i++) idx[i] = (unsigned)((i * 2 + 1) % stored);
+    const size_t pf = ((size_t)stored * D + 3) / 4;
+    float *pr = ref->alloc(pf), *pb = be->alloc(pf), *ir = ref->alloc((size_t)N), *ib = be->alloc((size_t)N);
+    ref->upload_bytes(pr, px, (size_t)stored * D), be->upload_bytes(pb, px, (size_t)stored * D);
+    ref->upload_bytes(ir, idx, (size_t)N * sizeof *idx), be->upload_bytes(ib, idx, (size_t)N * sizeof *idx);
+    LOSS("images from bytes",
+         ref->images_from_bytes(dx.r, (const unsigned char *)pr, (const unsigned *)ir, N, (size_t)D),
+         be->images_from_bytes(dx.f, (const unsigned char *)pb, (const unsigned *)ib, N, (size_t)D), dx)
+#undef LOSS
+    ref->free(pr), be->free(pb), ref->free(ir), be->free(ib);
+    free(px), free(idx), free(ah);
+    drop(x), drop(t), drop(dx), drop(loss), drop(s), drop(ds), drop(m), drop(dm), drop(a);
+}
+
 static void test_linear(int N, int D, int OD) {
     char what[160];
     Pair x = pair(N, D, 1, 1, 0), w = pair(OD * D, 1, 1, 1, 0), b = pair(OD, 1, 1, 1, 0), y = pair(N, OD, 1, 1, 0);
@@ -565,14 +617,19 @@ int main(int argc, char **argv) {
         test_flat(1000003);
         test_flat(7);
         test_linear(5, 300, 7);
+        test_losses(8, 3 * 16 * 16);
+        test_losses(3, 5);
         test_dcgan_nets(64, 64, 8, 8);
         test_dcgan_nets(32, 32, 8, 5);  // an epoch's short last batch
         test_mixed_net();
         test_threads();
         printf("# [%s] worst normalised error of an op held to 1e-6: %.2e\n", be->name, worst);
     }
-    if (!only && !tested) printf("# this build has no backend but the reference: nothing to compare against it\n");
-    if (only && !tested) {
+    for (const Backend *const *b = backend_built(); *b; b++)
+        if ((*b)->unavailable && (*b)->unavailable() && (!only || !strcmp(only, (*b)->name)))
+            tl_skip("[%s] every op and network against the reference: %s", (*b)->name, (*b)->unavailable());
+    if (!only && !tested) printf("# this build has no usable backend but the reference: nothing to compare against it\n");
+    if (only && !tested && !tl_skipped) {
         fprintf(stderr, "test_backends: no backend '%s' to test in this build\n", only);
         return 2;
     }

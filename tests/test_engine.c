@@ -292,7 +292,7 @@ static void act_forward(float *out, float *sm, float *sr, float *rm, float *rv, 
 }
 
 static void test_backend_tables(void) {
-    for (const Backend *const *b = backend_all(); *b; b++) {
+    for (const Backend *const *b = backend_built(); *b; b++) {  // those that cannot run here too
         edited = **b;
         tl_check(!check_aborts_naming("check"), "[%s] backend_check passes the whole table", (*b)->name);
         edited.conv2d_backward = NULL;

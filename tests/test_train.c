@@ -13,6 +13,7 @@
 // - bad model files (wrong shape, dtype, missing or extra tensors, another
 //   program's file) are refused with a message naming the tensor.
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,12 @@
 #include <unistd.h>
 
 #include "nn/checkpoint.h"
+#include "nn/net.h"
 #include "gan/runstate.h"
 #include "data/dataset.h"
 #include "util/rng.h"
 #include "nn/safetensors.h"
+#include "gan/generator.h"
 #include "gan/sample.h"
 #include "train/train.h"
 #include "gan/wgan.h"
@@ -110,10 +113,15 @@ static void test_replay_pytorch(void) {
         lg[it] = w.loss_g;
         be->free(z);
     }
-    tl_close("replay: Loss_D of 6 critic steps (clip, RMSprop)", ld, (const float *)fixture("loss_d")->data, 6, 1e-5, 1e-4);
-    tl_close("replay: Loss_G of 2 generator steps", lg, (const float *)fixture("loss_g")->data, 2, 1e-5, 1e-4);
-    compare_prefixed(w.G, "G.final.", "replay: generator after 2 iterations (weights, running statistics)");
-    compare_prefixed(w.D, "D.final.", "replay: critic after 2 iterations (weights, running statistics)");
+    char label[160];
+    snprintf(label, sizeof label, "replay/%s: Loss_D of 6 critic steps (clip, RMSprop)", be->name);
+    tl_close(label, ld, (const float *)fixture("loss_d")->data, 6, 1e-5, 1e-4);
+    snprintf(label, sizeof label, "replay/%s: Loss_G of 2 generator steps", be->name);
+    tl_close(label, lg, (const float *)fixture("loss_g")->data, 2, 1e-5, 1e-4);
+    snprintf(label, sizeof label, "replay/%s: generator after 2 iterations (weights, running statistics)", be->name);
+    compare_prefixed(w.G, "G.final.", label);
+    snprintf(label, sizeof label, "replay/%s: critic after 2 iterations (weights, running statistics)", be->name);
+    compare_prefixed(w.D, "D.final.", label);
     wgan_free(&w);
 }
 
@@ -145,11 +153,13 @@ static void test_gp_pytorch(const char *norm_name, DcganNorm norm) {
     load_prefixed(D, key);
     snprintf(key, sizeof key, "%s.xhat", norm_name);
     float *xhat = upload_fixture(key, img), *gx = be->alloc(img), *v = be->alloc(img), *ones = be->alloc(N);
-    float *h = fk_malloc(img * sizeof(float)), one[4] = {1, 1, 1, 1}, pen;
+    float *h = fk_malloc(img * sizeof(float)), one[4] = {1, 1, 1, 1}, pen, *pen_dev = be->alloc(1);
     be->upload(ones, one, N);
     net_forward(D, xhat, N);
     net_backward(D, ones, gx, 0);
-    be->grad_penalty(&pen, v, gx, N, img / N, 10.0f);
+    be->grad_penalty(pen_dev, v, gx, N, img / N, 10.0f);
+    be->download(&pen, pen_dev, 1);
+    be->free(pen_dev);
     net_zero_grads(D);
     net_penalty_backward(D, ones, v);
     be->download(h, gx, img);
@@ -459,6 +469,106 @@ static void test_resume(void) {
     tl_check(train_run(&o) == 2, "train: refuses to overwrite an existing run (exit 2)");
 }
 
+// The largest |a - b| over two model files' tensors, relative to max |a|
+// (INFINITY when they do not hold the same tensors).
+static double model_gap(const char *pa, const char *pb) {
+    StFile a, b;
+    if (st_load(&a, pa)) return INFINITY;
+    if (st_load(&b, pb)) return st_free(&a), INFINITY;
+    double d = a.n == b.n ? 0 : INFINITY, m = 0;
+    for (int i = 0; i < a.n && d < INFINITY; i++) {
+        const StTensor *t = st_find(&b, a.tensors[i].name), *u = &a.tensors[i];
+        if (!t || t->nbytes != u->nbytes || t->dtype != u->dtype) {
+            d = INFINITY;
+            break;
+        }
+        if (t->dtype != ST_F32) {  // counters: equal
+            if (memcmp(t->data, u->data, t->nbytes)) d = INFINITY;
+            continue;
+        }
+        for (size_t j = 0; j < st_numel(t); j++) {
+            const double x = ((const float *)u->data)[j], y = ((const float *)t->data)[j];
+            d = fmax(d, fabs(x - y)), m = fmax(m, fabs(x));
+        }
+    }
+    st_free(&a), st_free(&b);
+    return m > 0 ? d / m : d;
+}
+
+// Two backends trade runs: a run started on one resumes on the other with
+// its optimiser state and counters (the same number of iterations, weights
+// close to an uninterrupted run's: bits are promised on one backend only),
+// and a model trained partly on each samples alike on both.
+static void cross_pair(const char *host, const char *other) {
+    const char *names[2] = {host, other};
+    char data[512], run[2][600], whole[600], a[1300], b[1300];
+    snprintf(data, sizeof data, "%s/discs.fkd", tmp);  // made by test_resume
+    snprintf(whole, sizeof whole, "%s/cross-%s", tmp, host);
+    TrainOpts o;
+    small_config(&o, data, whole, 8);
+    o.backend = host;
+    int rc = train_run(&o);
+    for (int k = 0; k < 2; k++) {  // k = 0: host then the other; 1: the other way round
+        snprintf(run[k], sizeof run[k], "%s/cross-%s-then-%s", tmp, names[k], names[1 - k]);
+        small_config(&o, data, run[k], 4);
+        o.backend = names[k];
+        rc |= train_run(&o);
+        small_config(&o, NULL, run[k], 8);
+        o.resume = 1, o.backend = names[1 - k];
+        rc |= train_run(&o);
+    }
+    tl_check(rc == 0, "[%s/%s] 4 iterations on one, resumed for 4 on the other, both ways: all finish", host, other);
+    for (int k = 0; k < 2; k++) {
+        snprintf(a, sizeof a, "%s/netG.safetensors", whole), snprintf(b, sizeof b, "%s/netG.safetensors", run[k]);
+        const double g = model_gap(a, b);
+        snprintf(a, sizeof a, "%s/netD.safetensors", whole), snprintf(b, sizeof b, "%s/netD.safetensors", run[k]);
+        const double d = model_gap(a, b);
+        tl_check(g <= 1e-3 && d <= 1e-3,
+                 "[%s/%s] started on %s, resumed on %s: G and D within 1e-3 of 8 iterations on %s (%.2g, %.2g)", host,
+                 other, names[k], names[1 - k], host, g, d);
+        snprintf(a, sizeof a, "%s/metrics.csv", run[k]);
+        size_t n;
+        unsigned char *m = tl_slurp(a, &n);
+        int rows = 0;
+        for (size_t i = 0; i < n; i++) rows += m[i] == '\n';
+        free(m);
+        tl_check(rows == 9, "[%s/%s] the resumed run's metrics.csv continues to iteration 8 (%d lines)", host, other,
+                 rows);
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(a, sizeof a, "%s/netG.safetensors", run[k]);
+        WganConfig c;
+        float *f[2] = {NULL, NULL};
+        size_t n = 0;
+        for (int j = 0; j < 2; j++) {
+            const Backend *bj = backend_find(names[j]);
+            Net *G = gen_load(bj, a, 0, &c);
+            if (!G) break;
+            n = (size_t)16 * c.nc * c.isize * c.isize;
+            f[j] = fk_malloc(n * sizeof(float));
+            gen_fakes(bj, G, &c, 16, 5, f[j], NULL, NULL);
+            net_free(G);
+        }
+        double e = f[1] ? 0 : INFINITY;
+        for (size_t i = 0; f[1] && i < n; i++) e = fmax(e, fabs(f[0][i] - f[1][i]));
+        tl_check(e <= 1e-4, "[%s/%s] the generator started on %s samples alike on both (max |diff| %.2g)", host, other,
+                 names[k], e);
+        free(f[0]), free(f[1]);
+    }
+}
+
+static void test_cross_backend(void) {
+    const char *host = backend_find("cpu") ? "cpu" : "ref";
+    if (strcmp(host, "ref") != 0) cross_pair(host, "ref");
+    for (const Backend *const *b = backend_built(); *b; b++) {
+        if ((*b)->host_memory) continue;
+        if ((*b)->unavailable && (*b)->unavailable())
+            tl_skip("[%s/%s] runs and models trade between them: %s", host, (*b)->name, (*b)->unavailable());
+        else
+            cross_pair(host, (*b)->name);
+    }
+}
+
 static void test_sampling(void) {
     char model[600], d1[600], d2[600], d3[600], d4[600], f1[700], f2[700];
     snprintf(model, sizeof model, "%s/straight/netG.safetensors", tmp);
@@ -561,13 +671,11 @@ int main(void) {
     snprintf(tmp, sizeof tmp, "/tmp/fakeit-train-XXXXXX");
     FK_CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
     if (st_load(&fx, "tests/fixtures/train.safetensors") != 0) return 2;
-    be->set_threads(2);
-    test_replay_pytorch();
     if (st_load(&gpfx, "tests/fixtures/gp.safetensors") != 0) return 2;
     for (const Backend *const *b = backend_all(); *b; b++) {
-        if (!(*b)->host_memory) continue;
         be = *b;
         be->set_threads(2);
+        test_replay_pytorch();
         test_gp_pytorch("none", DCGAN_NORM_NONE);
         test_gp_pytorch("layer", DCGAN_NORM_LAYER);
     }
@@ -579,6 +687,7 @@ int main(void) {
     test_resume();
     test_resume_gp();
     test_sampling();
+    test_cross_backend();
     test_bad_models();
     st_free(&fx);
     char cmd[400];

@@ -1,7 +1,8 @@
 // testlib.h: tiny test helpers shared by fakeit's C tests (header only).
 //
-// Every check prints one line; tl_summary() prints "N passed, N failed" and
-// returns the exit status, non-zero when anything failed.
+// Every check prints one line; tl_summary() prints "N passed, N failed"
+// (", N skipped" when some could not run here) and returns the exit status,
+// non-zero when anything failed.
 #ifndef FAKEIT_TESTLIB_H
 #define FAKEIT_TESTLIB_H
 
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int tl_passed, tl_failed;
+static int tl_passed, tl_failed, tl_skipped;
 
 static void tl_check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3), unused));
 static void tl_check(int ok, const char *fmt, ...) {
@@ -25,6 +26,19 @@ static void tl_check(int ok, const char *fmt, ...) {
         tl_passed++;
     else
         tl_failed++;
+}
+
+// A check that cannot run here (no GPU): printed with the reason, counted
+// as skipped, never as passed.
+static void tl_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+static void tl_skip(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    printf("skip ");
+    vprintf(fmt, ap);
+    putchar('\n');
+    va_end(ap);
+    tl_skipped++;
 }
 
 // |got - ref| <= atol + rtol * |ref| for every element; prints the worst
@@ -73,7 +87,10 @@ __attribute__((unused)) static int tl_same_file(const char *a, const char *b) {
 }
 
 __attribute__((unused)) static int tl_summary(void) {
-    printf("%d passed, %d failed\n", tl_passed, tl_failed);
+    if (tl_skipped)
+        printf("%d passed, %d failed, %d skipped\n", tl_passed, tl_failed, tl_skipped);
+    else
+        printf("%d passed, %d failed\n", tl_passed, tl_failed);
     return tl_failed ? 1 : 0;
 }
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 typedef struct Backend {
-    const char *name;         // "ref", "cpu", later "cuda"
+    const char *name;         // "ref", "cpu", "cuda"
     const char *description;  // one line for `fakeit backends`
     int host_memory;          // 1 when op pointers are ordinary host memory (CPU backends)
 
@@ -39,6 +39,8 @@ typedef struct Backend {
     void (*download)(float *host_dst, const float *src, size_t n);
     void (*copy)(float *dst, const float *src, size_t n);
     void (*zero)(float *p, size_t n);
+    // bytes from the host into backend memory (from alloc: n floats hold 4 n bytes)
+    void (*upload_bytes)(void *dst, const void *host_src, size_t bytes);
 
     // ops: see ops/ops.h for shapes and meaning
     void (*conv2d_forward)(float *out, const float *inp, const float *w, const float *b,
@@ -127,13 +129,35 @@ typedef struct Backend {
     void (*adam_step)(float *p, float *m, float *v, const float *g, size_t n,
                       double lr, double beta1, double beta2, double eps, long t);
     void (*clip_weights)(float *p, size_t n, float c);
+    // the training loop's data path (ops/ops.h): images gathered from bytes, the penalty's mix
+    void (*images_from_bytes)(float *dst, const unsigned char *pixels, const unsigned *index, int n, size_t img);
+    void (*lerp)(float *out, const float *a, const float *b, const float *alpha, int n, size_t img);
+
+    // Optional: NULL, or why this build's backend cannot run on this machine
+    // (no device); backend_all() then leaves it out.
+    const char *(*unavailable)(void);
+    // Optional: one line about the hardware and libraries it runs on, for `fakeit backends`.
+    void (*describe)(char *buf, size_t n);
+    // Optional (NULL: fp32 only): switch to BACKEND_PRECISION_*; NULL on
+    // success, else why this backend cannot (the caller reports it).
+    const char *(*set_precision)(int precision);
+    // Optional: the most device memory this process has held at once, in
+    // bytes (benchmarks; NULL for host backends, whose memory the OS counts).
+    size_t (*peak_bytes)(void);
 } Backend;
+
+// Arithmetic of the convolutions and matrix products. fp32 everywhere is the
+// default and what the tests hold every backend to; tf32 and bf16 are opt-in
+// speed modes (inputs rounded, fp32 accumulation, fp32 master weights).
+enum { BACKEND_PRECISION_FP32, BACKEND_PRECISION_TF32, BACKEND_PRECISION_BF16 };
+extern const char *const backend_precision_names[];  // "fp32", "tf32", "bf16", NULL
 
 // The entries every backend fills, in the struct's order. The others are
 // optional: blocked (NULL: every tensor plain NCHW; else to_native and
 // to_plain too) and the batch-norm-and-activation fusion (both or neither).
 #define BACKEND_REQUIRED(X)                                                                                     \
-    X(set_threads) X(get_threads) X(alloc) X(free) X(upload) X(download) X(copy) X(zero) X(conv2d_forward)      \
+    X(set_threads) X(get_threads) X(alloc) X(free) X(upload) X(download) X(copy) X(zero) X(upload_bytes)       \
+    X(conv2d_forward)                                                                                           \
     X(conv2d_backward) X(convt2d_forward) X(convt2d_backward) X(batchnorm_forward_train)                        \
     X(batchnorm_backward_train) X(batchnorm_forward_eval) X(batchnorm_backward_eval) X(layernorm_forward)       \
     X(layernorm_backward) X(layernorm_jvp) X(layernorm_jvp_backward) X(relu_forward) X(relu_backward)          \
@@ -142,12 +166,18 @@ typedef struct Backend {
     X(upsample_nearest_forward) X(upsample_nearest_backward) X(upsample_bicubic_forward)                       \
     X(upsample_bicubic_backward) X(add_forward) X(add_backward) X(mean_batch_forward) X(mean_batch_backward)   \
     X(wgan_loss_forward) X(wgan_loss_backward) X(grad_penalty) X(l1_loss_forward) X(l1_loss_backward)          \
-    X(mse_loss_forward) X(mse_loss_backward) X(rmsprop_step) X(adam_step) X(clip_weights)
-#define BACKEND_OPTIONAL(X) X(blocked) X(to_native) X(to_plain) X(batchnorm_act_forward_train) X(batchnorm_act_backward)
+    X(mse_loss_forward) X(mse_loss_backward) X(rmsprop_step) X(adam_step) X(clip_weights)                      \
+    X(images_from_bytes) X(lerp)
+#define BACKEND_OPTIONAL(X)                                                                                  \
+    X(blocked) X(to_native) X(to_plain) X(batchnorm_act_forward_train) X(batchnorm_act_backward) X(unavailable) \
+    X(describe) X(set_precision) X(peak_bytes)
 
 extern const Backend backend_ref;  // the reference: plain C, the oracle for all others (backend/ref.c)
 #ifdef FAKEIT_HAVE_DNNL
 extern const Backend backend_cpu;  // oneDNN convolutions, blocked layout (backend/cpu/)
+#endif
+#ifdef FAKEIT_HAVE_CUDA
+extern const Backend backend_cuda;  // cuDNN, cuBLAS and fakeit's kernels on an NVIDIA GPU (backend/cuda/)
 #endif
 
 // Aborts (a broken invariant, with file:line) naming every required entry
@@ -163,15 +193,21 @@ void host_set_threads(int n);
 int host_get_threads(void);
 void host_free(float *p);
 void host_copy(float *dst, const float *src, size_t n);
+void host_copy_bytes(void *dst, const void *src, size_t bytes);
 
-// The backend called `name`, or NULL when this build has none by that name.
+// The usable backend called `name`, or NULL when this build has none by that
+// name or it cannot run here.
 const Backend *backend_find(const char *name);
-// The fastest backend this build has (cpu when built with oneDNN, else ref).
+// The fastest usable backend (cuda when built with it and a GPU answers, else
+// cpu when built with oneDNN, else ref).
 const Backend *backend_default(void);
 // The backend called `name` (NULL: the default) with `threads` threads (0:
-// leave as is), or NULL after printing that this build has no such backend.
-const Backend *backend_pick(const char *name, int threads);
-// Every backend this build has, NULL-terminated.
+// leave as is) and `precision` ("fp32", "tf32", "bf16"; NULL: fp32), or NULL
+// after printing why not (no such backend, cannot run here, no such precision).
+const Backend *backend_pick(const char *name, int threads, const char *precision);
+// Every backend this build has that can run here, NULL-terminated.
 const Backend *const *backend_all(void);
+// Every backend this build has, usable here or not, NULL-terminated.
+const Backend *const *backend_built(void);
 
 #endif

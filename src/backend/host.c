@@ -18,3 +18,7 @@ void host_free(float *p) { free(p); }
 void host_copy(float *dst, const float *src, size_t n) {
     if (n) memmove(dst, src, n * sizeof(float));
 }
+
+void host_copy_bytes(void *dst, const void *src, size_t bytes) {
+    if (bytes) memmove(dst, src, bytes);
+}

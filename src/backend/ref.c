@@ -22,6 +22,7 @@ const Backend backend_ref = {
     .upload = host_copy,
     .download = host_copy,
     .copy = host_copy,
+    .upload_bytes = host_copy_bytes,
     .zero = ref_zero,
     .conv2d_forward = conv2d_forward,
     .conv2d_backward = conv2d_backward,
@@ -65,4 +66,6 @@ const Backend backend_ref = {
     .rmsprop_step = rmsprop_step,
     .adam_step = adam_step,
     .clip_weights = clip_weights,
+    .images_from_bytes = images_from_bytes,
+    .lerp = lerp,
 };

@@ -6,9 +6,14 @@
 #include "backend/backend.h"
 #include "util/util.h"
 
-// Fastest first: backend_default() is the first entry. The oneDNN CPU backend
-// is in builds with oneDNN (FAKEIT_HAVE_DNNL, the Makefile's DNNL=1).
-static const Backend *const backends[] = {
+// Fastest first: backend_default() is the first usable entry. The CUDA
+// backend is in builds with nvcc (FAKEIT_HAVE_CUDA, CUDA=1) and usable where
+// a GPU answers; the oneDNN CPU backend is in builds with oneDNN
+// (FAKEIT_HAVE_DNNL, DNNL=1).
+static const Backend *const built[] = {
+#ifdef FAKEIT_HAVE_CUDA
+    &backend_cuda,
+#endif
 #ifdef FAKEIT_HAVE_DNNL
     &backend_cpu,
 #endif
@@ -37,16 +42,31 @@ void backend_check(const Backend *be) {
              "backend '%s' fuses batch norm and activation in one direction only", be->name);
 }
 
+const char *const backend_precision_names[] = {"fp32", "tf32", "bf16", NULL};
+
 void backend_check_all(void) {
     static int checked;
     if (checked) return;
-    for (int i = 0; backends[i]; i++) backend_check(backends[i]);
+    for (int i = 0; built[i]; i++) backend_check(built[i]);
     checked = 1;
 }
 
-const Backend *const *backend_all(void) {
+const Backend *const *backend_built(void) {
     backend_check_all();
-    return backends;
+    return built;
+}
+
+const Backend *const *backend_all(void) {
+    static const Backend *usable[sizeof built / sizeof *built];
+    static int listed;
+    if (!listed) {
+        int n = 0;
+        for (const Backend *const *b = backend_built(); *b; b++)
+            if (!(*b)->unavailable || !(*b)->unavailable()) usable[n++] = *b;
+        usable[n] = NULL;
+        listed = 1;
+    }
+    return usable;
 }
 
 const Backend *backend_default(void) { return backend_all()[0]; }
@@ -57,9 +77,31 @@ const Backend *backend_find(const char *name) {
     return NULL;
 }
 
-const Backend *backend_pick(const char *name, int threads) {
+const Backend *backend_pick(const char *name, int threads, const char *precision) {
     const Backend *be = name ? backend_find(name) : backend_default();
-    if (!be) fk_error("no backend called '%s' in this build (fakeit backends lists them)", name);
-    else if (threads > 0) be->set_threads(threads);
+    if (!be) {
+        for (const Backend *const *b = backend_built(); *b; b++)
+            if (strcmp((*b)->name, name) == 0) {
+                fk_error("the %s backend cannot run here: %s (fakeit backends lists the others)", name,
+                         (*b)->unavailable());
+                return NULL;
+            }
+        fk_error("no backend called '%s' in this build (fakeit backends lists them)", name);
+        return NULL;
+    }
+    int p = 0;
+    while (precision && backend_precision_names[p] && strcmp(backend_precision_names[p], precision) != 0) p++;
+    if (precision && !backend_precision_names[p]) {
+        fk_error("--precision %s: the precisions are fp32, tf32 and bf16", precision);
+        return NULL;
+    }
+    if (threads > 0) be->set_threads(threads);
+    if (p != BACKEND_PRECISION_FP32 || be->set_precision) {
+        const char *why = be->set_precision ? be->set_precision(p) : "it computes in fp32 only";
+        if (why) {
+            fk_error("--precision %s is not available on the %s backend: %s", precision, be->name, why);
+            return NULL;
+        }
+    }
     return be;
 }

@@ -13,8 +13,14 @@
 static int exec_backends(const Command *cmd, void *opts, const OptParse *p) {
     (void)cmd, (void)opts, (void)p;
     const Backend *def = backend_default();
-    for (const Backend *const *b = backend_all(); *b; b++)
+    for (const Backend *const *b = backend_built(); *b; b++) {
         printf("%-6s %s%s\n", (*b)->name, (*b)->description, *b == def ? " [default]" : "");
+        if ((*b)->describe) {
+            char line[512];
+            (*b)->describe(line, sizeof line);
+            printf("       %s\n", line);
+        }
+    }
     return 0;
 }
 

@@ -56,7 +56,10 @@ typedef struct {
     OPT("threads", 0, OPT_INT, AT(type, threads), 1, 1024, "N", "CPU threads (default: all cores)")
 #define OPT_BACKEND(type)                                                                          \
     OPT("backend", 0, OPT_STR, AT(type, backend), 0, 0, "NAME",                                        \
-     "compute backend (default: the fastest in this build; fakeit backends lists them)")
+     "compute backend (default: the fastest that runs here; fakeit backends lists them)"),         \
+    OPT("precision", 0, OPT_STR, AT(type, precision), 0, 0, "P",                                     \
+        "arithmetic of convolutions and matrix products: fp32 (default, what the tests check), or the " \
+        "speed modes tf32 or bf16 where the backend has them (fp32 weights and sums)")
 #define OPT_SEED(type, field, what) {"seed", 0, OPT_U64, AT(type, field), 0, 0, "N", what, .dflt = 1}
 
 typedef struct {

@@ -382,7 +382,7 @@ static int check_reals(const Dataset *real, const char *path) {
 }
 
 int eval_run(const EvalOpts *o) {
-    const Backend *be = backend_pick(o->backend, o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads, o->precision);
     if (!be) return 2;
     Dataset real = {0}, train = {0};
     ImgSet fk = {0}, ra = {0}, rb = {0};

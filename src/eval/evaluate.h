@@ -25,6 +25,7 @@ typedef struct {
     const char *train;    // DATA.fkd for copy detection (default: real)
     const char *sheet;    // nearest.png (default: beside the model, else ./nearest.png)
     const char *backend;  // for generating from a model
+    const char *precision;  // NULL: fp32
     int n;                // images per set (default 2000)
     int json;             // one JSON object with every figure on the last line
     int threads;

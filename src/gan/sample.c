@@ -80,7 +80,7 @@ static int write_fakes(const SampleOpts *o, const float *fakes, int n, int C, in
 }
 
 int sample_run(const SampleOpts *o) {
-    const Backend *be = backend_pick(o->backend, o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads, o->precision);
     if (!be) return 2;
     int rc = 1, keep = o->n;
     Net *G = NULL, *D = NULL;
@@ -136,7 +136,7 @@ void slerp(float *out, const float *a, const float *b, int n, double t) {
 }
 
 int interp_run(const InterpOpts *o) {
-    const Backend *be = backend_pick(o->backend, o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads, o->precision);
     if (!be) return 2;
     WganConfig cfg;
     Net *G = gen_load(be, o->model, 0, &cfg);

@@ -12,6 +12,7 @@ typedef struct {
     const char *grid;     // one grid PNG (or NULL)
     const char *critic;   // netD.safetensors for ranking (default: beside the model)
     const char *backend;
+    const char *precision;  // NULL: fp32
     int n;                // fakes to make
     int rank_k;           // 0, or keep the K the critic rates most real
     const char *upscale;  // a super-resolution model or "bicubic": write the fakes upscaled (or NULL)
@@ -25,6 +26,7 @@ int sample_run(const SampleOpts *o);
 
 typedef struct {
     const char *model, *out, *backend;
+    const char *precision;  // NULL: fp32
     int rows, steps;
     uint64_t seed;
     int threads;

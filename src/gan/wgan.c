@@ -76,13 +76,12 @@ int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *
     w->dfake = be->alloc(img);
     w->z = be->alloc((size_t)cfg->batch * cfg->nz);
     w->dscore = be->alloc((size_t)cfg->batch);
-    w->loss = be->alloc(1);
-    w->host_real = fk_malloc(img * sizeof(float));
+    w->loss = be->alloc(WGAN_LOSSES);
     w->host_z = fk_malloc((size_t)cfg->batch * cfg->nz * sizeof(float));
     if (cfg->loss == WGAN_LOSS_GP) {
         w->xhat = be->alloc(img), w->gx = be->alloc(img), w->vgx = be->alloc(img);
         w->ones = be->alloc((size_t)cfg->batch);
-        w->host_mix = fk_malloc(2 * img * sizeof(float));
+        w->alpha = be->alloc((size_t)cfg->batch);
         w->host_alpha = fk_malloc((size_t)cfg->batch * sizeof(float));
         float *one = fk_malloc((size_t)cfg->batch * sizeof(float));
         for (int i = 0; i < cfg->batch; i++) one[i] = 1.0f;
@@ -93,6 +92,14 @@ int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *
         w->order = fk_malloc((size_t)(ds->count ? ds->count : 1) * sizeof(uint32_t));
         for (uint32_t i = 0; i < ds->count; i++) w->order[i] = i;
         w->pos = ds->count;  // the first iteration starts epoch 1
+        w->pixels = ds->pixels;
+        if (!be->host_memory) {  // the whole data set goes over once; batches are gathered there
+            const size_t bytes = (size_t)ds->count * ds_image_bytes(ds);
+            w->pixels_store = be->alloc((bytes + sizeof(float) - 1) / sizeof(float));
+            be->upload_bytes(w->pixels_store, ds->pixels, bytes);
+            w->pixels = (const unsigned char *)w->pixels_store;
+            w->index = (unsigned *)be->alloc((size_t)cfg->batch);
+        }
     }
     return 0;
 }
@@ -102,9 +109,9 @@ void wgan_free(Wgan *w) {
     if (!be) return;
     be->free(w->real), be->free(w->fake), be->free(w->dfake);
     be->free(w->z), be->free(w->dscore), be->free(w->loss);
-    if (w->xhat) be->free(w->xhat), be->free(w->gx), be->free(w->vgx), be->free(w->ones);
-    free(w->host_mix), free(w->host_alpha);
-    free(w->host_real);
+    if (w->xhat) be->free(w->xhat), be->free(w->gx), be->free(w->vgx), be->free(w->ones), be->free(w->alpha);
+    if (w->pixels_store) be->free(w->pixels_store), be->free((float *)w->index);
+    free(w->host_alpha);
     free(w->host_z);
     free(w->order);
     net_free(w->G);
@@ -118,10 +125,15 @@ int wgan_diters_at(const WganConfig *c, long gen_iter) {
 
 int wgan_diters(const Wgan *w) { return wgan_diters_at(&w->cfg, w->gen_iter); }
 
-static float read_loss(const Wgan *w) {
-    float v;
-    w->be->download(&v, w->loss, 1);
-    return v;
+// The losses of the last critic step and generator step, read back in one
+// download (the only wait for the backend in an iteration).
+static void read_losses(Wgan *w) {
+    float v[WGAN_LOSSES];
+    w->be->download(v, w->loss, WGAN_LOSSES);
+    w->loss_d_real = v[WGAN_LOSS_D_REAL], w->loss_d_fake = v[WGAN_LOSS_D_FAKE];
+    w->loss_gp = w->cfg.loss == WGAN_LOSS_GP ? v[WGAN_LOSS_PENALTY] : 0.0f;
+    w->loss_d = w->loss_d_real - w->loss_d_fake + w->loss_gp;
+    w->loss_g = v[WGAN_LOSS_G];
 }
 
 void wgan_noise(Wgan *w, float *host, int n) {
@@ -131,28 +143,19 @@ void wgan_noise(Wgan *w, float *host, int n) {
 // ---------------------------------------------------------------------------
 
 // The penalty at xhat = alpha real + (1 - alpha) fake for the first n
-// samples: adds its parameter gradient to D's and returns its value.
-static float penalty_step(Wgan *w, const float *real, const float *fake, int n, const float *alpha) {
+// samples: adds its parameter gradient to D's, its value to its loss slot.
+static void penalty_step(Wgan *w, const float *real, const float *fake, int n, const float *alpha) {
     const Backend *be = w->be;
     const size_t img = (size_t)w->cfg.nc * w->cfg.isize * w->cfg.isize;
-    float *hr = w->host_mix, *hf = w->host_mix + (size_t)w->cfg.batch * img;
-    be->download(hr, real, (size_t)n * img);
-    be->download(hf, fake, (size_t)n * img);
-    for (int b = 0; b < n; b++) {
-        const float a = alpha[b];
-        float *r = hr + (size_t)b * img;
-        const float *f = hf + (size_t)b * img;
-        for (size_t i = 0; i < img; i++) r[i] = a * r[i] + (1.0f - a) * f[i];
-    }
-    be->upload(w->xhat, hr, (size_t)n * img);
+    be->upload(w->alpha, alpha, (size_t)n);
+    be->lerp(w->xhat, real, fake, w->alpha, n, img);
     Net *D = w->D;
     net_forward(D, w->xhat, n);
     be->zero(w->gx, (size_t)n * img);
     net_backward(D, w->ones, w->gx, 0);  // gx = d sum(D(xhat)) / d xhat, one row per sample
     be->zero(w->vgx, (size_t)n * img);
-    be->grad_penalty(w->loss, w->vgx, w->gx, n, img, (float)w->cfg.gp_lambda);
+    be->grad_penalty(w->loss + WGAN_LOSS_PENALTY, w->vgx, w->gx, n, img, (float)w->cfg.gp_lambda);
     net_penalty_backward(D, w->ones, w->vgx);
-    return read_loss(w);
 }
 
 void wgan_critic_update(Wgan *w, const float *real, int n, const float *fake, int nf, const float *alpha) {
@@ -162,20 +165,18 @@ void wgan_critic_update(Wgan *w, const float *real, int n, const float *fake, in
     if (!gp) net_clip_weights(D, (float)w->cfg.clip);
     net_zero_grads(D);
     const float *s = net_forward(D, real, n);
-    be->wgan_loss_forward(w->loss, s, n, +1.0f);
-    w->loss_d_real = read_loss(w);
+    be->wgan_loss_forward(w->loss + WGAN_LOSS_D_REAL, s, n, +1.0f);
     be->zero(w->dscore, (size_t)n);
     be->wgan_loss_backward(w->dscore, n, +1.0f);
     net_backward(D, w->dscore, NULL, 1);
     s = net_forward(D, fake, nf);
-    be->wgan_loss_forward(w->loss, s, nf, +1.0f);
-    w->loss_d_fake = read_loss(w);
+    be->wgan_loss_forward(w->loss + WGAN_LOSS_D_FAKE, s, nf, +1.0f);
     be->zero(w->dscore, (size_t)nf);
     be->wgan_loss_backward(w->dscore, nf, -1.0f);
     net_backward(D, w->dscore, NULL, 1);
-    w->loss_gp = gp ? penalty_step(w, real, fake, n, alpha) : 0.0f;
+    if (gp) penalty_step(w, real, fake, n, alpha);
     optim_step(&w->od, D);
-    w->loss_d = w->loss_d_real - w->loss_d_fake + w->loss_gp;
+    if (!w->defer) read_losses(w);
 }
 
 void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const float *alpha) {
@@ -193,14 +194,14 @@ void wgan_generator_step(Wgan *w, const float *z) {
     net_zero_grads(w->G);
     const float *fake = net_forward(w->G, z, B);
     const float *s = net_forward(w->D, fake, B);
-    be->wgan_loss_forward(w->loss, s, B, +1.0f);
-    w->loss_g = read_loss(w);
+    be->wgan_loss_forward(w->loss + WGAN_LOSS_G, s, B, +1.0f);
     be->zero(w->dscore, (size_t)B);
     be->wgan_loss_backward(w->dscore, B, +1.0f);
     be->zero(w->dfake, img);
     net_backward(w->D, w->dscore, w->dfake, 0);  // frozen critic: its gradients stay as they are
     net_backward(w->G, w->dfake, NULL, 1);
     optim_step(&w->og, w->G);
+    if (!w->defer) read_losses(w);
 }
 
 // ---------------------------------------------------------------------------
@@ -220,15 +221,18 @@ void wgan_pixels_to_float(float *dst, const uint8_t *src, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] = ((float)src[i] / 255.0f - 0.5f) / 0.5f;
 }
 
-// The next real batch (up to cfg.batch images) as floats in [-1, 1].
+// The next real batch (up to cfg.batch images) as floats in [-1, 1],
+// gathered by the backend from the data set's bytes in its memory.
 static int next_real(Wgan *w) {
     const Dataset *ds = w->ds;
-    const size_t img = ds_image_bytes(ds);
+    const Backend *be = w->be;
     const int n = (int)(ds->count - w->pos < (uint32_t)w->cfg.batch ? ds->count - w->pos : (uint32_t)w->cfg.batch);
-    for (int b = 0; b < n; b++) {
-        wgan_pixels_to_float(w->host_real + (size_t)b * img, ds->pixels + (size_t)w->order[w->pos + b] * img, img);
+    const unsigned *index = w->order + w->pos;
+    if (w->index) {
+        be->upload_bytes(w->index, index, (size_t)n * sizeof *index);
+        index = w->index;
     }
-    w->be->upload(w->real, w->host_real, (size_t)n * img);
+    be->images_from_bytes(w->real, w->pixels, index, n, ds_image_bytes(ds));
     w->pos += n;
     w->images += n;
     return n;
@@ -241,6 +245,7 @@ void wgan_iteration(Wgan *w) {
     if (w->pos >= (long)w->ds->count) new_epoch(w);
     const int diters = wgan_diters(w);
     int j = 0;
+    w->defer = 1;  // the losses are read once, at the end
     while (j < diters && w->pos < (long)w->ds->count) {
         const int n = next_real(w);
         wgan_noise(w, zh, B);
@@ -253,6 +258,8 @@ void wgan_iteration(Wgan *w) {
     wgan_noise(w, zh, B);
     w->be->upload(w->z, zh, (size_t)B * w->cfg.nz);
     wgan_generator_step(w, w->z);
+    w->defer = 0;
+    read_losses(w);
     w->gen_iter++;
     w->last_d_iters = j;
 }

@@ -67,6 +67,9 @@ enum {
 // nothing changes with clipping, whose defaults are wgan_defaults'.
 void wgan_loss_defaults(WganConfig *c, unsigned given);
 
+// Slots of Wgan.loss: the last critic step's three terms, the generator's loss.
+enum { WGAN_LOSS_D_REAL, WGAN_LOSS_D_FAKE, WGAN_LOSS_PENALTY, WGAN_LOSS_G, WGAN_LOSSES };
+
 typedef struct {
     WganConfig cfg;
     const Backend *be;
@@ -83,12 +86,18 @@ typedef struct {
     float loss_d, loss_g, loss_d_real, loss_d_fake, loss_gp;
     int last_d_iters;
     // buffers (backend memory): batches, noise, gradients, scalars
-    float *real, *z, *fake, *dfake, *dscore, *loss;
+    float *real, *z, *fake, *dfake, *dscore;
+    float *loss;           // (WGAN_LOSSES) the last steps' losses, read back together
+    int defer;             // 1 inside wgan_iteration: steps leave their losses on the backend
     float *xhat, *gx, *vgx, *ones;  // WGAN-GP: interpolates, their input gradient and its adjoint, dout = 1
-    float *host_mix;       // (2, batch, C, H, W) staging for the interpolates
-    float *host_alpha;     // (batch) one alpha per sample
-    float *host_real;      // (batch, C, H, W) staging for uint8 -> [-1, 1]
+    float *alpha;          // WGAN-GP: (batch) the interpolation weights, uploaded
+    float *host_alpha;     // (batch) one alpha per sample, drawn on the host
     float *host_z;         // (batch, nz) staging for noise
+    // the data set in backend memory: its bytes (uploaded once for a device
+    // backend, the data set's own for a host one) and the batch's indices
+    const unsigned char *pixels;
+    float *pixels_store;   // the device copy (NULL for a host backend)
+    unsigned *index;       // (batch) device indices (NULL for a host backend)
 } Wgan;
 
 // Builds both networks with DCGAN initialisation from cfg.seed. ds may be
@@ -114,7 +123,8 @@ void wgan_critic_update(Wgan *w, const float *real, int n, const float *fake, in
 void wgan_generator_step(Wgan *w, const float *z);
 
 // Data-set bytes -> network input in [-1, 1], exactly as torchvision's
-// ToTensor then Normalize(0.5, 0.5) computes it.
+// ToTensor then Normalize(0.5, 0.5) computes it (and images_from_bytes, on
+// the backend, for training batches).
 void wgan_pixels_to_float(float *dst, const uint8_t *src, size_t n);
 
 // Fills w->z with N(0, 1) noise for `n` samples from the trainer's generator.

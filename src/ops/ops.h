@@ -141,6 +141,14 @@ void add_backward(float *da, float *db, const float *dout, size_t n);
 void mean_batch_forward(float *out, const float *inp, int N, int D);
 void mean_batch_backward(float *dinp, const float *dout, int N, int D);
 
+// ---- the training loop's data path ----------------------------------------
+// Images from bytes: dst (n, img) gets images index[0..n-1] of `pixels`
+// (img bytes each), every byte v as (v / 255 - 0.5) / 0.5, in [-1, 1].
+void images_from_bytes(float *dst, const unsigned char *pixels, const unsigned *index, int n, size_t img);
+// The penalty's mix: out (n, img) = alpha[b] a + (1 - alpha[b]) b per sample
+// b; out may be a.
+void lerp(float *out, const float *a, const float *b, const float *alpha, int n, size_t img);
+
 // ---- losses: each writes the scalar loss to *loss (one float) ---------------
 // WGAN score: loss = sign * mean(score), score (N) the critic's per-sample
 // output. Critic loss (minimised) = D(real) - D(fake): wgan_loss(real, +1)

@@ -145,7 +145,7 @@ static void eval_dataset(Eval *e, const char *path) {
 }
 
 int sreval_run(const SrEvalOpts *o) {
-    const Backend *be = backend_pick(o->backend, o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads, o->precision);
     if (!be) return 2;
     Upscaler u;
     if (upscaler_open(&u, be, o->model, 0) != 0) return 2;

@@ -24,6 +24,7 @@ typedef struct {
     const char *model;
     const char *compare;  // a folder for bicubic | model | original pictures (or NULL)
     const char *backend;
+    const char *precision;  // NULL: fp32
     int threads;
     int json;
 } SrEvalOpts;

@@ -198,7 +198,7 @@ static int upscale_file(const Upscaler *u, const char *in, const char *out_path,
 }
 
 int upscale_run(const UpscaleOpts *o) {
-    const Backend *be = backend_pick(o->backend, o->threads);
+    const Backend *be = backend_pick(o->backend, o->threads, o->precision);
     if (!be) return 2;
     Upscaler u;
     if (upscaler_open(&u, be, o->model, o->scale) != 0) return 2;

@@ -56,6 +56,7 @@ typedef struct {
     const char *model;    // a model file, "bicubic", or NULL for the default model
     int scale;            // with bicubic: 2 or 4 (default 4); with a model: 0 or its scale
     const char *backend;
+    const char *precision;  // NULL: fp32
     int tile;             // input pixels per tile side (default 64; 0: whole images)
     int threads;
 } UpscaleOpts;

@@ -350,7 +350,7 @@ static void srrun_free(SrRun *r) {
 static int srrun_open(SrRun *r, SrTrainOpts *o) {
     memset(r, 0, sizeof *r);
     r->o = o;
-    if (!(r->be = backend_pick(o->backend, o->threads))) return 2;
+    if (!(r->be = backend_pick(o->backend, o->threads, o->precision))) return 2;
     if (o->resume && load_state(o, NULL, NULL, NULL, NULL, NULL) != 0) return 2;
     if (fk_mkparents(o->out) != 0) return 2;
     const int P = o->patch, HP = P * o->cfg.scale;

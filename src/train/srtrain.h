@@ -39,6 +39,7 @@ typedef struct {
     uint64_t seed;
     int threads;
     const char *backend;
+    const char *precision;  // NULL: fp32
     double first_loss, last_loss;  // out: mean L1 of the first and last 10 steps of this invocation
 } SrTrainOpts;
 

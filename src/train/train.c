@@ -270,7 +270,7 @@ static int save_progress(Run *r) {
 static int run_open(Run *r, const TrainOpts *o) {
     memset(r, 0, sizeof *r);
     r->o = o;
-    if (!(r->be = backend_pick(o->backend, o->threads))) return 2;
+    if (!(r->be = backend_pick(o->backend, o->threads, o->precision))) return 2;
     r->cfg = o->cfg;
     r->iters = o->iters, r->epochs = o->epochs, r->holdout = o->holdout;
     r->eval_every = o->eval_every, r->eval_n = o->eval_n;

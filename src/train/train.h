@@ -11,6 +11,7 @@ typedef struct {
     const char *data;      // DATA.fkd, or a folder of images to prepare first (NULL on --resume: the stored path)
     const char *run_dir;   // RUN_DIR
     const char *backend;   // NULL: the default
+    const char *precision; // NULL: fp32
     long iters;            // generator iterations to reach (0: use epochs)
     long epochs;           // data passes (default 25, as the original)
     int threads;           // 0: all cores

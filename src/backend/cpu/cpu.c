@@ -89,6 +89,7 @@ const Backend backend_cpu = {
     .upload = host_copy,
     .download = host_copy,
     .copy = host_copy,
+    .upload_bytes = host_copy_bytes,
     .zero = cpu_zero,
     .conv2d_forward = cpu_conv2d_forward,
     .conv2d_backward = cpu_conv2d_backward,
@@ -134,5 +135,7 @@ const Backend backend_cpu = {
     .rmsprop_step = cpu_rmsprop_step,
     .adam_step = cpu_adam_step,
     .clip_weights = cpu_clip_weights,
+    .images_from_bytes = images_from_bytes,
+    .lerp = lerp,
 };
 
