@@ -89,6 +89,11 @@ main() {
     step "test_engine (backend tables)" 60 "$g/test_engine"
     step "test_backends cuda (every op and network against the reference)" 300 "$g/test_backends" cuda
     step "test_oracle cuda (PyTorch fixtures)" 120 "$g/test_oracle" tests/fixtures/engine.safetensors cuda
+    if command -v compute-sanitizer > /dev/null; then  # out-of-bounds and misaligned accesses in the kernels
+        step "compute-sanitizer memcheck: test_oracle cuda" 240 \
+            compute-sanitizer --tool memcheck --leak-check no --error-exitcode 3 \
+            "$g/test_oracle" tests/fixtures/engine.safetensors cuda
+    fi
     step "test_train (replay, penalty, resume on cuda, cuda <-> cpu)" 300 "$g/test_train"
     step "test_sr" 300 "$g/test_sr"
     step "every command on cuda" 400 cli
