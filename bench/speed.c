@@ -15,8 +15,16 @@
 // iteration runs, forward and backward, and peak_rss_mb is this process's
 // peak resident memory.
 //
+// With --profile, first one line per layer of each network and one for the
+// rest, per timed iteration:
+//   profile net=G|D layer=I kind=K shape=CxHxW->CxHxW ms=T gflop=F gflops=R share=P%
+// (forward and backward together; `kind` names a fused batch norm "bn+act";
+// net=G|D layer=opt is the optimiser step with clipping, layer=zero the
+// zeroing of gradients, net=- layer=other everything else: losses, data,
+// noise, the copy of the fake batch).
+//
 // usage: bench_speed DATA.fkd [--batch N] [--width W] [--threads T] [--iters I]
-//                    [--backend NAME] [--precision P] [--sample-reps R]
+//                    [--backend NAME] [--precision P] [--sample-reps R] [--profile]
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +51,32 @@ static void conv_macs(const Net *net, double *first, double *rest) {
     }
 }
 
+static const char *const kind_names[] = {"conv", "convt", "bn", "ln", "relu", "lrelu", "tanh", "prelu",
+                                         "linear", "shuffle", "upsample", "add"};
+
+// The profile rows of one network over `iters` iterations; returns the seconds they add up to.
+static double print_profile(const Net *net, const char *name, int iters, double iter_s) {
+    double total = 0;
+    for (int i = 0; i <= net->n_layers; i++) {
+        const double *p = net->prof + NET_PROF * i;
+        const double sec = (p[0] + p[1]) / iters, gf = (p[2] + p[3]) / iters;
+        total += sec;
+        if (i == net->n_layers) {
+            printf("profile net=%s layer=opt kind=- shape=- ms=%.2f gflop=0 gflops=0 share=%.1f%%\n", name,
+                   1e3 * p[0] / iters, 100 * p[0] / iters / iter_s);
+            printf("profile net=%s layer=zero kind=- shape=- ms=%.2f gflop=0 gflops=0 share=%.1f%%\n", name,
+                   1e3 * p[1] / iters, 100 * p[1] / iters / iter_s);
+            break;
+        }
+        const Layer *L = &net->layers[i];
+        if (i > 0 && net->layers[i - 1].fused) continue;  // timed with its batch norm
+        printf("profile net=%s layer=%d kind=%s shape=%dx%dx%d->%dx%dx%d ms=%.2f gflop=%.2f gflops=%.1f share=%.1f%%\n",
+               name, i, L->fused ? "bn+act" : kind_names[L->kind], L->id.C, L->id.H, L->id.W, L->od.C, L->od.H,
+               L->od.W, 1e3 * sec, gf, sec > 0 ? gf / sec : 0, 100 * sec / iter_s);
+    }
+    return total;
+}
+
 static double now_rss_mb(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -52,13 +86,17 @@ static double now_rss_mb(void) {
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: bench_speed DATA.fkd [--batch N] [--width W] [--threads T] [--iters I] "
-                        "[--backend NAME] [--precision P] [--sample-reps R]\n");
+                        "[--backend NAME] [--precision P] [--sample-reps R] [--profile]\n");
         return 2;
     }
-    int batch = 64, width = 64, threads = 2, iters = 2, reps = 10;
+    int batch = 64, width = 64, threads = 2, iters = 2, reps = 10, profile = 0;
     const char *be_name = NULL, *precision = NULL;
-    for (int i = 2; i + 1 < argc; i += 2) {
-        const char *k = argv[i], *v = argv[i + 1];
+    for (int i = 2; i < argc; i += 2) {
+        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+        if (!strcmp(k, "--profile")) {
+            profile = 1, i--;
+            continue;
+        }
         if (!strcmp(k, "--batch")) batch = atoi(v);
         else if (!strcmp(k, "--width")) width = atoi(v);
         else if (!strcmp(k, "--threads")) threads = atoi(v);
@@ -99,8 +137,16 @@ int main(int argc, char **argv) {
         be->upload(w.z, w.host_z, (size_t)batch * cfg.nz);
         wgan_generator_step(&w, w.z);  // reads its loss back: the device has finished
         if (it > 0) t_train += fk_seconds() - t0;
+        if (it == 0 && profile) net_profile(w.G), net_profile(w.D);  // from the first timed iteration
     }
     const double sec_iter = t_train / iters;
+    if (profile) {
+        const double layers = print_profile(w.G, "G", iters, sec_iter) + print_profile(w.D, "D", iters, sec_iter);
+        printf("profile net=- layer=other kind=- shape=- ms=%.2f gflop=0 gflops=0 share=%.1f%%\n",
+               1e3 * (sec_iter - layers), 100 * (sec_iter - layers) / sec_iter);
+        free(w.G->prof), free(w.D->prof);
+        w.G->prof = w.D->prof = NULL;
+    }
 
     // sampling: generator forward, batch 64
     const int sb = 64;

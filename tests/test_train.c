@@ -569,6 +569,43 @@ static void test_cross_backend(void) {
     }
 }
 
+// A run keeps what it computes on: trained with 1 thread, resumed without
+// --threads, it continues with 1 (the cpu backend's sums are split by thread
+// count, so 2 threads would change the bits), and metrics.csv's seconds go on
+// from where the first session stopped.
+static void test_resume_threads(void) {
+    char data[512], straight[512], split[512], path[600];
+    snprintf(data, sizeof data, "%s/discs.fkd", tmp);  // made by test_resume
+    snprintf(straight, sizeof straight, "%s/threads-straight", tmp);
+    snprintf(split, sizeof split, "%s/threads-split", tmp);
+    TrainOpts o;
+    small_config(&o, data, straight, 6);
+    o.threads = 1, o.sample_every = 100;
+    int rc = train_run(&o);
+    small_config(&o, data, split, 3);
+    o.threads = 1, o.sample_every = 100;
+    rc |= train_run(&o);
+    backend_default()->set_threads(2);  // what a new process would start with
+    small_config(&o, NULL, split, 6);
+    o.resume = 1, o.sample_every = 100;
+    rc |= train_run(&o);
+    tl_check(rc == 0 && same_state(straight, split),
+             "resume: a run trained with --threads 1 resumes with 1 thread, bit for bit (6 straight = 3 + 3)");
+    snprintf(path, sizeof path, "%s/metrics.csv", split);
+    FILE *f = fopen(path, "r");
+    char line[512];
+    double sec[7] = {0};
+    int row = -1;
+    while (f && fgets(line, sizeof line, f) && row < 6) {
+        if (row >= 0) sscanf(line, "%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%lf", &sec[row]);
+        row++;
+    }
+    if (f) fclose(f);
+    tl_check(row == 6 && sec[3] >= sec[2] && sec[2] > 0,
+             "resume: metrics.csv's seconds continue after a resume (%.3f at 3, %.3f at 4)", sec[2], sec[3]);
+    backend_default()->set_threads(2);
+}
+
 static void test_sampling(void) {
     char model[600], d1[600], d2[600], d3[600], d4[600], f1[700], f2[700];
     snprintf(model, sizeof model, "%s/straight/netG.safetensors", tmp);
@@ -686,6 +723,7 @@ int main(void) {
     test_config_fields();
     test_resume();
     test_resume_gp();
+    test_resume_threads();
     test_sampling();
     test_cross_backend();
     test_bad_models();

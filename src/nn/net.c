@@ -29,6 +29,7 @@ void net_free(Net *net) {
     if (net->tacts) be->free(net->tacts);
     if (net->padj) be->free(net->padj);
     free(net->live);
+    free(net->prof);
     free(net->layers);
     free(net->tensors);
     free(net);
@@ -272,10 +273,39 @@ void net_set_batch(Net *net, int N) {
 
 Dims net_out_dims(const Net *net) { return net->layers[net->n_layers - 1].od; }
 
-void net_zero_grads(Net *net) { net->be->zero(net->grads, net->n_params); }
+void net_zero_grads(Net *net) {
+    const double t0 = net->prof ? fk_seconds() : 0;
+    net->be->zero(net->grads, net->n_params);
+    if (net->prof) net->prof[NET_PROF * net->n_layers + 1] += fk_seconds() - t0;
+}
+
+void net_profile(Net *net) {
+    free(net->prof);
+    net->prof = fk_calloc((size_t)NET_PROF * (net->n_layers + 1), sizeof(double));
+}
 
 // ---------------------------------------------------------------------------
 // forward and backward
+
+// Profiling (net->prof set, NET_PROF columns a layer): the time since the
+// last mark goes to layer *prev's forward (dir 0) or backward (dir 1); layer
+// i starts now (-1: none).
+static void prof_mark(Net *net, int *prev, double *t, int i, int dir) {
+    if (!net->prof) return;
+    const double now = fk_seconds();
+    if (*prev >= 0) net->prof[NET_PROF * *prev + dir] += now - *t;
+    *prev = i, *t = now;
+}
+
+// ... and the arithmetic of a convolution's pass over N samples: `terms`
+// products of its size (forward 1; backward: input gradient, weight gradient).
+static void prof_flops(Net *net, int i, int N, int dir, int terms) {
+    const Layer *L = &net->layers[i];
+    if (!net->prof || (L->kind != LAYER_CONV && L->kind != LAYER_CONVT)) return;
+    const Dims small = L->kind == LAYER_CONV ? L->od : L->id;  // the side the kernel slides over
+    const double macs = (double)L->id.C * L->od.C * L->u.conv.K * L->u.conv.K * small.H * small.W;
+    net->prof[NET_PROF * i + 2 + dir] += 2e-9 * macs * N * terms;
+}
 
 static const float *src_act(const Net *net, int idx) {
     return idx == NET_INPUT ? net->input : net->acts + net->layers[idx].out;
@@ -292,7 +322,11 @@ const float *net_forward(Net *net, const float *inp, int N) {
     net->input = inp;
     net->n = N;
     if (net->training && net->n_buffers) net->bn_batches++;
+    int timed = -1;
+    double t = 0;
     for (int i = 0; i < net->n_layers; i++) {
+        prof_mark(net, &timed, &t, i, 0);
+        prof_flops(net, i, N, 0, 1);
         Layer *L = &net->layers[i];
         const float *x = src_act(net, L->in);
         float *y = net->acts + L->out;
@@ -351,6 +385,7 @@ const float *net_forward(Net *net, const float *inp, int N) {
         case LAYER_ADD: be->add_forward(y, x, src_act(net, L->in2), n); break;
         }
     }
+    prof_mark(net, &timed, &t, -1, 0);
     const Layer *last = &net->layers[net->n_layers - 1];
     if (net->edge_out == NET_NONE) return net->acts + last->out;
     be->to_plain(net->acts + net->edge_out, net->acts + last->out, N, last->od.C, last->od.H, last->od.W, 0);
@@ -361,7 +396,9 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
     FK_CHECK(net->input != NULL, "backward without a forward");
     const Backend *be = net->be;
     const int N = net->n;
+    const double t_zero = net->prof ? fk_seconds() : 0;
     be->zero(net->dacts, net->act_floats);
+    if (net->prof) net->prof[NET_PROF * net->n_layers + 1] += fk_seconds() - t_zero;
     const Layer *last = &net->layers[net->n_layers - 1];
     if (net->edge_out != NET_NONE) {  // the output gradient into the backend's layout
         be->to_native(net->dacts + last->out, dout, N, last->od.C, last->od.H, last->od.W, 0);
@@ -369,7 +406,10 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
     }
     float *user_dinp = dinp;
     if (dinp && net->edge_in != NET_NONE) dinp = net->dacts + net->edge_in;  // converted at the end
+    int timed = -1;
+    double t = 0;
     for (int i = net->n_layers - 1; i >= 0; i--) {
+        prof_mark(net, &timed, &t, i, 1);
         Layer *L = &net->layers[i];
         const float *dy = i == net->n_layers - 1 ? dout : net->dacts + L->out;
         const float *x = src_act(net, L->in);
@@ -380,6 +420,7 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
         float *db = param_grads && L->b != NET_NONE ? net->grads + L->b : NULL;
         const int C = L->id.C, H = L->id.H, W = L->id.W, HW = H * W;
         const size_t n = (size_t)N * dims_size(L->id);
+        prof_flops(net, i, N, 1, (dx != NULL) + (dw != NULL));
         if (L->kind == LAYER_ADD) {
             float *dx2 = L->in2 == NET_INPUT ? dinp : net->dacts + net->layers[L->in2].out;
             if (dx || dx2) be->add_backward(dx, dx2, dy, n);
@@ -441,6 +482,7 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
         case LAYER_ADD: break;  // handled above
         }
     }
+    prof_mark(net, &timed, &t, -1, 1);
     if (user_dinp && dinp != user_dinp)
         be->to_plain(user_dinp, dinp, N, net->in.C, net->in.H, net->in.W, 1);
 }

@@ -105,7 +105,17 @@ typedef struct Net {
     int penalty;
     float *tacts, *padj;
     unsigned char *live;
+    // NULL, or (n_layers + 1, NET_PROF) figures added up by every pass
+    // (net_profile; bench_speed --profile): per layer, seconds of its forward
+    // and backward and GFLOP of their convolutions; the last row: seconds in
+    // the optimiser step with clipping, and in zeroing gradients. Times are
+    // host times: right for backends whose ops return when done (the CPU ones).
+    double *prof;
 } Net;
+
+enum { NET_PROF = 4 };  // columns of Net.prof: fwd s, bwd s, fwd GFLOP, bwd GFLOP
+// Starts (or restarts from zero) collecting Net.prof.
+void net_profile(Net *net);
 
 Net *net_create(const Backend *be, int C, int H, int W);
 void net_free(Net *net);

@@ -15,6 +15,7 @@ void optim_step(Optim *o, Net *net) {
     FK_CHECK(net->params != NULL, "optimiser step on an unfinished network");
     const Backend *be = net->be;
     const size_t n = net->n_params;
+    const double t0 = net->prof ? fk_seconds() : 0;
     o->t++;
     switch (o->kind) {
     case OPTIM_RMSPROP:
@@ -25,6 +26,11 @@ void optim_step(Optim *o, Net *net) {
                       o->eps, o->t);
         break;
     }
+    if (net->prof) net->prof[NET_PROF * net->n_layers] += fk_seconds() - t0;
 }
 
-void net_clip_weights(Net *net, float c) { net->be->clip_weights(net->params, net->n_params, c); }
+void net_clip_weights(Net *net, float c) {
+    const double t0 = net->prof ? fk_seconds() : 0;
+    net->be->clip_weights(net->params, net->n_params, c);
+    if (net->prof) net->prof[NET_PROF * net->n_layers] += fk_seconds() - t0;
+}

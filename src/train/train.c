@@ -48,6 +48,11 @@ typedef struct {
     int n_fixed;
     float *fixed, *fixed_dev;             // the grids' noise (host, backend)
     char *extra;                          // the run's own fields of the state's metadata (JSON)
+    // what the computation ran on, kept in the state so that a resume continues bit for bit
+    char stored_backend[32], stored_precision[8];
+    int stored_threads;
+    double seconds_before;                // training seconds of the run's earlier sessions
+    double seconds;                       // and of this one so far
     char *mpath, *cpath;                  // metrics.csv, loss.png
     FILE *metrics;
     Series losses, quality;
@@ -93,6 +98,12 @@ static int resolve_resume(Run *r) {
         cJSON_Delete(meta);
         return 1;
     }
+    const char *sb = meta_str(meta, "backend"), *sp = meta_str(meta, "precision"), *st = meta_str(meta, "threads"),
+               *ss = meta_str(meta, "seconds");
+    if (sb) snprintf(r->stored_backend, sizeof r->stored_backend, "%s", sb);
+    if (sp) snprintf(r->stored_precision, sizeof r->stored_precision, "%s", sp);
+    r->stored_threads = st ? atoi(st) : 0;
+    r->seconds_before = ss ? atof(ss) : 0;
     const char *d = meta_str(meta, "data"), *ti = meta_str(meta, "target_iters"), *te = meta_str(meta, "target_epochs");
     snprintf(r->data, sizeof r->data, "%s", o->data ? o->data : d ? d : "");
     if (!o->iters_set && !o->epochs_set && ti && te) r->iters = atol(ti), r->epochs = atol(te);
@@ -217,7 +228,8 @@ static int open_tracker(Run *r) {
 // ---------------------------------------------------------------------------
 // the run folder
 
-// The run's own fields in the state's metadata: data, targets, evaluation.
+// The run's own fields in the state's metadata: data, targets, evaluation,
+// what it computes on, its training seconds so far.
 static char *run_extra(const Run *r) {
     char abs_data[PATH_MAX], abs_eval[PATH_MAX], v[32];
     if (!realpath(r->data, abs_data)) snprintf(abs_data, sizeof abs_data, "%s", r->data);
@@ -232,6 +244,10 @@ static char *run_extra(const Run *r) {
         if (!realpath(r->eval_data, abs_eval)) snprintf(abs_eval, sizeof abs_eval, "%s", r->eval_data);
         cJSON_AddStringToObject(e, "eval_data", abs_eval);
     }
+    cJSON_AddStringToObject(e, "backend", r->be->name);
+    cJSON_AddStringToObject(e, "precision", r->o->precision ? r->o->precision : r->stored_precision[0] ? r->stored_precision : "fp32");
+    snprintf(v, sizeof v, "%d", r->be->get_threads()), cJSON_AddStringToObject(e, "threads", v);
+    snprintf(v, sizeof v, "%.3f", r->seconds_before + r->seconds), cJSON_AddStringToObject(e, "seconds", v);
     char *s = cJSON_PrintUnformatted(e);
     cJSON_Delete(e);
     return s;
@@ -265,17 +281,50 @@ static int save_progress(Run *r) {
     return rc ? 1 : 0;
 }
 
+// The backend, thread count and precision: what the options say, else on a
+// resume what the run ran on (so that it continues bit for bit), said once
+// when a resume changes them.
+static int pick_backend(Run *r) {
+    const TrainOpts *o = r->o;
+    const char *name = o->backend, *prec = o->precision;
+    int threads = o->threads;
+    if (o->resume) {
+        if (!name && r->stored_backend[0]) {
+            if (backend_find(r->stored_backend))
+                name = r->stored_backend;
+            else
+                printf("fakeit train: this run ran on the %s backend, which cannot run here: continuing on the default\n",
+                       r->stored_backend);
+        }
+        if (!threads) threads = r->stored_threads;
+        if (!prec && r->stored_precision[0]) prec = r->stored_precision;
+    }
+    if (!(r->be = backend_pick(name, threads, prec))) return 2;
+    if (o->resume && r->stored_backend[0]) {
+        const int other_backend = strcmp(r->be->name, r->stored_backend) != 0;
+        const int other_threads = r->stored_threads && r->be->host_memory && r->be->get_threads() != r->stored_threads;
+        const int other_prec = r->stored_precision[0] && prec && strcmp(prec, r->stored_precision) != 0;
+        if (other_backend || other_threads || other_prec)
+            printf("fakeit train: this run ran on %s with %d thread%s in %s, it continues on %s with %d thread%s in %s: "
+                   "the results will differ from an uninterrupted run in the last bits\n",
+                   r->stored_backend, r->stored_threads, r->stored_threads == 1 ? "" : "s",
+                   r->stored_precision[0] ? r->stored_precision : "fp32", r->be->name, r->be->get_threads(),
+                   r->be->get_threads() == 1 ? "" : "s", prec ? prec : "fp32");
+    }
+    return 0;
+}
+
 // Everything before the first iteration: the run, its data, the networks,
 // the evaluation, the grids' noise, metrics.csv and the real images' grid.
 static int run_open(Run *r, const TrainOpts *o) {
     memset(r, 0, sizeof *r);
     r->o = o;
-    if (!(r->be = backend_pick(o->backend, o->threads, o->precision))) return 2;
     r->cfg = o->cfg;
     r->iters = o->iters, r->epochs = o->epochs, r->holdout = o->holdout;
     r->eval_every = o->eval_every, r->eval_n = o->eval_n;
     if (o->eval_data) snprintf(r->eval_data, sizeof r->eval_data, "%s", o->eval_data);
     int rc = o->resume ? resolve_resume(r) : resolve_new(r);
+    if (!rc) rc = pick_backend(r);
     if (!rc) rc = open_data(r);
     if (rc) return rc;
     if (wgan_init(&r->w, &r->cfg, r->be, &r->tds) != 0) return 2;
@@ -315,8 +364,8 @@ static void print_header(const Run *r) {
     printf("  G %zu parameters, D %zu; batch %d, %s lr G %g D %g", w->G->n_params, w->D->n_params, c->batch,
            c->adam ? "Adam" : "RMSprop", c->lr_g, c->lr_d);
     if (c->adam) printf(" betas (%g, %g)", c->beta1, c->beta2);
-    printf(", %s, %d critic steps (%d early); backend %s, %d threads\n", how, c->d_iters, c->d_iters_warm,
-           r->be->name, r->be->get_threads());
+    printf(", %s, %d critic steps (%d early); backend %s, %d thread%s\n", how, c->d_iters, c->d_iters_warm,
+           r->be->name, r->be->get_threads(), r->be->get_threads() == 1 ? "" : "s");
     if (r->holdout > 0) printf("  %ld images held out of training (%u trained on)\n", r->holdout, r->tds.count);
     if (r->eval_every)
         printf("  SWD every %d generator iterations: %d fakes vs %d reals of %s; real-vs-real floor %.2f\n",
@@ -364,7 +413,8 @@ static void log_iteration(Run *r, double el, double ips, long critic_steps, long
                 r->tracker.floor.avg, tty ? "                                        \n" : "\n");
     }
     fprintf(r->metrics, "%ld,%ld,%ld,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f,%.1f,%.9g,%s\n", w->gen_iter, w->epoch,
-            w->images, w->last_d_iters, w->loss_d, w->loss_d_real, w->loss_d_fake, w->loss_g, wd, el, ips, w->loss_gp,
+            w->images, w->last_d_iters, w->loss_d, w->loss_d_real, w->loss_d_fake, w->loss_g, wd, r->seconds_before + el,
+            ips, w->loss_gp,
             swd_cols);
     fflush(r->metrics);
     series_push(&r->losses, (double)w->gen_iter, wd, w->loss_g);
@@ -374,6 +424,13 @@ static void log_iteration(Run *r, double el, double ips, long critic_steps, long
         fprintf(stderr, "%s[%ld%s%ld] epoch %ld  W %.5f  Loss_G %.5f  %.1f img/s  %s  ETA %s%s", tty ? "\r" : "",
                 w->gen_iter, r->iters > 0 ? "/" : " gen iters, epochs ", r->iters > 0 ? r->iters : r->epochs,
                 w->epoch, wd, w->loss_g, ips, e1, e2, tty ? "   " : "\n");
+}
+
+// The run's state, with its metadata as of now (the seconds move on).
+static int save_state(Run *r) {
+    free(r->extra);
+    r->extra = run_extra(r);
+    return runstate_save(r->o->run_dir, &r->w, r->fixed, r->n_fixed, r->extra) ? 1 : 0;
 }
 
 static void print_summary(const Run *r, double el, long start_iter, int timed_out) {
@@ -409,15 +466,15 @@ static int train_loop(Run *r) {
         }
         wgan_iteration(w);
         critic_steps += w->last_d_iters;
-        const double el = fk_seconds() - t0 - r->tracker.seconds;
+        const double el = r->seconds = fk_seconds() - t0 - r->tracker.seconds;
         log_iteration(r, el, (w->images - start_images) / (el > 0 ? el : 1), critic_steps, start_iter, tty);
         sampled_now = w->gen_iter % o->sample_every == 0;
         if (sampled_now) rc = save_progress(r);
-        if (!rc && w->gen_iter % o->save_every == 0) rc = runstate_save(o->run_dir, w, r->fixed, r->n_fixed, r->extra) ? 1 : 0;
+        if (!rc && w->gen_iter % o->save_every == 0) rc = save_state(r);
     }
     if (tty) fputc('\n', stderr);
     // the final checkpoint first: the last grid's forward pass must not be in it
-    if (!rc) rc = runstate_save(o->run_dir, w, r->fixed, r->n_fixed, r->extra) ? 1 : 0;
+    if (!rc) rc = save_state(r);
     if (!rc && !sampled_now && w->gen_iter > start_iter) rc = save_progress(r);
     if (!rc) {
         print_summary(r, fk_seconds() - t0 - r->tracker.seconds, start_iter, timed_out);
