@@ -52,19 +52,25 @@ SRC      := $(sort $(wildcard src/*/*.c src/*/*/*.c))
 CPU_SRC  := $(filter src/backend/cpu/%,$(SRC))
 LIB_SRC  := $(filter-out src/cli/main.c $(if $(filter 1,$(DNNL)),,$(CPU_SRC)),$(SRC))
 CUDA_SRC := $(if $(filter 1,$(CUDA)),$(sort $(wildcard src/backend/cuda/*.cu)))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(CUDA_SRC:src/%.cu=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+CUDA_OBJ := $(CUDA_SRC:src/%.cu=$(BUILD)/%.o)
+# The CUDA backend is a module the program opens only where a GPU may answer
+# (src/backend/registry.c), so CPU runs never map cuDNN and cuBLAS.
+CUDA_MODULE := $(if $(CUDA_SRC),$(BUILD)/fakeit-cuda.so)
 
 DEFS    = $(if $(filter 1,$(DNNL)),-DFAKEIT_HAVE_DNNL) $(if $(CUDA_SRC),-DFAKEIT_HAVE_CUDA)
 FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -MMD -MP -Isrc $(DEFS) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(if $(filter 1,$(DNNL)),-ldnnl) \
-           $(if $(CUDA_SRC),$(CUDA_LIBS)) -lcjson -lm
+           $(if $(CUDA_SRC),-rdynamic -ldl) -lcjson -lm
 CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcudart_static -lstdc++ -ldl -lrt -lpthread
-NVCC_FLAGS ?= -O3 -std=c++17 -arch=sm_$(CUDA_ARCH) -Xcompiler -fopenmp,-Wall,-Wextra
+NVCC_FLAGS ?= -O3 -std=c++17 -arch=sm_$(CUDA_ARCH) -Xcompiler -fopenmp,-Wall,-Wextra,-fPIC
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 # The fast backend's loops and the measurements' are written for the vectoriser.
 $(BUILD)/backend/cpu/%.o $(BUILD)/eval/%.o: XCFLAGS = -O3
+# where the registry looks for the CUDA module last: the build folder
+$(BUILD)/backend/registry.o: XCFLAGS = $(if $(CUDA_SRC),-DFAKEIT_CUDA_MODULE='"$(CURDIR)/$(CUDA_MODULE)"')
 
 TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval test_sr
 # the CPU backend's blocked layouts, forced whatever the CPU (only with oneDNN)
@@ -84,8 +90,11 @@ $(BUILD)/config.mk: FORCE
 	@mkdir -p $(BUILD)
 	@echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC)' | cmp -s - $@ || echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC)' > $@
 
-$(PROGRAM): $(BUILD)/cli/main.o $(BUILD)/libfakeit.a
+$(PROGRAM): $(BUILD)/cli/main.o $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fakeit-cuda.so: $(CUDA_OBJ)
+	$(CC) -shared -o $@ $^ $(CUDA_LIBS)
 
 $(BUILD)/libfakeit.a: $(LIB_OBJ)
 	rm -f $@
@@ -103,7 +112,7 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/config.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/%: $(BUILD)/tests/%.o $(BUILD)/libfakeit.a
+$(BUILD)/%: $(BUILD)/tests/%.o $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
@@ -139,7 +148,7 @@ test: deps
 	$(MAKE) test-asan
 	$(MAKE) DNNL=0 test-unit
 
-$(BUILD)/bench_%: bench/%.c $(BUILD)/libfakeit.a
+$(BUILD)/bench_%: bench/%.c $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # On a GPU machine: fakeit's cuda backend against PyTorch eager and
@@ -150,7 +159,7 @@ bench-gpu: $(PROGRAM) $(BUILD)/bench_speed
 # What a GPU machine without compilers needs to run scripts/gpu-check.sh:
 # the program, the tests and the benchmark in build/gpu/, and the shared
 # libraries they load (all but the C library and CUDA's) in build/gpu/libs.tar.xz.
-GPU_PACK = $(PROGRAM) $(addprefix $(BUILD)/,$(TESTS)) $(BUILD)/bench_speed
+GPU_PACK = $(PROGRAM) $(addprefix $(BUILD)/,$(TESTS)) $(BUILD)/bench_speed $(CUDA_MODULE)
 gpu-pack: $(GPU_PACK)
 	rm -rf $(BUILD)/gpu && mkdir -p $(BUILD)/gpu/libs
 	cp $(GPU_PACK) $(BUILD)/gpu/
@@ -207,10 +216,11 @@ fixtures:
 install: fakeit
 	install -D -m 755 fakeit $(DESTDIR)$(PREFIX)/bin/fakeit
 	install -D -m 644 models/bikes-x4.safetensors $(DESTDIR)$(PREFIX)/share/fakeit/bikes-x4.safetensors
+	$(if $(CUDA_MODULE),install -D -m 755 $(CUDA_MODULE) $(DESTDIR)$(PREFIX)/lib/fakeit/fakeit-cuda.so)
 
 clean:
 	rm -rf build build-asan build-nodnnl fakeit
 
 FORCE:
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(wildcard $(BUILD)/tests/*.d $(BUILD)/bench_*.d $(BUILD)/test_*.d)
+-include $(LIB_OBJ:.o=.d) $(CUDA_OBJ:.o=.d) $(BUILD)/cli/main.d $(wildcard $(BUILD)/tests/*.d $(BUILD)/bench_*.d $(BUILD)/test_*.d)

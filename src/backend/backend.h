@@ -177,7 +177,10 @@ extern const Backend backend_ref;  // the reference: plain C, the oracle for all
 extern const Backend backend_cpu;  // oneDNN convolutions, blocked layout (backend/cpu/)
 #endif
 #ifdef FAKEIT_HAVE_CUDA
-extern const Backend backend_cuda;  // cuDNN, cuBLAS and fakeit's kernels on an NVIDIA GPU (backend/cuda/)
+// cuDNN, cuBLAS and fakeit's kernels on an NVIDIA GPU (backend/cuda/): the
+// table of the module fakeit-cuda.so, which the registry loads when the
+// backend may be used; programs never name it directly.
+extern const Backend backend_cuda;
 #endif
 
 // Aborts (a broken invariant, with file:line) naming every required entry
@@ -207,7 +210,11 @@ const Backend *backend_default(void);
 const Backend *backend_pick(const char *name, int threads, const char *precision);
 // Every backend this build has that can run here, NULL-terminated.
 const Backend *const *backend_all(void);
-// Every backend this build has, usable here or not, NULL-terminated.
+// Every backend this build has, usable here or not, NULL-terminated (loads
+// the CUDA module where it is built; one that cannot be loaded is left out:
+// backend_unavailable("cuda") says why).
 const Backend *const *backend_built(void);
+// NULL when the backend called `name` can run here, else why not.
+const char *backend_unavailable(const char *name);
 
 #endif

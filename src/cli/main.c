@@ -13,7 +13,14 @@
 static int exec_backends(const Command *cmd, void *opts, const OptParse *p) {
     (void)cmd, (void)opts, (void)p;
     const Backend *def = backend_default();
-    for (const Backend *const *b = backend_built(); *b; b++) {
+    const Backend *const *built = backend_built();
+    int cuda_listed = 0;
+    for (const Backend *const *b = built; *b; b++) cuda_listed |= strcmp((*b)->name, "cuda") == 0;
+    (void)cuda_listed;
+#ifdef FAKEIT_HAVE_CUDA
+    if (!cuda_listed) printf("cuda   not usable here: %s\n", backend_unavailable("cuda"));
+#endif
+    for (const Backend *const *b = built; *b; b++) {
         printf("%-6s %s%s\n", (*b)->name, (*b)->description, *b == def ? " [default]" : "");
         if ((*b)->describe) {
             char line[512];

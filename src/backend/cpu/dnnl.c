@@ -116,6 +116,8 @@ typedef struct Prim {
     dnnl_primitive_t p;
     Arg args[MAX_ARGS];
     int n_args;
+    dnnl_memory_t scratch;  // oneDNN's own workspace, in the arena too; NULL if it needs none
+    size_t scratch_off;
     size_t arena_bytes;  // buffers this primitive needs
 } Prim;
 
@@ -140,7 +142,7 @@ static void add_arg(Prim *pr, int id, int dir, dnnl_memory_desc_t user, const dn
 // Runs the primitive on caller pointers ptr[i] (argument order as added; NULL
 // skips an accumulated output).
 static void prim_run(Prim *pr, void *const *ptr) {
-    dnnl_exec_arg_t ea[MAX_ARGS];
+    dnnl_exec_arg_t ea[MAX_ARGS + 1];
     if (pr->arena_bytes > arena_size) {
         free(arena);
         arena = (char *)cpu_aligned(pr->arena_bytes);
@@ -153,7 +155,12 @@ static void prim_run(Prim *pr, void *const *ptr) {
         if (a->dir == ARG_IN && a->reorder) run_reorder(a->reorder, a->user, a->prim);
         ea[i] = (dnnl_exec_arg_t){a->id, a->prim};
     }
-    DN(dnnl_primitive_execute(pr->p, stream, pr->n_args, ea));
+    int n = pr->n_args;
+    if (pr->scratch) {
+        DN(dnnl_memory_set_data_handle(pr->scratch, arena + pr->scratch_off));
+        ea[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, pr->scratch};
+    }
+    DN(dnnl_primitive_execute(pr->p, stream, n, ea));
     for (int i = 0; i < pr->n_args; i++) {
         Arg *a = &pr->args[i];
         if (a->dir != ARG_IN && a->reorder && ptr[i]) run_reorder(a->reorder, a->prim, a->user);
@@ -167,19 +174,30 @@ static Prim *prim_find(const int *key) {
     return NULL;
 }
 
+static const dnnl_memory_desc_t *pd_md(const_dnnl_primitive_desc_t pd, dnnl_query_t q) {
+    return dnnl_primitive_desc_query_md(pd, q, 0);
+}
+
 static Prim *prim_new(const int *key, const_dnnl_op_desc_t desc, const_dnnl_primitive_desc_t hint,
                       dnnl_primitive_desc_t *pd_out) {
     Prim *pr = fk_calloc(1, sizeof *pr);
     memcpy(pr->key, key, sizeof pr->key);
-    DN(dnnl_primitive_desc_create(pd_out, desc, NULL, engine, hint));
+    // oneDNN's scratchpad in our arena, not a buffer per primitive kept for ever
+    dnnl_primitive_attr_t attr;
+    DN(dnnl_primitive_attr_create(&attr));
+    DN(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
+    DN(dnnl_primitive_desc_create(pd_out, desc, attr, engine, hint));
+    DN(dnnl_primitive_attr_destroy(attr));
     DN(dnnl_primitive_create(&pr->p, *pd_out));
+    const dnnl_memory_desc_t *smd = pd_md(*pd_out, dnnl_query_scratchpad_md);
+    if (smd && dnnl_memory_desc_get_size(smd) > 0) {
+        DN(dnnl_memory_create(&pr->scratch, smd, engine, DNNL_MEMORY_NONE));
+        pr->scratch_off = 0;
+        pr->arena_bytes = (dnnl_memory_desc_get_size(smd) + 63) / 64 * 64;
+    }
     pr->next = cache;
     cache = pr;
     return pr;
-}
-
-static const dnnl_memory_desc_t *pd_md(const_dnnl_primitive_desc_t pd, dnnl_query_t q) {
-    return dnnl_primitive_desc_query_md(pd, q, 0);
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+DNNL=1 CUDA_SRC=

@@ -1,0 +1,2 @@
+build-nocuda/ops/conv.o: src/ops/conv.c src/ops/ops.h
+src/ops/ops.h:

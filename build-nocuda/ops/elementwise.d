@@ -1,0 +1,2 @@
+build-nocuda/ops/elementwise.o: src/ops/elementwise.c src/ops/ops.h
+src/ops/ops.h:
