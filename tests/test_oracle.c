@@ -162,7 +162,7 @@ static void test_dcgan(const Backend *be) {
     // 2. three critic steps: clip to +-0.01, Loss_D backward, RMSprop 5e-5
     load_net(G, "G.init.");
     load_net(D, "D.init.");
-    be->zero(D->opt, 2 * D->n_params);
+    be->zero(net_opt_state(D, 1), D->n_params);
     Optim rms = optim_rmsprop(5e-5);
     be->copy(fake, net_forward(G, z, BATCH), img);
     float losses[3];
@@ -194,7 +194,7 @@ static void test_dcgan(const Backend *be) {
     // 3. three generator steps: Adam 1e-3 (0.5, 0.999) through the frozen critic
     load_net(G, "G.init.");
     load_net(D, "D.init.");
-    be->zero(G->opt, 2 * G->n_params);
+    be->zero(net_opt_state(G, 2), 2 * G->n_params);
     Optim adam = optim_adam(1e-3, 0.5, 0.999);
     for (int step = 0; step < 3; step++) {
         net_zero_grads(G);

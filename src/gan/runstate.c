@@ -103,16 +103,17 @@ int runstate_save(const char *dir, const Wgan *w, const float *fixed, int n_fixe
     int rc = ckpt_save_net(gpath, w->G, gmeta) || ckpt_save_net(dpath, w->D, dmeta) ? -1 : 0;
     free(gmeta), free(dmeta);
     if (!rc) {
-        const Net *nets[2] = {w->G, w->D};
+        Net *nets[2] = {w->G, w->D};
         const char *tag[2] = {"G", "D"};
         float *host[2][3];
         StOut t[12];
         char names[2][3][16];
         int n = 0;
         for (int k = 0; k < 2; k++) {
-            const Net *net = nets[k];
-            const size_t sizes[3] = {net->n_params, net->n_buffers, 2 * net->n_params};
-            const float *src[3] = {net->params, net->buffers, net->opt};
+            Net *net = nets[k];
+            const int moments = w->cfg.adam ? 2 : 1;  // RMSprop: square_avg; Adam: m, v
+            const size_t sizes[3] = {net->n_params, net->n_buffers, moments * net->n_params};
+            const float *src[3] = {net->params, net->buffers, net_opt_state(net, moments)};
             const char *what[3] = {"params", "buffers", "opt"};
             for (int j = 0; j < 3; j++) {
                 host[k][j] = fk_malloc((sizes[j] + 1) * sizeof(float));
@@ -204,14 +205,18 @@ int runstate_load(const char *dir, Wgan *w, float *fixed, int n_fixed) {
         const char *tag[2] = {"G", "D"};
         for (int k = 0; k < 2 && !rc; k++) {
             Net *net = nets[k];
-            const size_t sizes[3] = {net->n_params, net->n_buffers, 2 * net->n_params};
-            float *dst[3] = {net->params, net->buffers, net->opt};
+            const int moments = w->cfg.adam ? 2 : 1;
+            size_t sizes[3] = {net->n_params, net->n_buffers, moments * net->n_params};
+            float *dst[3] = {net->params, net->buffers, net_opt_state(net, moments)};
             const char *what[3] = {"params", "buffers", "opt"};
             for (int j = 0; j < 3 && !rc; j++) {
                 char name[32];
                 snprintf(name, sizeof name, "%s.%s", tag[k], what[j]);
-                float *h = fk_malloc((sizes[j] + 1) * sizeof(float));
-                const char *why = ckpt_take_f32(&f, name, 0, NULL, sizes[j], h);
+                // states of fakeit 0.2 kept RMSprop's state in two moments' room: square_avg, zeros
+                const StTensor *old = j == 2 && moments == 1 ? st_find(&f, name) : NULL;
+                const size_t take = old && st_numel(old) == 2 * net->n_params ? 2 * net->n_params : sizes[j];
+                float *h = fk_malloc((take + 1) * sizeof(float));
+                const char *why = ckpt_take_f32(&f, name, 0, NULL, take, h);
                 if (why) fk_error("%s: tensor '%s' %s", spath, name, why), rc = -1;
                 else be->upload(dst[j], h, sizes[j]);
                 free(h);

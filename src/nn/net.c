@@ -202,7 +202,6 @@ void net_finish(Net *net) {
     const Backend *be = net->be;
     net->params = be->alloc(net->n_params);
     net->grads = be->alloc(net->n_params);
-    net->opt = be->alloc(2 * net->n_params);
     net->buffers = be->alloc(net->n_buffers);
     // PyTorch's defaults: norm weight 1, running_var 1, PReLU slope 0.25
     float *host = fk_calloc(net->n_params, sizeof(float));
@@ -234,6 +233,16 @@ static int can_fuse(const Net *net, int i) {
         if (j != i + 1 && (net->layers[j].in == i || (net->layers[j].kind == LAYER_ADD && net->layers[j].in2 == i)))
             return 0;
     return 1;
+}
+
+float *net_opt_state(Net *net, int moments) {
+    FK_CHECK(net->params != NULL && moments > 0, "optimiser state of an unfinished network");
+    if (net->opt_moments != moments) {
+        if (net->opt) net->be->free(net->opt);
+        net->opt = net->be->alloc((size_t)moments * net->n_params);
+        net->opt_moments = moments;
+    }
+    return net->opt;
 }
 
 static float act_slope(const Layer *A) { return A->kind == LAYER_LRELU ? A->u.lrelu.slope : 0.0f; }

@@ -5,7 +5,8 @@
 // block per role, each allocated by the backend:
 //   params  (n_params)      every weight and bias, in PyTorch's parameters() order
 //   grads   (n_params)      same layout as params
-//   opt     (2 * n_params)  optimiser state: two moments, each laid out as params
+//   opt     (k * n_params)  optimiser state: k moments, each laid out as params
+//                           (RMSprop 1, Adam 2; allocated by net_opt_state)
 //   buffers (n_buffers)     batch-norm running statistics (not trained, not clipped)
 //   acts    per batch size  every layer's output plus saved statistics
 //   dacts   per batch size  gradients of those outputs (same layout)
@@ -87,7 +88,9 @@ typedef struct Net {
     NetTensor *tensors;
     int n_tensors, cap_tensors;
     size_t n_params, n_buffers;
-    float *params, *grads, *opt, *buffers;  // NULL until net_finish
+    float *params, *grads, *buffers;  // NULL until net_finish
+    float *opt;                       // NULL until net_opt_state
+    int opt_moments;                  // moments opt holds
     int batch;                               // largest batch acts are allocated for, 0 if none
     int n;                                   // batch of the last forward (<= batch)
     long bn_batches;                         // training-mode forwards: PyTorch's num_batches_tracked
@@ -139,6 +142,10 @@ int net_add(Net *net, int a, int b, const char *name);
 // Allocates the parameter, gradient, optimiser and buffer blocks with
 // PyTorch's default values for norms and PReLU (weights stay zero: initialise).
 void net_finish(Net *net);
+
+// The optimiser state block with `moments` moments per parameter, allocated
+// zero-filled on first use (or when the count changes: the state restarts).
+float *net_opt_state(Net *net, int moments);
 
 // Allocates activations for batches of up to N (frees those of another size).
 void net_set_batch(Net *net, int N);

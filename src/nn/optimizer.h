@@ -20,7 +20,8 @@ Optim optim_rmsprop(double lr);                             // alpha 0.99, eps 1
 Optim optim_adam(double lr, double beta1, double beta2);    // eps 1e-8
 
 // One step on net->params from net->grads; state lives in net->opt
-// (RMSprop: square_avg in the first half; Adam: m then v).
+// (net_opt_state; RMSprop: square_avg; Adam: m then v).
+int optim_moments(const Optim *o);
 void optim_step(Optim *o, Net *net);
 
 // Clamps every parameter of the network (norm weights and biases included,

@@ -182,10 +182,10 @@ static char *state_path(const char *model) {
 }
 
 // A network's parameters and Adam moments, downloaded for a state file.
-static void put_net(StOut *t, const char *pname, const char *mname, const Net *net) {
+static void put_net(StOut *t, const char *pname, const char *mname, Net *net) {
     float *params = fk_malloc(net->n_params * sizeof(float)), *mom = fk_malloc(2 * net->n_params * sizeof(float));
     net->be->download(params, net->params, net->n_params);
-    net->be->download(mom, net->opt, 2 * net->n_params);
+    net->be->download(mom, net_opt_state(net, 2), 2 * net->n_params);
     t[0] = (StOut){.name = pname, .dtype = ST_F32, .ndim = 1, .shape = {(int64_t)net->n_params}, .data = params};
     t[1] = (StOut){.name = mname, .dtype = ST_F32, .ndim = 1, .shape = {2 * (int64_t)net->n_params}, .data = mom};
 }
@@ -197,11 +197,11 @@ static int get_net(const StFile *f, const char *pname, const char *mname, Net *n
         st_numel(a) != 2 * net->n_params)
         return -1;
     net->be->upload(net->params, (const float *)p->data, net->n_params);
-    net->be->upload(net->opt, (const float *)a->data, 2 * net->n_params);
+    net->be->upload(net_opt_state(net, 2), (const float *)a->data, 2 * net->n_params);
     return 0;
 }
 
-static int save_all(const SrTrainOpts *o, const Net *net, const Optim *opt, const Wgan *adv, const Rng *rng,
+static int save_all(const SrTrainOpts *o, Net *net, const Optim *opt, const Wgan *adv, const Rng *rng,
                     long step) {
     if (sr_save(o->out, net, &o->cfg) != 0) return -1;
     int64_t r[4];
