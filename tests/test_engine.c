@@ -18,6 +18,7 @@
 #include "backend/backend.h"
 #include "nn/dcgan.h"
 #include "nn/net.h"
+#include "nn/srnet.h"
 #include "ops/ops.h"
 #include "nn/optimizer.h"
 #include "util/rng.h"
@@ -167,6 +168,53 @@ static void test_layout(void) {
     tl_check(ok && next[NET_PARAM] == d->n_params && next[NET_BUFFER] == d->n_buffers,
              "tensors tile the parameter (%zu) and buffer (%zu) blocks in order", d->n_params, d->n_buffers);
     net_free(d);
+}
+
+// The gradient buffers' plan (net.h): every layer's output gradient has a
+// buffer; buffers alive at the same backward step never overlap; a chain
+// needs well under one buffer per output (< 60 % of acts for a DCGAN pair); with the penalty dacts mirrors acts.
+static int plan_ok(const Net *net) {
+    int ok = net->grad_floats >= 1;
+    for (int a = 0; a < net->n_gbuf; a++) {
+        const struct NetGrad *g = &net->gbuf[a];
+        ok &= g->last <= g->first && g->off + g->n <= net->grad_floats;
+        for (int b = a + 1; b < net->n_gbuf; b++) {
+            const struct NetGrad *h = &net->gbuf[b];
+            const int in_time = h->last <= g->first && g->last <= h->first;
+            ok &= !(in_time && g->off < h->off + h->n && h->off < g->off + g->n);
+        }
+    }
+    for (int i = 0; i < net->n_layers; i++) {  // each output's gradient is one of the buffers
+        int found = 0;
+        for (int a = 0; a < net->n_gbuf; a++)
+            found |= net->gbuf[a].off == net->layers[i].gout && net->gbuf[a].last <= i;
+        ok &= found;
+    }
+    return ok;
+}
+
+static void test_grad_plan(void) {
+    for (const Backend *const *b = backend_all(); *b; b++) {
+        Net *g = dcgan_generator(*b, 64, 100, 3, 64, 0, DCGAN_NORM_BATCH);
+        Net *d = dcgan_critic(*b, 64, 3, 64, 0, DCGAN_NORM_BATCH);
+        SrConfig sc;
+        sr_defaults(&sc);
+        Net *sr = sr_net(*b, &sc, 24, 24);
+        net_set_batch(g, 8), net_set_batch(d, 8), net_set_batch(sr, 2);
+        tl_check(plan_ok(g) && plan_ok(d) && plan_ok(sr), "[%s] gradient buffers: disjoint while alive, one per output",
+                 (*b)->name);
+        tl_check(10 * g->grad_floats < 6 * g->act_floats && 10 * d->grad_floats < 6 * d->act_floats,
+                 "[%s] gradient buffers shared by liveness: generator %.0f%%, critic %.0f%% of the activations",
+                 (*b)->name, 100.0 * g->grad_floats / g->act_floats, 100.0 * d->grad_floats / d->act_floats);
+        net_free(g), net_free(d), net_free(sr);
+        Net *c = dcgan_critic(*b, 32, 3, 16, 0, DCGAN_NORM_LAYER);
+        net_enable_penalty(c);
+        net_set_batch(c, 4);
+        int same = c->grad_floats == c->act_floats;
+        for (int i = 0; i < c->n_layers; i++) same &= c->layers[i].gout == c->layers[i].out;
+        tl_check(same, "[%s] with the gradient penalty every output keeps its gradient", (*b)->name);
+        net_free(c);
+    }
 }
 
 // A few WGAN steps on a 32px pair (critic steps with clipping and RMSprop,
@@ -413,6 +461,7 @@ int main(void) {
     test_init();
     test_shapes();
     test_layout();
+    test_grad_plan();
     test_reproducible();
     test_invariants();
     test_safetensors();

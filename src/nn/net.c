@@ -28,6 +28,7 @@ void net_free(Net *net) {
     if (net->dacts) be->free(net->dacts);
     if (net->tacts) be->free(net->tacts);
     if (net->padj) be->free(net->padj);
+    free(net->gbuf);
     free(net->live);
     free(net->prof);
     free(net->layers);
@@ -247,6 +248,106 @@ float *net_opt_state(Net *net, int moments) {
 
 static float act_slope(const Layer *A) { return A->kind == LAYER_LRELU ? A->u.lrelu.slope : 0.0f; }
 
+// Whether layer j's output is read by layer c.
+static int reads(const Layer *c, int j) { return c->in == j || (c->kind == LAYER_ADD && c->in2 == j); }
+
+// Adds a gradient buffer of n floats live from backward step `first` down to
+// `last` (net->gbuf has room for all); returns its index.
+static int add_gbuf(Net *net, size_t n, int first, int last) {
+    net->gbuf[net->n_gbuf] = (struct NetGrad){0, (n + 15) / 16 * 16, first, last};  // 64-byte aligned slots
+    return net->n_gbuf++;
+}
+
+// Lays out dacts (after acts): one buffer per layer output that is not a
+// fused batch norm's (it shares its activation's), one for a blocked
+// linear layer's plain input gradient and one for the converted input
+// gradient; then packs them first-fit, largest first, so that buffers alive
+// at the same backward step never overlap. With the gradient penalty dacts
+// mirrors acts instead (the penalty pass reads every output's gradient).
+static void plan_grads(Net *net, int N) {
+    free(net->gbuf);
+    net->gbuf = NULL;
+    net->n_gbuf = 0;
+    net->gedge_in = NET_NONE;
+    const int n = net->n_layers;
+    net->gbuf = fk_malloc((size_t)(2 * n + 1) * sizeof *net->gbuf);  // outputs, plain copies, the input
+    if (net->penalty) {
+        for (int i = 0; i < n; i++) net->layers[i].gout = net->layers[i].out, net->layers[i].gsave = net->layers[i].save;
+        net->gedge_in = net->edge_in;
+        net->grad_floats = net->act_floats;
+        return;
+    }
+    int *owner = fk_malloc((size_t)(n + 2) * sizeof(int));  // gbuf index of each layer's gradient
+    for (int j = n - 1; j >= 0; j--) {
+        Layer *L = &net->layers[j];
+        if (L->fused) {  // a fused batch norm: its activation's buffer, read one step lower
+            owner[j] = owner[j + 1];
+            net->gbuf[owner[j]].last = j;
+            continue;
+        }
+        int first = j == n - 1 ? n : j;  // the output's gradient arrives before the first step
+        for (int c = j + 1; c < n; c++)
+            if (reads(&net->layers[c], j)) first = c > first ? c : first;
+        owner[j] = add_gbuf(net, (size_t)N * dims_size(L->od), first, j);
+    }
+    int *plain = fk_malloc((size_t)(n + 1) * sizeof(int)), edge = -1;
+    for (int j = 0; j < n; j++)
+        plain[j] = net->layers[j].kind == LAYER_LINEAR && net->layers[j].save != NET_NONE
+                       ? add_gbuf(net, (size_t)N * dims_size(net->layers[j].id), j, j)
+                       : -1;
+    if (net->edge_in != NET_NONE) {
+        int first = -1;
+        for (int c = 0; c < n; c++)
+            if (reads(&net->layers[c], NET_INPUT)) first = c > first ? c : first;
+        edge = add_gbuf(net, (size_t)N * dims_size(net->in), first, -1);
+    }
+    // first fit, largest first
+    const int m = net->n_gbuf;
+    int *order = fk_malloc((size_t)m * sizeof(int)), *placed = fk_malloc((size_t)m * sizeof(int));
+    for (int i = 0; i < m; i++) order[i] = i;
+    for (int i = 1; i < m; i++)
+        for (int k = i; k > 0 && net->gbuf[order[k]].n > net->gbuf[order[k - 1]].n; k--) {
+            const int t = order[k];
+            order[k] = order[k - 1], order[k - 1] = t;
+        }
+    size_t total = 0;
+    for (int i = 0; i < m; i++) {
+        struct NetGrad *g = &net->gbuf[order[i]];
+        size_t at = 0;
+        for (int moved = 1; moved;) {  // past every placed buffer that meets it in time and space
+            moved = 0;
+            for (int k = 0; k < i; k++) {
+                const struct NetGrad *h = &net->gbuf[placed[k]];
+                const int in_time = h->last <= g->first && g->last <= h->first;
+                if (in_time && at < h->off + h->n && h->off < at + g->n) at = h->off + h->n, moved = 1;
+            }
+        }
+        g->off = at;
+        placed[i] = order[i];
+        if (at + g->n > total) total = at + g->n;
+    }
+    for (int j = 0; j < n; j++) {
+        net->layers[j].gout = net->gbuf[owner[j]].off;
+        net->layers[j].gsave = plain[j] >= 0 ? net->gbuf[plain[j]].off : NET_NONE;
+    }
+    if (edge >= 0) net->gedge_in = net->gbuf[edge].off;
+    net->grad_floats = total ? total : 1;
+    free(owner), free(plain), free(order), free(placed);
+}
+
+// Zeroes the gradient buffers first written at backward step s (all of them
+// with the penalty, at the start).
+static void zero_grads_at(Net *net, int s) {
+    const double t0 = net->prof ? fk_seconds() : 0;
+    if (net->penalty) {
+        if (s == net->n_layers) net->be->zero(net->dacts, net->grad_floats);
+    } else {
+        for (int k = 0; k < net->n_gbuf; k++)
+            if (net->gbuf[k].first == s) net->be->zero(net->dacts + net->gbuf[k].off, net->gbuf[k].n);
+    }
+    if (net->prof) net->prof[NET_PROF * net->n_layers + 1] += fk_seconds() - t0;
+}
+
 void net_set_batch(Net *net, int N) {
     FK_CHECK(net->params != NULL, "net_set_batch before net_finish");
     FK_CHECK(N > 0, "bad batch size %d", N);
@@ -275,7 +376,8 @@ void net_set_batch(Net *net, int N) {
     if (is_blocked(net->be, net_out_dims(net))) net->edge_out = off, off += (size_t)N * dims_size(net_out_dims(net));
     net->act_floats = off;
     net->acts = be->alloc(off);
-    net->dacts = be->alloc(off);
+    plan_grads(net, N);
+    net->dacts = be->alloc(net->grad_floats);
     if (net->penalty) net->tacts = be->alloc(off), net->padj = be->alloc(off);
     net->batch = N;
 }
@@ -405,25 +507,24 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
     FK_CHECK(net->input != NULL, "backward without a forward");
     const Backend *be = net->be;
     const int N = net->n;
-    const double t_zero = net->prof ? fk_seconds() : 0;
-    be->zero(net->dacts, net->act_floats);
-    if (net->prof) net->prof[NET_PROF * net->n_layers + 1] += fk_seconds() - t_zero;
+    zero_grads_at(net, net->n_layers);
     const Layer *last = &net->layers[net->n_layers - 1];
     if (net->edge_out != NET_NONE) {  // the output gradient into the backend's layout
-        be->to_native(net->dacts + last->out, dout, N, last->od.C, last->od.H, last->od.W, 0);
-        dout = net->dacts + last->out;
+        be->to_native(net->dacts + last->gout, dout, N, last->od.C, last->od.H, last->od.W, 0);
+        dout = net->dacts + last->gout;
     }
     float *user_dinp = dinp;
-    if (dinp && net->edge_in != NET_NONE) dinp = net->dacts + net->edge_in;  // converted at the end
+    if (dinp && net->edge_in != NET_NONE) dinp = net->dacts + net->gedge_in;  // converted at the end
     int timed = -1;
     double t = 0;
     for (int i = net->n_layers - 1; i >= 0; i--) {
+        zero_grads_at(net, i);
         prof_mark(net, &timed, &t, i, 1);
         Layer *L = &net->layers[i];
-        const float *dy = i == net->n_layers - 1 ? dout : net->dacts + L->out;
+        const float *dy = i == net->n_layers - 1 ? dout : net->dacts + L->gout;
         const float *x = src_act(net, L->in);
         const float *y = net->acts + L->out;
-        float *dx = L->in == NET_INPUT ? dinp : net->dacts + net->layers[L->in].out;
+        float *dx = L->in == NET_INPUT ? dinp : net->dacts + net->layers[L->in].gout;
         const float *w = L->w != NET_NONE ? net->params + L->w : NULL;
         float *dw = param_grads && L->w != NET_NONE ? net->grads + L->w : NULL;
         float *db = param_grads && L->b != NET_NONE ? net->grads + L->b : NULL;
@@ -431,7 +532,7 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
         const size_t n = (size_t)N * dims_size(L->id);
         prof_flops(net, i, N, 1, (dx != NULL) + (dw != NULL));
         if (L->kind == LAYER_ADD) {
-            float *dx2 = L->in2 == NET_INPUT ? dinp : net->dacts + net->layers[L->in2].out;
+            float *dx2 = L->in2 == NET_INPUT ? dinp : net->dacts + net->layers[L->in2].gout;
             if (dx || dx2) be->add_backward(dx, dx2, dy, n);
             continue;
         }
@@ -474,7 +575,7 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
         case LAYER_PRELU: be->prelu_backward(dx, dw, dy, x, w, N, C, HW); break;
         case LAYER_LINEAR:
             if (L->save != NET_NONE) {  // plain input copy and plain input gradient
-                float *dplain = dx ? net->dacts + L->save : NULL;
+                float *dplain = dx ? net->dacts + L->gsave : NULL;
                 be->linear_backward(dplain, dw, db, dy, net->acts + L->save, w, N, (int)dims_size(L->id), L->od.C);
                 if (dx) be->to_native(dx, dplain, N, C, H, W, 1);
             } else {
@@ -578,10 +679,10 @@ void net_penalty_backward(Net *net, const float *dout, const float *v) {
     // become non-zero only below a layer norm
     be->zero(net->padj, net->act_floats);
     memset(net->live, 0, (size_t)net->n_layers);
-    const float *dlast = net->edge_out != NET_NONE ? net->dacts + last->out : dout;
+    const float *dlast = net->edge_out != NET_NONE ? net->dacts + last->gout : dout;
     for (int i = net->n_layers - 1; i >= 0; i--) {
         const Layer *L = &net->layers[i];
-        const float *ut = i == net->n_layers - 1 ? dlast : net->dacts + L->out;
+        const float *ut = i == net->n_layers - 1 ? dlast : net->dacts + L->gout;
         const float *pa = net->live[i] ? net->padj + L->out : NULL;
         const float *x = src_act(net, L->in), *tx = TANGENT_OF(L->in);
         float *px = L->in == NET_INPUT ? NULL : net->padj + net->layers[L->in].out;

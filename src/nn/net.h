@@ -9,7 +9,12 @@
 //                           (RMSprop 1, Adam 2; allocated by net_opt_state)
 //   buffers (n_buffers)     batch-norm running statistics (not trained, not clipped)
 //   acts    per batch size  every layer's output plus saved statistics
-//   dacts   per batch size  gradients of those outputs (same layout)
+//   dacts   per batch size  gradients of those outputs, packed by liveness:
+//                           the backward pass needs a layer's output gradient
+//                           only from its first consumer's step to its own, so
+//                           buffers whose spans do not meet share memory (a
+//                           chain needs about two alive at a time). Networks
+//                           with the gradient penalty keep one per output.
 // so zeroing, clipping, optimiser steps, all-reduce and checkpointing are one
 // call over one array. Activations are allocated by net_set_batch(), once;
 // forward and backward never allocate.
@@ -56,11 +61,13 @@ typedef struct {
     Dims id, od;    // input and output shape of one sample
     size_t w, b;    // weight and bias offsets in params/grads, NET_NONE if absent
     size_t rm, rv;  // running mean and variance offsets in buffers (batch norm)
-    size_t out;     // output offset in acts/dacts for the current batch
+    size_t out;     // output offset in acts for the current batch
+    size_t gout;    // its gradient's offset in dacts
     int fused;      // batch norm run with the next layer, its ReLU / LeakyReLU, in one
                     // backend call (Backend.batchnorm_act_*); both share `out`
     size_t save;    // saved statistics offset in acts (batch and layer norm), or a
                     // plain copy of a linear layer's input when the backend blocks it
+    size_t gsave;   // in dacts: that plain copy's gradient (linear layers)
     union {
         struct { int K, S, P; } conv;       // conv, convt
         struct { float eps, momentum; } norm;  // batchnorm (both), layernorm (eps)
@@ -94,8 +101,14 @@ typedef struct Net {
     int batch;                               // largest batch acts are allocated for, 0 if none
     int n;                                   // batch of the last forward (<= batch)
     long bn_batches;                         // training-mode forwards: PyTorch's num_batches_tracked
-    size_t act_floats;
+    size_t act_floats, grad_floats;  // sizes of acts and dacts
     float *acts, *dacts;
+    // dacts' buffers: offset, floats, and the backward steps (layer indices;
+    // -1 the input's conversion, n_layers the output's) from the first write,
+    // before which it is zeroed, down to the last read
+    struct NetGrad { size_t off, n; int first, last; } *gbuf;
+    int n_gbuf;
+    size_t gedge_in;  // in dacts: the input gradient in the backend's layout, NET_NONE if not needed
     const float *input;  // input of the last forward (backend layout), kept for the backward pass
     // When the backend stores the input or output shape in its own layout
     // (Backend.blocked), the network converts at its edges through these
