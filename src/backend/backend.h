@@ -82,6 +82,12 @@ typedef struct Backend {
                                    const float *out, const float *inp, const float *mean,
                                    const float *rstd_or_var, const float *gamma,
                                    int N, int C, int HW, float eps, float slope, int train);
+    // Optional fusion (NULL: Net runs the two layers one after the other): a
+    // convolution followed by ReLU (slope 0) or LeakyReLU (slope > 0), out =
+    // act(conv(inp)), in one pass. Net keeps only out: the activation's
+    // backward reads it in place of its input (same mask for slope >= 0).
+    void (*conv2d_act_forward)(float *out, const float *inp, const float *w, const float *b,
+                               int N, int C, int H, int W, int OC, int K, int S, int P, float slope);
     void (*layernorm_forward)(float *out, float *save_mean, float *save_rstd,
                               const float *inp, const float *gamma, const float *beta,
                               int N, int C, int HW, float eps);
@@ -170,7 +176,7 @@ extern const char *const backend_precision_names[];  // "fp32", "tf32", "bf16", 
     X(images_from_bytes) X(lerp)
 #define BACKEND_OPTIONAL(X)                                                                                  \
     X(blocked) X(to_native) X(to_plain) X(batchnorm_act_forward_train) X(batchnorm_act_backward) X(unavailable) \
-    X(describe) X(set_precision) X(peak_bytes)
+    X(conv2d_act_forward) X(describe) X(set_precision) X(peak_bytes)
 
 extern const Backend backend_ref;  // the reference: plain C, the oracle for all others (backend/ref.c)
 #ifdef FAKEIT_HAVE_DNNL

@@ -246,6 +246,20 @@ float *net_opt_state(Net *net, int moments) {
     return net->opt;
 }
 
+// Convolution at i can run with its activation at i + 1 under the same
+// conditions, when the backend has the fused op and the network has no
+// penalty (whose tangent pass needs the two outputs apart).
+static int can_fuse_conv(const Net *net, int i) {
+    const Layer *L = &net->layers[i];
+    if (!net->be->conv2d_act_forward || net->penalty || L->kind != LAYER_CONV || i + 1 >= net->n_layers - 1) return 0;
+    const Layer *A = &net->layers[i + 1];
+    if (A->in != i || !(A->kind == LAYER_RELU || (A->kind == LAYER_LRELU && A->u.lrelu.slope >= 0.0f))) return 0;
+    for (int j = 0; j < net->n_layers; j++)
+        if (j != i + 1 && (net->layers[j].in == i || (net->layers[j].kind == LAYER_ADD && net->layers[j].in2 == i)))
+            return 0;
+    return 1;
+}
+
 static float act_slope(const Layer *A) { return A->kind == LAYER_LRELU ? A->u.lrelu.slope : 0.0f; }
 
 // Whether layer j's output is read by layer c.
@@ -361,8 +375,10 @@ void net_set_batch(Net *net, int N) {
     for (int i = 0; i < net->n_layers; i++) {
         Layer *L = &net->layers[i];
         L->fused = can_fuse(net, i);
+        L->conv_act = can_fuse_conv(net, i);
         L->out = off;
-        if (!L->fused) off += (size_t)N * dims_size(L->od);  // a fused batch norm writes its activation's output
+        if (!L->fused && !L->conv_act)  // a fused batch norm or convolution writes its activation's output
+            off += (size_t)N * dims_size(L->od);
         L->save = NET_NONE;
         if (L->kind == LAYER_BATCHNORM) L->save = off, off += 2 * (size_t)L->id.C;  // mean, rstd
         if (L->kind == LAYER_LAYERNORM) L->save = off, off += 2 * (size_t)N;        // mean, rstd
@@ -370,7 +386,7 @@ void net_set_batch(Net *net, int N) {
             L->save = off, off += (size_t)N * dims_size(L->id);  // the input, flattened plain
     }
     for (int i = 0; i < net->n_layers; i++)
-        if (net->layers[i].fused) net->layers[i].out = net->layers[i + 1].out;
+        if (net->layers[i].fused || net->layers[i].conv_act) net->layers[i].out = net->layers[i + 1].out;
     net->edge_in = net->edge_out = NET_NONE;
     if (is_blocked(net->be, net->in)) net->edge_in = off, off += (size_t)N * dims_size(net->in);
     if (is_blocked(net->be, net_out_dims(net))) net->edge_out = off, off += (size_t)N * dims_size(net_out_dims(net));
@@ -447,6 +463,12 @@ const float *net_forward(Net *net, const float *inp, int N) {
         const size_t n = (size_t)N * dims_size(L->id);
         switch (L->kind) {
         case LAYER_CONV:
+            if (L->conv_act) {  // the activation in place: its backward reads the output
+                be->conv2d_act_forward(y, x, w, b, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P,
+                                       act_slope(&net->layers[i + 1]));
+                i++;
+                break;
+            }
             be->conv2d_forward(y, x, w, b, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P);
             break;
         case LAYER_CONVT:

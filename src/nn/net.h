@@ -65,6 +65,9 @@ typedef struct {
     size_t gout;    // its gradient's offset in dacts
     int fused;      // batch norm run with the next layer, its ReLU / LeakyReLU, in one
                     // backend call (Backend.batchnorm_act_*); both share `out`
+    int conv_act;   // a convolution run with the next layer, its ReLU / LeakyReLU, in one
+                    // backend call (Backend.conv2d_act_forward); both share `out`, each
+                    // has its own gradient
     size_t save;    // saved statistics offset in acts (batch and layer norm), or a
                     // plain copy of a linear layer's input when the backend blocks it
     size_t gsave;   // in dacts: that plain copy's gradient (linear layers)

@@ -92,6 +92,7 @@ const Backend backend_cpu = {
     .upload_bytes = host_copy_bytes,
     .zero = cpu_zero,
     .conv2d_forward = cpu_conv2d_forward,
+    .conv2d_act_forward = cpu_conv2d_act_forward,
     .conv2d_backward = cpu_conv2d_backward,
     .convt2d_forward = cpu_convt2d_forward,
     .convt2d_backward = cpu_convt2d_backward,

@@ -33,6 +33,8 @@ float *cpu_scratch(int slot, size_t n);
 float *cpu_scratch_zero(int slot, size_t n);
 
 // ---- the ops of the table (see ops/ops.h for their meaning)
+void cpu_conv2d_act_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H,
+                            int W, int OC, int K, int S, int P, float slope);
 void cpu_conv2d_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H, int W,
                         int OC, int K, int S, int P);
 void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int N,

@@ -178,14 +178,22 @@ static const dnnl_memory_desc_t *pd_md(const_dnnl_primitive_desc_t pd, dnnl_quer
     return dnnl_primitive_desc_query_md(pd, q, 0);
 }
 
+// act: 0, or 1 with a ReLU / LeakyReLU of `slope` applied to the output (post-op)
 static Prim *prim_new(const int *key, const_dnnl_op_desc_t desc, const_dnnl_primitive_desc_t hint,
-                      dnnl_primitive_desc_t *pd_out) {
+                      dnnl_primitive_desc_t *pd_out, int act, float slope) {
     Prim *pr = fk_calloc(1, sizeof *pr);
     memcpy(pr->key, key, sizeof pr->key);
     // oneDNN's scratchpad in our arena, not a buffer per primitive kept for ever
     dnnl_primitive_attr_t attr;
     DN(dnnl_primitive_attr_create(&attr));
     DN(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
+    if (act) {
+        dnnl_post_ops_t po;
+        DN(dnnl_post_ops_create(&po));
+        DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, slope, 0.0f));
+        DN(dnnl_primitive_attr_set_post_ops(attr, po));
+        DN(dnnl_post_ops_destroy(po));
+    }
     DN(dnnl_primitive_desc_create(pd_out, desc, attr, engine, hint));
     DN(dnnl_primitive_attr_destroy(attr));
     DN(dnnl_primitive_create(&pr->p, *pd_out));
@@ -266,9 +274,11 @@ static void conv_desc(const ConvShape *s, int which, int with_bias, void *desc) 
 }
 
 // The primitive for one direction of one convolution shape, made on first use.
-static Prim *conv_prim(const ConvShape *s, int which, int with_bias) {
+static Prim *conv_prim(const ConvShape *s, int which, int with_bias, int act, float slope) {
+    int bits = 0;
+    memcpy(&bits, &slope, sizeof bits);
     const int key[14] = {s->transposed, which, s->N, s->C, s->H, s->W, s->OC, s->K, s->S, s->P, with_bias,
-                         omp_get_max_threads(), 0, 0};
+                         omp_get_max_threads(), act, act ? bits : 0};
     Prim *pr = prim_find(key);
     if (pr) return pr;
     dn_init();
@@ -276,7 +286,7 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias) {
     conv_desc(s, FWD, with_bias, &fd);
     dnnl_primitive_desc_t fpd, pd;
     if (which == FWD) {
-        pr = prim_new(key, &fd, NULL, &pd);
+        pr = prim_new(key, &fd, NULL, &pd, act, slope);
         add_arg(pr, DNNL_ARG_SRC, ARG_IN, md_act(s->N, s->C, s->H, s->W), pd_md(pd, dnnl_query_src_md));
         add_arg(pr, DNNL_ARG_WEIGHTS, ARG_IN, md_weights(s), pd_md(pd, dnnl_query_weights_md));
         if (with_bias) add_arg(pr, DNNL_ARG_BIAS, ARG_IN, md_tag(1, s->bia, dnnl_x), dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1));
@@ -286,7 +296,7 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias) {
     }
     DN(dnnl_primitive_desc_create(&fpd, &fd, NULL, engine, NULL));  // the hint backward needs
     conv_desc(s, which, with_bias, &bd);
-    pr = prim_new(key, &bd, fpd, &pd);
+    pr = prim_new(key, &bd, fpd, &pd, 0, 0.0f);
     if (which == BWD_DATA) {
         add_arg(pr, DNNL_ARG_DIFF_DST, ARG_IN, md_act(s->N, s->OC, s->OH, s->OW), pd_md(pd, dnnl_query_diff_dst_md));
         add_arg(pr, DNNL_ARG_WEIGHTS, ARG_IN, md_weights(s), pd_md(pd, dnnl_query_weights_md));
@@ -305,9 +315,9 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias) {
 }
 
 static void conv_fwd(int transposed, float *out, const float *inp, const float *w, const float *b,
-                     int N, int C, int H, int W, int OC, int K, int S, int P) {
+                     int N, int C, int H, int W, int OC, int K, int S, int P, int act, float slope) {
     ConvShape s = conv_shape(transposed, N, C, H, W, OC, K, S, P, b != NULL);
-    Prim *pr = conv_prim(&s, FWD, b != NULL);
+    Prim *pr = conv_prim(&s, FWD, b != NULL, act, slope);
     void *ptr[4] = {(void *)inp, (void *)w, (void *)b, out};
     if (!b) ptr[2] = out;  // no bias argument: dst is the third
     prim_run(pr, ptr);
@@ -318,18 +328,22 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
     ConvShape s = conv_shape(transposed, N, C, H, W, OC, K, S, P, db != NULL);
     if (dinp) {
         void *ptr[3] = {(void *)dout, (void *)w, dinp};
-        prim_run(conv_prim(&s, BWD_DATA, 0), ptr);
+        prim_run(conv_prim(&s, BWD_DATA, 0, 0, 0.0f), ptr);
     }
     if (dw || db) {
         // the weight gradient always comes with the primitive; a NULL dw is computed and dropped
         void *ptr[4] = {(void *)inp, (void *)dout, dw, db};
-        prim_run(conv_prim(&s, BWD_WEIGHTS, db != NULL), ptr);
+        prim_run(conv_prim(&s, BWD_WEIGHTS, db != NULL, 0, 0.0f), ptr);
     }
 }
 
 void cpu_conv2d_forward(float *out, const float *inp, const float *w, const float *b,
                                int N, int C, int H, int W, int OC, int K, int S, int P) {
-    conv_fwd(0, out, inp, w, b, N, C, H, W, OC, K, S, P);
+    conv_fwd(0, out, inp, w, b, N, C, H, W, OC, K, S, P, 0, 0.0f);
+}
+void cpu_conv2d_act_forward(float *out, const float *inp, const float *w, const float *b,
+                            int N, int C, int H, int W, int OC, int K, int S, int P, float slope) {
+    conv_fwd(0, out, inp, w, b, N, C, H, W, OC, K, S, P, 1, slope);
 }
 void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                                 const float *w, int N, int C, int H, int W, int OC, int K, int S, int P) {
@@ -337,7 +351,7 @@ void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, c
 }
 void cpu_convt2d_forward(float *out, const float *inp, const float *w, const float *b,
                                 int N, int C, int H, int W, int OC, int K, int S, int P) {
-    conv_fwd(1, out, inp, w, b, N, C, H, W, OC, K, S, P);
+    conv_fwd(1, out, inp, w, b, N, C, H, W, OC, K, S, P, 0, 0.0f);
 }
 void cpu_convt2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                                  const float *w, int N, int C, int H, int W, int OC, int K, int S, int P) {
