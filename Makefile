@@ -10,6 +10,7 @@
 #   make test-asan  the C tests under AddressSanitizer and UBSan only
 #   make config     print what this build has (oneDNN, CUDA) and where it goes
 #   make bench      benchmarks: print figures (bench/)
+#   make bench-profile  where the reference configuration's iteration goes, per layer
 #   make bench-fmnist  the Fashion-MNIST quality benchmark (docs/fmnist/)
 #   make fixtures   regenerate tests/fixtures with PyTorch (installs python3-torch)
 #   make deps       install missing Debian packages (scripts/install-deps.sh)
@@ -77,7 +78,7 @@ TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_tra
 BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 
 .SECONDARY:
-.PHONY: all config test test-unit test-asan bench bench-gpu gpu-pack bench-fmnist bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all config test test-unit test-asan bench bench-profile bench-gpu gpu-pack bench-fmnist bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM)
 
 config:
@@ -183,6 +184,15 @@ bench:
 	$(MAKE) $(BUILD)/bench_speed
 	bench/prepare_speed.sh
 	bench/speed.sh
+
+# Per layer of both networks: milliseconds, GFLOP/s and share of one
+# iteration of the reference configuration (64x64, batch 64, 2 threads).
+bench-profile:
+	$(MAKE) fakeit $(BUILD)/bench_speed
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	./fakeit bikes -n 1200 -o "$$tmp/bikes" --size 64 > /dev/null && \
+	./fakeit prepare "$$tmp/bikes" -o "$$tmp/bikes64.fkd" --size 64 > /dev/null && \
+	$(BUILD)/bench_speed "$$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 3 --sample-reps 1 --profile
 
 # The Fashion-MNIST quality benchmark (about an hour on 2 cores): fakeit
 # WGAN and WGAN-GP for the same training time, PyTorch's reference for the

@@ -20,7 +20,8 @@
 //   profile net=G|D layer=I kind=K shape=CxHxW->CxHxW ms=T gflop=F gflops=R share=P%
 // (forward and backward together; `kind` names a fused batch norm "bn+act";
 // net=G|D layer=opt is the optimiser step with clipping, layer=zero the
-// zeroing of gradients, net=- layer=other everything else: losses, data,
+// zeroing of parameter gradients (an output gradient is zeroed by the layer
+// that first writes it, and counted there), net=- layer=other everything else: losses, data,
 // noise, the copy of the fake batch).
 //
 // usage: bench_speed DATA.fkd [--batch N] [--width W] [--threads T] [--iters I]

@@ -8,10 +8,13 @@
 # thread count) and a ratio line; the machine's FMA peak comes first
 # (build/bench_peak). Configurations: the reference (64x64, batch 64) at 2 and
 # 1 threads, then 32x32 and 128x128, then batch 16 and 256 (2 threads).
-# The last line is the reference configuration at 2 threads:
-#   summary train_speedup=X.XX sample_speedup=Y.YY mem_ratio=Z.ZZ
-# (speedups: fakeit rate / PyTorch rate; mem_ratio: fakeit peak resident
-# memory / PyTorch's).
+# Then the reference configuration with --precision bf16 (its ratio to fp32,
+# or the line saying why this build or CPU cannot). The last line is the
+# reference configuration at 2 threads:
+#   summary isa=I train_speedup=X.XX sample_speedup=Y.YY mem_ratio=Z.ZZ fakeit_of_peak=P%
+# (isa: the widest vector set bench_peak found, avx512 or avx2; speedups:
+# fakeit rate / PyTorch rate; mem_ratio: fakeit peak resident memory /
+# PyTorch's; fakeit_of_peak: fakeit's GFLOP/s over the FMA peak of 2 threads).
 #
 # usage: bench/speed.sh [ITERS]   timed generator iterations of the reference
 #                                 configuration (default 3; others run 1)
@@ -30,6 +33,7 @@ for s in 32 64 128; do ./fakeit prepare "$tmp/bikes" -o "$tmp/bikes$s.fkd" --siz
 
 build/bench_peak 2 | tee "$tmp/peak"
 peak() { sed -n "s/^peak threads=$1 .*gflops=//p" "$tmp/peak"; }
+isa=$(sed -n 's/^peak threads=1 isa=\([^ ]*\).*/\1/p' "$tmp/peak")
 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<< "$1"; }
 
@@ -52,10 +56,19 @@ run() {
 
 run 64 64 2 "$iters"
 reference=$(tail -n 1 "$tmp/ratios")
+if bf=$(build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 1 --sample-reps 1 --precision bf16 2>&1); then
+    echo "$bf"
+    fp32_line=$(build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 1 --sample-reps 1)
+    awk -v f="$(field "$fp32_line" sec_per_iter)" -v b="$(field "$bf" sec_per_iter)" \
+        'BEGIN { printf "ratio bf16 size=64 batch=64 threads=2 bf16_over_fp32=%.2f\n", f / b }'
+else
+    echo "bf16 unavailable: $bf"
+fi
 run 64 64 1 1
 run 32 64 2 1
 run 128 64 2 1
 run 64 16 2 1
 run 64 256 2 1
-echo "summary train_speedup=$(field "$reference" train_speedup) sample_speedup=$(field "$reference" sample_speedup)" \
-     "mem_ratio=$(field "$reference" mem_ratio)"
+echo "summary isa=$isa train_speedup=$(field "$reference" train_speedup)" \
+     "sample_speedup=$(field "$reference" sample_speedup) mem_ratio=$(field "$reference" mem_ratio)" \
+     "fakeit_of_peak=$(field "$reference" fakeit_of_peak)"

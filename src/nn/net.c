@@ -350,16 +350,14 @@ static void plan_grads(Net *net, int N) {
 }
 
 // Zeroes the gradient buffers first written at backward step s (all of them
-// with the penalty, at the start).
+// with the penalty, at the start). Profiles count it in the step's layer.
 static void zero_grads_at(Net *net, int s) {
-    const double t0 = net->prof ? fk_seconds() : 0;
     if (net->penalty) {
         if (s == net->n_layers) net->be->zero(net->dacts, net->grad_floats);
     } else {
         for (int k = 0; k < net->n_gbuf; k++)
             if (net->gbuf[k].first == s) net->be->zero(net->dacts + net->gbuf[k].off, net->gbuf[k].n);
     }
-    if (net->prof) net->prof[NET_PROF * net->n_layers + 1] += fk_seconds() - t0;
 }
 
 void net_set_batch(Net *net, int N) {
@@ -540,8 +538,8 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
     int timed = -1;
     double t = 0;
     for (int i = net->n_layers - 1; i >= 0; i--) {
-        zero_grads_at(net, i);
         prof_mark(net, &timed, &t, i, 1);
+        zero_grads_at(net, i);
         Layer *L = &net->layers[i];
         const float *dy = i == net->n_layers - 1 ? dout : net->dacts + L->gout;
         const float *x = src_act(net, L->in);

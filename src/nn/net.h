@@ -127,7 +127,7 @@ typedef struct Net {
     // NULL, or (n_layers + 1, NET_PROF) figures added up by every pass
     // (net_profile; bench_speed --profile): per layer, seconds of its forward
     // and backward and GFLOP of their convolutions; the last row: seconds in
-    // the optimiser step with clipping, and in zeroing gradients. Times are
+    // the optimiser step with clipping, and in zeroing parameter gradients. Times are
     // host times: right for backends whose ops return when done (the CPU ones).
     double *prof;
 } Net;
