@@ -125,6 +125,22 @@ expect 2 "--precision tf32 on the reference backend refused, exit 2" "not availa
     "$FAKEIT" sample "$tmp/run/netG.safetensors" -n 1 --grid "$tmp/gt.png" --backend ref --precision tf32
 expect 0 "--precision fp32 is every backend's" "wrote grid $tmp/g32.png" -- \
     "$FAKEIT" sample "$tmp/run/netG.safetensors" -n 1 --grid "$tmp/g32.png" --backend ref --precision fp32
+if [ "$DNNL" = 1 ]; then
+    # bf16 on the cpu backend: refused where the CPU lacks AVX-512 BF16 (forced here by hiding it from oneDNN) ...
+    expect 2 "--precision bf16 without AVX-512 BF16 refused, exit 2" "no AVX-512 BF16 instructions" -- \
+        env ONEDNN_MAX_CPU_ISA=AVX2 "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_nobf16" --iters 1 --precision bf16
+    # ... and where it has them, a run in bf16 resumes in bf16: 2 + resume + 2 is the straight run's bits
+    if "$FAKEIT" sample "$tmp/run/netG.safetensors" -n 1 --grid "$tmp/gbf.png" --precision bf16 >/dev/null 2>&1; then
+        bf=(--d-iters-early 2 --seed 5 --threads 2 "${small[@]}" --precision bf16)
+        "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/bf_a" --iters 4 "${bf[@]}" >/dev/null 2>&1
+        "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/bf_b" --iters 2 "${bf[@]}" >/dev/null 2>&1
+        expect 0 "train --precision bf16: resume keeps bf16 (same bits as the straight run)" "^same$" -- \
+            sh -c "'$FAKEIT' train --resume '$tmp/bf_b' --iters 4 >/dev/null 2>&1 &&
+                   cmp -s '$tmp/bf_a/netD.safetensors' '$tmp/bf_b/netD.safetensors' && echo same"
+    else
+        echo "skip --precision bf16 training: this CPU has no AVX-512 BF16"
+    fi
+fi
 if [ "${FAKEIT_CUDA:-0}" = 1 ] && "$FAKEIT" backends | grep -q "not usable here"; then
     # a CUDA build on a machine without a GPU: listed with the reason, refused when asked for
     expect 0 "backends: the cuda backend listed with why it cannot run here" "not usable here: " -- "$FAKEIT" backends

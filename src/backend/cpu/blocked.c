@@ -72,26 +72,71 @@ void cpu_to_plain(float *dst, const float *src, int N, int C, int H, int W, int 
 // channels and sums it in double, in the reference's order per channel, so
 // results match the reference to rounding and never depend on thread count.
 
-static void bn_stats_blocked(double *mean, double *var, const float *x, int N, int CB, int cb, int HW) {
+// The kernels below take the block B as a parameter and are always inlined
+// with a constant (BY_BLOCK), so their lane loops compile to whole vectors.
+#define INLINE static inline __attribute__((always_inline))
+#define BY_BLOCK(call_with_B)                                                                                      \
+    do {                                                                                                           \
+        if (BLK == 16) {                                                                                           \
+            enum { B = 16 };                                                                                       \
+            call_with_B;                                                                                           \
+        } else {                                                                                                   \
+            enum { B = 8 };                                                                                        \
+            call_with_B;                                                                                           \
+        }                                                                                                          \
+    } while (0)
+
+INLINE void bn_stats_blocked(double *mean, double *var, const float *x, int N, int CB, int cb, int HW, const int B) {
     double s[MAX_BLK] = {0}, q[MAX_BLK] = {0};
     for (int n = 0; n < N; n++) {
-        const float *p = x + ((size_t)n * CB + cb) * HW * BLK;
+        const float *p = x + ((size_t)n * CB + cb) * HW * B;
         for (int i = 0; i < HW; i++)
 #pragma omp simd
-            for (int l = 0; l < BLK; l++) s[l] += p[(size_t)i * BLK + l];
+            for (int l = 0; l < B; l++) s[l] += p[(size_t)i * B + l];
     }
     const double M = (double)N * HW;
-    for (int l = 0; l < BLK; l++) mean[l] = s[l] / M;
+    for (int l = 0; l < B; l++) mean[l] = s[l] / M;
     for (int n = 0; n < N; n++) {
-        const float *p = x + ((size_t)n * CB + cb) * HW * BLK;
+        const float *p = x + ((size_t)n * CB + cb) * HW * B;
         for (int i = 0; i < HW; i++)
 #pragma omp simd
-            for (int l = 0; l < BLK; l++) {
-                double d = p[(size_t)i * BLK + l] - mean[l];
+            for (int l = 0; l < B; l++) {
+                double d = p[(size_t)i * B + l] - mean[l];
                 q[l] += d * d;
             }
     }
-    for (int l = 0; l < BLK; l++) var[l] = q[l] / M;
+    for (int l = 0; l < B; l++) var[l] = q[l] / M;
+}
+
+// One block of B channels of batch norm in training mode; s is the slope of
+// the activation after it (1: none; y * 1 is y, branch-free).
+INLINE void bn_forward_block(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                             float *running_var, const float *inp, const float *gamma, const float *beta, int N,
+                             int CB, int cb, int HW, float eps, float momentum, float s, const int B) {
+    const size_t M = (size_t)N * HW;
+    double mean[MAX_BLK], var[MAX_BLK];
+    float k[MAX_BLK], t[MAX_BLK];
+    bn_stats_blocked(mean, var, inp, N, CB, cb, HW, B);
+    for (int l = 0; l < B; l++) {
+        const int c = cb * B + l;
+        const float rstd = (float)(1.0 / sqrt(var[l] + eps)), m = (float)mean[l];
+        // the reference computes ((x - m) * rstd) * gamma + beta; keep its rounding
+        k[l] = rstd, t[l] = m;
+        save_mean[c] = m, save_rstd[c] = rstd;
+        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
+        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)(var[l] * (double)M / (double)(M - 1));
+    }
+    const float *g = gamma + cb * B, *b = beta + cb * B;
+    for (int n = 0; n < N; n++) {
+        const float *p = inp + ((size_t)n * CB + cb) * HW * B;
+        float *o = out + ((size_t)n * CB + cb) * HW * B;
+        for (int i = 0; i < HW; i++)
+#pragma omp simd
+            for (int l = 0; l < B; l++) {
+                const float y = (p[(size_t)i * B + l] - t[l]) * k[l] * g[l] + b[l], ys = y * s;
+                o[(size_t)i * B + l] = y > 0.0f ? y : ys;
+            }
+    }
 }
 
 // act 0: batch norm alone; 1: followed by y > 0 ? y : slope * y (ReLU when slope = 0)
@@ -108,33 +153,9 @@ static void bn_forward_train(float *out, float *save_mean, float *save_rstd, flo
     FK_CHECK(M > 1, "batch norm in training mode needs more than one value per channel (N=%d, HW=%d)", N, HW);
     const int CB = C / BLK;
 #pragma omp parallel for schedule(static)
-    for (int cb = 0; cb < CB; cb++) {
-        double mean[MAX_BLK], var[MAX_BLK];
-        float k[MAX_BLK], t[MAX_BLK];
-        bn_stats_blocked(mean, var, inp, N, CB, cb, HW);
-        for (int l = 0; l < BLK; l++) {
-            const int c = cb * BLK + l;
-            const float rstd = (float)(1.0 / sqrt(var[l] + eps)), m = (float)mean[l];
-            // the reference computes ((x - m) * rstd) * gamma + beta; keep its rounding
-            k[l] = rstd, t[l] = m;
-            save_mean[c] = m, save_rstd[c] = rstd;
-            running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
-            running_var[c] = (1.0f - momentum) * running_var[c] +
-                             momentum * (float)(var[l] * (double)M / (double)(M - 1));
-        }
-        const float *g = gamma + cb * BLK, *b = beta + cb * BLK;
-        const float s = act ? slope : 1.0f;  // branch-free: y * 1 is y
-        for (int n = 0; n < N; n++) {
-            const float *p = inp + ((size_t)n * CB + cb) * HW * BLK;
-            float *o = out + ((size_t)n * CB + cb) * HW * BLK;
-            for (int i = 0; i < HW; i++)
-#pragma omp simd
-                for (int l = 0; l < BLK; l++) {
-                    const float y = (p[(size_t)i * BLK + l] - t[l]) * k[l] * g[l] + b[l];
-                    o[(size_t)i * BLK + l] = y > 0.0f ? y : y * s;
-                }
-        }
-    }
+    for (int cb = 0; cb < CB; cb++)
+        BY_BLOCK(bn_forward_block(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, N, CB, cb,
+                                  HW, eps, momentum, act ? slope : 1.0f, B));
 }
 
 void cpu_batchnorm_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
@@ -156,52 +177,59 @@ void cpu_batchnorm_act_forward_train(float *out, float *save_mean, float *save_r
 // the running ones and the mean terms of dx vanish (train = 1 keeps them).
 // With `out` (the activation's output) the gradient first passes back
 // through the activation: out > 0 ? dy : slope * dy.
+INLINE void bn_backward_block(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *mask,
+                              float s, const float *inp, const float *mean_c, const float *rstd_c,
+                              const float *gamma, int N, int CB, int cb, int HW, int train, const int B) {
+    const double M = (double)N * HW;
+    const float *m = mean_c + cb * B, *r = rstd_c + cb * B, *g = gamma + cb * B;
+    double sdy[MAX_BLK] = {0}, sdyx[MAX_BLK] = {0};
+    for (int n = 0; n < N; n++) {
+        const size_t base = ((size_t)n * CB + cb) * HW * B;
+        for (int i = 0; i < HW; i++)
+#pragma omp simd
+            for (int l = 0; l < B; l++) {
+                const float d = dout[base + (size_t)i * B + l], ds = d * s;
+                const float dy = mask[base + (size_t)i * B + l] > 0.0f ? d : ds;
+                const float xhat = (inp[base + (size_t)i * B + l] - m[l]) * r[l];
+                sdy[l] += dy;
+                sdyx[l] += (double)dy * xhat;
+            }
+    }
+    for (int l = 0; l < B; l++) {
+        if (dgamma) dgamma[cb * B + l] += (float)sdyx[l];
+        if (dbeta) dbeta[cb * B + l] += (float)sdy[l];
+    }
+    if (!dinp) return;
+    float k[MAX_BLK], mdy[MAX_BLK], mdyx[MAX_BLK];
+    for (int l = 0; l < B; l++) {
+        k[l] = g[l] * r[l];
+        mdy[l] = train ? (float)(sdy[l] / M) : 0.0f;
+        mdyx[l] = train ? (float)(sdyx[l] / M) : 0.0f;
+    }
+    for (int n = 0; n < N; n++) {
+        const size_t base = ((size_t)n * CB + cb) * HW * B;
+        for (int i = 0; i < HW; i++)
+#pragma omp simd
+            for (int l = 0; l < B; l++) {
+                const size_t j = base + (size_t)i * B + l;
+                const float xhat = (inp[j] - m[l]) * r[l];
+                const float d = dout[j], ds = d * s;
+                const float dy = mask[j] > 0.0f ? d : ds;
+                dinp[j] += train ? k[l] * (dy - mdy[l] - xhat * mdyx[l]) : k[l] * dy;
+            }
+    }
+}
+
 static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
                                 float slope, const float *inp, const float *mean_c, const float *rstd_c,
                                 const float *gamma, int N, int C, int HW, int train) {
     const int CB = C / BLK;
-    const double M = (double)N * HW;
     // without an activation the mask reads the input and scales by 1: branch-free
     const float *mask = out ? out : inp, s = out ? slope : 1.0f;
 #pragma omp parallel for schedule(static)
-    for (int cb = 0; cb < CB; cb++) {
-        const float *m = mean_c + cb * BLK, *r = rstd_c + cb * BLK, *g = gamma + cb * BLK;
-        double sdy[MAX_BLK] = {0}, sdyx[MAX_BLK] = {0};
-        for (int n = 0; n < N; n++) {
-            const size_t base = ((size_t)n * CB + cb) * HW * BLK;
-            for (int i = 0; i < HW; i++)
-#pragma omp simd
-                for (int l = 0; l < BLK; l++) {
-                    const float d = dout[base + (size_t)i * BLK + l];
-                    const float dy = mask[base + (size_t)i * BLK + l] > 0.0f ? d : d * s;
-                    const float xhat = (inp[base + (size_t)i * BLK + l] - m[l]) * r[l];
-                    sdy[l] += dy;
-                    sdyx[l] += (double)dy * xhat;
-                }
-        }
-        for (int l = 0; l < BLK; l++) {
-            if (dgamma) dgamma[cb * BLK + l] += (float)sdyx[l];
-            if (dbeta) dbeta[cb * BLK + l] += (float)sdy[l];
-        }
-        if (!dinp) continue;
-        float k[MAX_BLK], mdy[MAX_BLK], mdyx[MAX_BLK];
-        for (int l = 0; l < BLK; l++) {
-            k[l] = g[l] * r[l];
-            mdy[l] = train ? (float)(sdy[l] / M) : 0.0f;
-            mdyx[l] = train ? (float)(sdyx[l] / M) : 0.0f;
-        }
-        for (int n = 0; n < N; n++) {
-            const size_t base = ((size_t)n * CB + cb) * HW * BLK;
-            for (int i = 0; i < HW; i++)
-#pragma omp simd
-                for (int l = 0; l < BLK; l++) {
-                    const size_t j = base + (size_t)i * BLK + l;
-                    const float xhat = (inp[j] - m[l]) * r[l];
-                    const float dy = mask[j] > 0.0f ? dout[j] : dout[j] * s;
-                    dinp[j] += train ? k[l] * (dy - mdy[l] - xhat * mdyx[l]) : k[l] * dy;
-                }
-        }
-    }
+    for (int cb = 0; cb < CB; cb++)
+        BY_BLOCK(bn_backward_block(dinp, dgamma, dbeta, dout, mask, s, inp, mean_c, rstd_c, gamma, N, CB, cb, HW,
+                                   train, B));
 }
 
 void cpu_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout,

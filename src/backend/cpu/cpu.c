@@ -138,5 +138,6 @@ const Backend backend_cpu = {
     .clip_weights = cpu_clip_weights,
     .images_from_bytes = images_from_bytes,
     .lerp = lerp,
+    .set_precision = cpu_set_precision,
 };
 

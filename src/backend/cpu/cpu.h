@@ -33,6 +33,7 @@ float *cpu_scratch(int slot, size_t n);
 float *cpu_scratch_zero(int slot, size_t n);
 
 // ---- the ops of the table (see ops/ops.h for their meaning)
+const char *cpu_set_precision(int p);  // BACKEND_PRECISION_*: fp32, or bf16 where the CPU has it
 void cpu_conv2d_act_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H,
                             int W, int OC, int K, int S, int P, float slope);
 void cpu_conv2d_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H, int W,

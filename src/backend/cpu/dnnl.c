@@ -112,7 +112,7 @@ typedef struct {
 
 typedef struct Prim {
     struct Prim *next;
-    int key[14];
+    int key[15];
     dnnl_primitive_t p;
     Arg args[MAX_ARGS];
     int n_args;
@@ -209,6 +209,26 @@ static Prim *prim_new(const int *key, const_dnnl_op_desc_t desc, const_dnnl_prim
 }
 
 // ---------------------------------------------------------------------------
+// precision
+
+// 1: convolutions read bf16 copies of their inputs and weights (made by the
+// reorders in front of the primitive) and write fp32 outputs and gradients;
+// everything else (batch norm, activations, optimiser, clipping, the weights
+// themselves) stays fp32.
+static int use_bf16;
+
+const char *cpu_set_precision(int p) {
+    if (p == BACKEND_PRECISION_FP32) return use_bf16 = 0, NULL;
+    if (p == BACKEND_PRECISION_TF32) return "TF32 is a GPU format (fp32 or bf16 here)";
+    dn_init();
+    const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    if ((isa & dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16)
+        return "this CPU has no AVX-512 BF16 instructions (or ONEDNN_MAX_CPU_ISA hides them); use fp32";
+    use_bf16 = 1;
+    return NULL;
+}
+
+// ---------------------------------------------------------------------------
 // convolution and transposed convolution
 
 enum { FWD, BWD_DATA, BWD_WEIGHTS };
@@ -243,8 +263,20 @@ static dnnl_memory_desc_t md_weights(const ConvShape *s) {
     return md_tag(4, s->wei, s->transposed ? dnnl_iohw : dnnl_oihw);
 }
 
+static dnnl_memory_desc_t md_any_bf16(int ndims, const dnnl_dims_t dims) {
+    dnnl_memory_desc_t md;
+    DN(dnnl_memory_desc_init_by_tag(&md, ndims, dims, dnnl_bf16, dnnl_format_tag_any));
+    return md;
+}
+
+// With bf16 the primitive's operands are bf16 and its results fp32: forward
+// src, weights -> dst; backward data diff_dst, weights -> diff_src; backward
+// weights src, diff_dst -> diff_weights, diff_bias.
 static void conv_desc(const ConvShape *s, int which, int with_bias, void *desc) {
-    dnnl_memory_desc_t src = md_any(4, s->src), wei = md_any(4, s->wei), dst = md_any(4, s->dst);
+    const int h = use_bf16;
+    dnnl_memory_desc_t src = h && which != BWD_DATA ? md_any_bf16(4, s->src) : md_any(4, s->src);
+    dnnl_memory_desc_t wei = h && which != BWD_WEIGHTS ? md_any_bf16(4, s->wei) : md_any(4, s->wei);
+    dnnl_memory_desc_t dst = h && which != FWD ? md_any_bf16(4, s->dst) : md_any(4, s->dst);
     dnnl_memory_desc_t bia = md_any(1, s->bia), none;
     memset(&none, 0, sizeof none);
     const dnnl_memory_desc_t *b = with_bias ? &bia : &none;
@@ -277,8 +309,8 @@ static void conv_desc(const ConvShape *s, int which, int with_bias, void *desc) 
 static Prim *conv_prim(const ConvShape *s, int which, int with_bias, int act, float slope) {
     int bits = 0;
     memcpy(&bits, &slope, sizeof bits);
-    const int key[14] = {s->transposed, which, s->N, s->C, s->H, s->W, s->OC, s->K, s->S, s->P, with_bias,
-                         omp_get_max_threads(), act, act ? bits : 0};
+    const int key[15] = {s->transposed, which, s->N, s->C, s->H, s->W, s->OC, s->K, s->S, s->P, with_bias,
+                         omp_get_max_threads(), act, act ? bits : 0, use_bf16};
     Prim *pr = prim_find(key);
     if (pr) return pr;
     dn_init();
