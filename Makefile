@@ -12,6 +12,7 @@
 #   make bench      benchmarks: print figures (bench/)
 #   make bench-profile  where the reference configuration's iteration goes, per layer
 #   make bench-fmnist  the Fashion-MNIST quality benchmark (docs/fmnist/)
+#   make bench-bf16 --precision bf16 against fp32 on Fashion-MNIST (docs/fmnist/bf16.md)
 #   make fixtures   regenerate tests/fixtures with PyTorch (installs python3-torch)
 #   make deps       install missing Debian packages (scripts/install-deps.sh)
 #   make install    copy fakeit to $(PREFIX)/bin, its bike model to $(PREFIX)/share/fakeit
@@ -81,7 +82,7 @@ TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_tra
 BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 
 .SECONDARY:
-.PHONY: all config test test-unit test-asan bench bench-profile bench-gpu gpu-pack bench-fmnist bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all config test test-unit test-asan bench bench-profile bench-gpu gpu-pack bench-fmnist bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM)
 
 config:
@@ -204,6 +205,11 @@ bench-fmnist:
 	@scripts/install-deps.sh bench
 	$(MAKE) fakeit $(BUILD)/bench_curves
 	bench/fmnist.sh
+
+# bf16 against fp32 at equal generator iterations, two seeds (docs/fmnist/bf16.md)
+bench-bf16: deps
+	$(MAKE) fakeit
+	bench/bf16.sh
 
 # The default super-resolution model models/bikes-x4.safetensors, trained
 # from the built-in bikes (about 16 minutes on 2 cores).

@@ -16,7 +16,7 @@ echo "== 2. keeping the ones on white, at 32x32"
 echo "== 3. training for at most $minutes minutes on the CPU"
 rm -rf "$out/run"
 # Small networks at 32x32 and batch 32 so that a few CPU minutes show bikes
-# (about 0.05 s per generator iteration on 2 cores with the cpu backend);
+# (about 0.03 s per generator iteration on 2 AVX-512 cores with the cpu backend);
 # a faster generator than critic (the seed's cure for mode collapse); 5 early
 # 100-step critic phases instead of 25.
 ./fakeit train "$out/bikes32.fkd" -o "$out/run" --iters 100000 --time-limit "$minutes" \
