@@ -207,7 +207,8 @@ bench-fmnist:
 	bench/fmnist.sh
 
 # bf16 against fp32 at equal generator iterations, two seeds (docs/fmnist/bf16.md)
-bench-bf16: deps
+bench-bf16:
+	@scripts/install-deps.sh bench
 	$(MAKE) fakeit
 	bench/bf16.sh
 

@@ -263,7 +263,9 @@ static dnnl_memory_desc_t md_weights(const ConvShape *s) {
     return md_tag(4, s->wei, s->transposed ? dnnl_iohw : dnnl_oihw);
 }
 
-static dnnl_memory_desc_t md_any_bf16(int ndims, const dnnl_dims_t dims) {
+// Any layout, in bf16 when `bf16`, else fp32 (md_any).
+static dnnl_memory_desc_t md_any_in(int ndims, const dnnl_dims_t dims, int bf16) {
+    if (!bf16) return md_any(ndims, dims);
     dnnl_memory_desc_t md;
     DN(dnnl_memory_desc_init_by_tag(&md, ndims, dims, dnnl_bf16, dnnl_format_tag_any));
     return md;
@@ -274,9 +276,9 @@ static dnnl_memory_desc_t md_any_bf16(int ndims, const dnnl_dims_t dims) {
 // weights src, diff_dst -> diff_weights, diff_bias.
 static void conv_desc(const ConvShape *s, int which, int with_bias, void *desc) {
     const int h = use_bf16;
-    dnnl_memory_desc_t src = h && which != BWD_DATA ? md_any_bf16(4, s->src) : md_any(4, s->src);
-    dnnl_memory_desc_t wei = h && which != BWD_WEIGHTS ? md_any_bf16(4, s->wei) : md_any(4, s->wei);
-    dnnl_memory_desc_t dst = h && which != FWD ? md_any_bf16(4, s->dst) : md_any(4, s->dst);
+    dnnl_memory_desc_t src = md_any_in(4, s->src, h && which != BWD_DATA);
+    dnnl_memory_desc_t wei = md_any_in(4, s->wei, h && which != BWD_WEIGHTS);
+    dnnl_memory_desc_t dst = md_any_in(4, s->dst, h && which != FWD);
     dnnl_memory_desc_t bia = md_any(1, s->bia), none;
     memset(&none, 0, sizeof none);
     const dnnl_memory_desc_t *b = with_bias ? &bia : &none;
