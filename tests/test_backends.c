@@ -604,6 +604,9 @@ static void test_bf16(void) {
     for (size_t i = 0; i < sizeof conv_cases / sizeof *conv_cases; i++) test_conv(0, conv_cases[i]);
     for (size_t i = 0; i < sizeof convt_cases / sizeof *convt_cases; i++) test_conv(1, convt_cases[i]);
     be->set_precision(BACKEND_PRECISION_FP32);
+    // and bf16 was in effect: fp32 convolutions stay near 1e-6
+    tl_check(fixed_worst > 1e-4, "[%s] bf16 really used: worst error %.2e, far above fp32's (~1e-6)", be->name,
+             fixed_worst);
     printf("# [%s] bf16: worst normalised error of a convolution %.2e (limit %.1e)\n", be->name, fixed_worst,
            fixed_tol);
     fixed_tol = 0;
