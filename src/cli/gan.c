@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "cli/commands.h"
 #include "gan/sample.h"
@@ -32,12 +33,12 @@ static const OptSpec train_opts[] = {
     OPT("ndf", 0, OPT_INT, AT(T, cfg.ndf), 1, 100000, "N", "critic width", .dflt = 1),
     OPT("extra-layers", 0, OPT_INT, AT(T, cfg.n_extra), 0, 100, "N", "extra 3x3 conv blocks in both nets", .dflt = 1),
     OPT("no-bn-g", 0, OPT_FLAG, AT(T, cfg.bn_g), 0, 0, NULL, "no batch norm in the generator", .inverse = 1),
-    OPT("lr-g", 0, OPT_REAL, AT(T, cfg.lr_g), 0, 10, "X",
+    OPT("lr-g", 0, OPT_REAL, AT(T, cfg.lr_g), 0, 1e30, "X",
      "the generator's learning rate (the seed's cure for mode collapse was a faster generator)", .dflt = 1,
      .mark = WGAN_GIVEN_LR_G),
-    OPT("lr-d", 0, OPT_REAL, AT(T, cfg.lr_d), 0, 10, "X", "the critic's learning rate", .dflt = 1,
+    OPT("lr-d", 0, OPT_REAL, AT(T, cfg.lr_d), 0, 1e30, "X", "the critic's learning rate", .dflt = 1,
      .mark = WGAN_GIVEN_LR_D),
-    OPT("lr", 0, OPT_REAL, AT(T, cfg.lr_g), 0, 10, "X", "both learning rates", .also = AT(T, cfg.lr_d),
+    OPT("lr", 0, OPT_REAL, AT(T, cfg.lr_g), 0, 1e30, "X", "both learning rates", .also = AT(T, cfg.lr_d),
      .mark = WGAN_GIVEN_LR_G | WGAN_GIVEN_LR_D),
     OPT("adam", 0, OPT_FLAG, AT(T, cfg.adam), 0, 0, NULL, "Adam instead of RMSprop"),
     OPT("beta1", 0, OPT_REAL, AT(T, cfg.beta1), 0, 0.999999, "X", "Adam's beta1", .dflt = 1, .mark = WGAN_GIVEN_BETA1),
@@ -58,7 +59,7 @@ static const OptSpec train_opts[] = {
     OPT("early-every", 0, OPT_INT, AT(T, cfg.warm_every), 1, INT_MAX, "N", "and so is every Nth", .dflt = 1),
     OPT_SEED(T, cfg.seed, "seed for initialisation, data order and noise"),
     OPT("sample-every", 0, OPT_INT, AT(T, sample_every), 1, INT_MAX, "N", "grid and chart every N generator iterations",
-     .dflt = 1),
+     .dflt = 1, .set = AT(T, sample_every_set)),
     OPT("eval-every", 0, OPT_INT, AT(T, eval_every), 1, INT_MAX, "N",
      "measure the fakes every N generator iterations: SWD against held-out reals (as fakeit eval does), logged to "
      "metrics.csv (swd, swd_real) and charted in loss.png; the time it takes is not counted as training time"),
@@ -71,6 +72,8 @@ static const OptSpec train_opts[] = {
      .dflt = 1),
     OPT("time-limit", 0, OPT_MINUTES, AT(T, time_limit), 0.001, 1e7, "M", "save and stop after M minutes of training",
      .dflt = 1),
+    OPT("data-changed", 0, OPT_FLAG, AT(T, data_changed), 0, 0, NULL,
+     "with --resume RUN DATA.fkd: continue on DATA.fkd although its pixels are not those the run was trained on"),
     OPT_THREADS(T),
     OPT_BACKEND(T),
 };
@@ -78,9 +81,28 @@ static const OptSpec train_opts[] = {
 
 static void train_defaults_v(void *o) { train_defaults(o); }
 
+// What --resume accepts: the targets, what is written when, where the run
+// computes (said once when it differs from the run's) and evaluation. The
+// configuration itself is the run's: changing it is a new run.
+static const char *const resume_opts[] = {"resume", "iters", "epochs", "sample-every", "save-every", "time-limit",
+                                          "eval-every", "eval-data", "eval-n", "data-changed", "threads", "backend",
+                                          "precision", NULL};
+
 static int exec_train(const Command *cmd, void *opts, const OptParse *p) {
     TrainOpts *o = opts;
     if (p->n_pos) o->data = p->pos[0];
+    for (int i = 0; o->resume && i < cmd->n_opts; i++) {
+        int ok = 0;
+        for (int k = 0; resume_opts[k]; k++) ok |= !strcmp(cmd->opts[i].name, resume_opts[k]);
+        if (!ok && (p->given >> i & 1)) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "--%s cannot change on --resume: the run's configuration is kept (it is in %s/"
+                     "state.safetensors); start a new run to change it", cmd->opts[i].name, o->run_dir);
+            return opts_usage_error(cmd, msg, NULL);
+        }
+    }
+    if (o->data_changed && !(o->resume && o->data))
+        return opts_usage_error(cmd, "--data-changed goes with --resume RUN_DIR DATA.fkd", NULL);
     if (!o->run_dir) return opts_usage_error(cmd, "a run folder is required", "-o RUN_DIR (or --resume RUN_DIR)");
     if (!o->resume && !o->data)
         return opts_usage_error(cmd, "a data set or a folder of images is required (fakeit prepare makes data sets)",
@@ -115,7 +137,16 @@ const Command cmd_train = {
              "clipping, a gradient penalty lambda * (||grad D(xhat)|| - 1)^2 at random\n"
              "interpolates of real and fake (exact gradient), a critic without batch norm,\n"
              "Adam 1e-4 with betas (0, 0.9) and 5 critic steps throughout by default; any\n"
-             "option given explicitly still wins. The defaults below are the original's.\n",
+             "option given explicitly still wins. The defaults below are the original's.\n"
+             "\n"
+             "One process per run folder (RUN_DIR/.lock); every file is written whole or\n"
+             "not at all, so a kill -9 at any moment leaves a run that --resume continues\n"
+             "bit for bit. --resume keeps every option that changes the computation\n"
+             "(configuration, --sample-every, --threads, backend, precision, evaluation)\n"
+             "and checks the data set is the run's own. Exit status: 0 done, 1 an error of\n"
+             "a file or the disk, 2 a wrong option or a run that cannot start (too little\n"
+             "memory, folder in use), 3 training diverged (NaN or infinity; nothing saved\n"
+             "after it), 130/143 stopped by Ctrl-C/SIGTERM after saving.\n",
     .opts = train_opts, .n_opts = sizeof train_opts / sizeof *train_opts, .size = sizeof(TrainOpts),
     .defaults = train_defaults_v, .max_pos = 1, .exec = exec_train,
 };

@@ -116,6 +116,7 @@ static void option_name(const OptSpec *s, char *buf, size_t n) {
 
 int opts_parse(const Command *cmd, int argc, char **argv, void *opts, OptParse *p) {
     memset(p, 0, sizeof *p);
+    FK_CHECK(cmd->n_opts <= 64, "%s: more options than OptParse.given has bits", cmd->name);
     if (opts && cmd->defaults) cmd->defaults(opts);
     struct option *lo = fk_calloc((size_t)cmd->n_opts + 2, sizeof *lo);
     char shorts[64] = "h";
@@ -158,6 +159,7 @@ int opts_parse(const Command *cmd, int argc, char **argv, void *opts, OptParse *
             }
             given[i] = 1;
             p->marks |= s->mark;
+            p->given |= 1ULL << i;
         }
     }
     for (int i = 0; i < cmd->n_opts && rc == OPTS_OK; i++)

@@ -66,6 +66,7 @@ typedef struct {
     char **pos;       // the positional arguments, in order
     int n_pos;
     unsigned marks;   // the .mark bits of the options given
+    unsigned long long given;  // bit i: the command's option i was given
 } OptParse;
 
 typedef struct Command Command;

@@ -25,6 +25,9 @@ static const OptSpec upscale_opts[] = {
      .values = scale_values),
     OPT("tile", 0, OPT_INT, AT(U, tile), 0, 100000, "T", "input pixels per tile side (0: whole images)", .dflt = 1,
      .check = tile_rule),
+    OPT("max-pixels", 0, OPT_REAL, AT(U, max_pixels), 1, 1e12, "N",
+     "refuse (skip) an image whose output would have more than N pixels; one that cannot fit in the memory left is "
+     "refused too, with the estimate", .dflt = 1),
     OPT_THREADS(U),
     OPT_BACKEND(U),
 };

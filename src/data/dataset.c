@@ -190,3 +190,18 @@ int ds_writer_finish(DsWriter *w) {
     memset(w, 0, sizeof *w);
     return 0;
 }
+
+uint64_t ds_hash(const Dataset *ds) {
+    // 8 bytes at a time: xor, multiply by an odd constant, fold the high half back
+    const uint64_t K = 0x9e3779b97f4a7c15ULL;
+    uint64_t h = (((uint64_t)ds->count << 32) ^ ((uint64_t)ds->size << 8) ^ ds->channels) * K;
+    const size_t n = (size_t)ds->count * ds_image_bytes(ds);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, ds->pixels + i, 8);
+        h = (h ^ v) * K, h ^= h >> 29;
+    }
+    for (; i < n; i++) h = (h ^ ds->pixels[i]) * K, h ^= h >> 29;
+    return h;
+}

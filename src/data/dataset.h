@@ -45,6 +45,9 @@ int ds_is_dataset(const char *path);
 static inline size_t ds_image_bytes(const Dataset *ds) {
     return (size_t)ds->channels * ds->size * ds->size;
 }
+// A 64-bit hash of the count, size, channels and every pixel: the data set's
+// identity, which a run's state records so that a resume on other data is seen.
+uint64_t ds_hash(const Dataset *ds);
 
 // ---- writing: images are streamed to a temporary file, the path table is
 // kept in memory, and ds_writer_finish() assembles the final file atomically

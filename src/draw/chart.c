@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "util/files.h"
 #include "util/util.h"
 
 static int cmp_double(const void *a, const void *b) {
@@ -96,13 +98,18 @@ static void hline(cairo_t *cr, const Frame *f, double y);
 // Writes the surface as PNG and frees both; -1 after printing.
 static int finish_png(cairo_t *cr, cairo_surface_t *s, const char *path) {
     cairo_destroy(cr);
-    cairo_status_t st = cairo_surface_write_to_png(s, path);
+    char *tmp = fk_tmp_path(path);  // whole or not at all: written aside, then renamed into place
+    cairo_status_t st = cairo_surface_write_to_png(s, tmp);
     cairo_surface_destroy(s);
+    int rc = 0;
     if (st != CAIRO_STATUS_SUCCESS) {
         fk_error("%s: cannot write the chart: %s", path, cairo_status_to_string(st));
-        return -1;
+        unlink(tmp);
+        rc = -1;
     }
-    return 0;
+    rc = rc ? -1 : fk_commit(tmp, path);
+    free(tmp);
+    return rc;
 }
 
 static void range(const double *v, int n, double *lo, double *hi) {

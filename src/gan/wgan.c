@@ -39,6 +39,40 @@ void wgan_loss_defaults(WganConfig *c, unsigned given) {
     if (!(given & WGAN_GIVEN_CRITIC_NORM)) c->critic_norm = gp.critic_norm;
 }
 
+// Floats of one DCGAN network: parameters (*params) and activations per
+// image (returned), the layers laid out as dcgan.c lays them: a convolution's
+// output, its norm's and its activation's are counted apart (an upper bound:
+// the backends share and fuse some of them).
+static double dcgan_floats(const WganConfig *c, int generator, double *params) {
+    double act = 0, p = 0;
+    if (generator) {
+        int ch = c->ngf / 2;
+        for (int t = 4; t != c->isize; t *= 2) ch *= 2;
+        p += (double)c->nz * ch * 16 + 4.0 * ch, act += 3.0 * ch * 16;
+        int sz = 4;
+        for (; sz < c->isize / 2; sz *= 2, ch /= 2) p += (double)ch * (ch / 2) * 16 + 2.0 * ch, act += 3.0 * (ch / 2) * 4 * sz * sz;
+        for (int t = 0; t < c->n_extra; t++) p += 9.0 * ch * ch + 4.0 * ch, act += 3.0 * ch * sz * sz;
+        p += (double)ch * c->nc * 16, act += 2.0 * c->nc * c->isize * c->isize;
+    } else {
+        int ch = c->ndf, sz = c->isize / 2;
+        p += (double)c->nc * ch * 16, act += 2.0 * ch * sz * sz;
+        for (int t = 0; t < c->n_extra; t++) p += 9.0 * ch * ch + 4.0 * ch, act += 3.0 * ch * sz * sz;
+        for (; sz > 4; sz /= 2, ch *= 2) p += (double)ch * ch * 2 * 16 + 8.0 * ch, act += 3.0 * ch * 2 * (sz / 2) * (sz / 2);
+        p += (double)ch * 16, act += 1;
+    }
+    *params = p;
+    return act;
+}
+
+double wgan_memory_estimate(const WganConfig *c, double data_bytes) {
+    double pg, pd;
+    const double ag = dcgan_floats(c, 1, &pg), ad = dcgan_floats(c, 0, &pd);
+    const int moments = c->adam ? 2 : 1;
+    const double per_image = 2 * ag + (c->loss == WGAN_LOSS_GP ? 4 : 2) * ad  // activations and their gradients
+                             + 3.0 * c->nc * c->isize * c->isize;               // real, fake, interpolates
+    return 4.0 * ((pg + pd) * (2 + moments) + (double)c->batch * per_image) + data_bytes;
+}
+
 int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *ds) {
     memset(w, 0, sizeof *w);
     if (!dcgan_size_ok(cfg->isize)) {

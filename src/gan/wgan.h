@@ -102,6 +102,12 @@ typedef struct {
 
 // Builds both networks with DCGAN initialisation from cfg.seed. ds may be
 // NULL (no training). Returns -1 when the configuration does not fit the data.
+// Bytes a run of this configuration needs, roughly and from above:
+// parameters, gradients and optimiser moments of both networks, activations
+// and their gradients at the configured batch, plus `data_bytes` for the data
+// set in memory. For refusing a run that cannot fit before allocating it.
+double wgan_memory_estimate(const WganConfig *cfg, double data_bytes);
+
 int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *ds);
 void wgan_free(Wgan *w);
 

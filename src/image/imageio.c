@@ -9,11 +9,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 #include <vips/vector.h>  // needs vips.h first
 
 #include "ops/ops.h"  // bicubic_taps
+#include "util/files.h"
 #include "util/util.h"
 
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
@@ -248,14 +250,17 @@ ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixe
 int img_write_png(const char *path, const uint8_t *pix, int w, int h, int bands) {
     img_init();
     VipsImage *im = vips_image_new_from_memory(pix, (size_t)w * h * bands, w, h, bands, VIPS_FORMAT_UCHAR);
-    int rc = im ? vips_pngsave(im, path, "compression", 6, NULL) : -1;
+    char *tmp = fk_tmp_path(path);  // whole or not at all: written aside, then renamed into place
+    int rc = im ? vips_pngsave(im, tmp, "compression", 6, NULL) : -1;
     if (im) g_object_unref(im);
     if (rc != 0) {
         fk_error("%s: cannot write PNG: %s", path, vips_error_buffer());
         vips_error_clear();
-        return -1;
+        unlink(tmp);
     }
-    return 0;
+    rc = rc ? -1 : fk_commit(tmp, path);
+    free(tmp);
+    return rc;
 }
 
 static int resize_with(const uint8_t *pix, int w, int h, int bands, uint8_t *out, int ow, int oh, VipsKernel kernel) {

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/files.h"
 #include "util/util.h"
 
 static const struct {
@@ -190,19 +191,6 @@ static size_t out_bytes(const StOut *t) {
     return n;
 }
 
-// fsync of the folder holding `path`, so the rename itself is durable.
-static void sync_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (!slash) strcpy(dir, ".");
-    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) > 0 ? (int)(slash - path) : 1, path);
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 int st_save(const char *path, const StOut *t, int n, const char *metadata) {
     cJSON *root = cJSON_CreateObject();
     if (metadata) {
@@ -226,8 +214,7 @@ int st_save(const char *path, const StOut *t, int n, const char *metadata) {
     cJSON_Delete(root);
     size_t hlen = strlen(json);
     const size_t padded = (hlen + 7) / 8 * 8;  // data starts 8-byte aligned
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char *tmp = fk_tmp_path(path);
     FILE *f = fopen(tmp, "wb");
     int ok = f != NULL;
     if (ok) {
@@ -239,18 +226,16 @@ int st_save(const char *path, const StOut *t, int n, const char *metadata) {
             const size_t b = out_bytes(&t[i]);
             ok = b == 0 || fwrite(t[i].data, 1, b, f) == b;
         }
-        ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+        ok = fflush(f) == 0 && ok;
         ok = (fclose(f) == 0) && ok;
     }
     free(json);
-    const int saved = errno;
-    if (ok && rename(tmp, path) != 0) ok = 0;
     if (!ok) {
         fk_error("%s: cannot save: %s (disk full or not writable? the previous file, if any, is intact)", path,
-                 strerror(errno ? errno : saved));
+                 strerror(errno));
         unlink(tmp);
-        return -1;
     }
-    sync_dir(path);
-    return 0;
+    const int rc = ok ? fk_commit(tmp, path) : -1;
+    free(tmp);
+    return rc;
 }

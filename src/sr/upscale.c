@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "image/imageio.h"
+#include "util/files.h"
 #include "util/util.h"
 
 // ---------------------------------------------------------------------------
@@ -160,14 +161,41 @@ int upscaler_run(const Upscaler *u, const uint8_t *rgb, int w, int h, int tile, 
 // ---------------------------------------------------------------------------
 // `fakeit upscale`
 
-void upscale_defaults(UpscaleOpts *o) { *o = (UpscaleOpts){.tile = 64}; }
+void upscale_defaults(UpscaleOpts *o) { *o = (UpscaleOpts){.tile = 64, .max_pixels = 4e8}; }
+
+// 0 when the output of a w x h input fits --max-pixels and the memory left,
+// else 1 after printing why the image is skipped (nothing is allocated).
+static int check_output(const Upscaler *u, const char *in, int w, int h, int alpha, int tile, double max_pixels) {
+    const int s = u->cfg.scale;
+    const double n = (double)w * h, N = n * s * s;
+    if (max_pixels > 0 && N > max_pixels) {
+        fk_error("%s: its x%d output would be %dx%d = %.0f pixels, over --max-pixels %.0f (skipped; raise --max-pixels "
+                 "or shrink the image)", in, s, w * s, h * s, N, max_pixels);
+        return 1;
+    }
+    // planar floats of the input and output, the output's bytes (and alpha's), a tile and its result
+    const double T = tile > 0 ? tile + 64.0 : (w > h ? w : h);
+    const double need = 4.0 * 3 * (n + N) + 3 * N + (alpha ? 6 * N : 0) + 4.0 * 3 * T * T * (1 + s * s) * 8;
+    const double avail = (double)fk_mem_available();
+    if (avail > 0 && need > avail) {
+        char a[32], b[32];
+        fk_error("%s: its x%d output (%dx%d) needs about %s of memory and %s is available (skipped; shrink the image)",
+                 in, s, w * s, h * s, fk_bytes_str(need, a, sizeof a), fk_bytes_str(avail, b, sizeof b));
+        return 1;
+    }
+    return 0;
+}
 
 // One input image -> out_path. 0, or 1 after printing why it was skipped.
-static int upscale_file(const Upscaler *u, const char *in, const char *out_path, int tile) {
+static int upscale_file(const Upscaler *u, const char *in, const char *out_path, int tile, double max_pixels) {
     Image im;
     char why[256];
     if (img_load_rgba(in, 1e8, &im, why, sizeof why) != IMG_OK) {
         fk_error("%s: %s (skipped)", in, why);
+        return 1;
+    }
+    if (check_output(u, in, im.w, im.h, im.alpha != NULL, tile, max_pixels)) {
+        image_free(&im);
         return 1;
     }
     const int s = u->cfg.scale, OW = im.w * s, OH = im.h * s;
@@ -226,7 +254,7 @@ int upscale_run(const UpscaleOpts *o) {
             } else {
                 fk_png_path(out_path, sizeof out_path, o->out, files[k]);
             }
-            if (upscale_file(&u, files[k], out_path, o->tile)) failed++;
+            if (upscale_file(&u, files[k], out_path, o->tile, o->max_pixels)) failed++;
             else done++;
             free(files[k]);
         }

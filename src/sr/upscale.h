@@ -59,6 +59,7 @@ typedef struct {
     const char *precision;  // NULL: fp32
     int tile;             // input pixels per tile side (default 64; 0: whole images)
     int threads;
+    double max_pixels;     // refuse an image whose output would have more pixels (default 4e8; 0: no limit)
 } UpscaleOpts;
 
 void upscale_defaults(UpscaleOpts *o);

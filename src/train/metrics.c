@@ -5,7 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "util/files.h"
 #include "util/util.h"
 
 const char metrics_header[] =
@@ -36,38 +38,43 @@ static double swd_field(const char *line) {
     return strtod(line, NULL);
 }
 
-// The rows of the old file up to `upto`, after the header, as text (malloc'd).
-static char *kept_rows(const char *path, long upto, Series *losses, Series *quality) {
+// The rows of the old file up to iteration `upto`, after the header, into
+// `out`: whole lines only, iterations rising (a row the file holds twice is
+// kept once), and the chart's series from them.
+static void keep_rows(const char *path, long upto, FILE *out, Series *losses, Series *quality) {
     FILE *in = fopen(path, "r");
-    char *kept = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&kept, &len);
-    if (mem) fputs(metrics_header, mem);
-    if (in && mem) {
-        char line[1024];
-        if (fgets(line, sizeof line, in))
-            while (fgets(line, sizeof line, in)) {
-                long it;
-                double lg, wd;
-                if (sscanf(line, "%ld,%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%lf,%lf", &it, &lg, &wd) == 3 &&
-                    it <= upto) {
-                    fputs(line, mem);
-                    series_push(losses, (double)it, wd, lg);
-                    const double sw = swd_field(line);
-                    if (!isnan(sw)) series_push(quality, (double)it, sw, 0);
-                }
-            }
-    }
-    if (in) fclose(in);
-    if (mem) fclose(mem);
-    return kept;
+    if (!in) return;
+    char line[1024];
+    long last = 0;
+    if (fgets(line, sizeof line, in))
+        while (fgets(line, sizeof line, in)) {
+            long it;
+            double lg, wd;
+            if (!strchr(line, '\n') ||
+                sscanf(line, "%ld,%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%lf,%lf", &it, &lg, &wd) != 3 ||
+                it <= last || it > upto)
+                continue;
+            last = it;
+            fputs(line, out);
+            series_push(losses, (double)it, wd, lg);
+            const double sw = swd_field(line);
+            if (!isnan(sw)) series_push(quality, (double)it, sw, 0);
+        }
+    fclose(in);
 }
 
 FILE *metrics_open(const char *path, long upto, int resume, Series *losses, Series *quality) {
-    char *kept = resume ? kept_rows(path, upto, losses, quality) : NULL;
-    FILE *out = fopen(path, "w");
-    if (out && fputs(kept ? kept : metrics_header, out) < 0) fclose(out), out = NULL;
-    free(kept);
-    if (!out) fk_error("%s: cannot write: %s", path, strerror(errno));
+    // the new file (header, and on a resume the rows up to the state) is
+    // written aside and renamed over the old one: a crash leaves one or the other
+    char *tmp = fk_tmp_path(path);
+    FILE *t = fopen(tmp, "w");
+    int ok = t && fputs(metrics_header, t) >= 0;
+    if (ok && resume) keep_rows(path, upto, t, losses, quality);
+    if (t) ok = fflush(t) == 0 && !ferror(t) && ok, ok = fclose(t) == 0 && ok;
+    FILE *out = NULL;
+    if (!ok) fk_error("%s: cannot write: %s", path, strerror(errno)), unlink(tmp);
+    else if (fk_commit(tmp, path) == 0 && !(out = fopen(path, "a")))
+        fk_error("%s: cannot append: %s", path, strerror(errno));
+    free(tmp);
     return out;
 }

@@ -17,11 +17,12 @@ void series_free(Series *s);
 // metrics.csv's columns
 extern const char metrics_header[];
 
-// Opens metrics.csv for appending. On resume keeps only the rows up to the
-// resumed iteration `upto` (a run stopped between a log line and its
-// checkpoint would otherwise repeat them) and reloads them into `losses`
-// (iteration, Wasserstein estimate, Loss_G) and `quality` (iteration, SWD).
-// NULL after printing.
+// Opens metrics.csv for appending, a row per generator iteration. The file
+// is never rewritten in place: a new run's header, or on resume the rows up to
+// the resumed iteration `upto` (a run killed between a row and its checkpoint
+// would otherwise repeat them), go to a new file renamed over the old one.
+// On resume the kept rows are reloaded into `losses` (iteration, Wasserstein
+// estimate, Loss_G) and `quality` (iteration, SWD). NULL after printing.
 FILE *metrics_open(const char *path, long upto, int resume, Series *losses, Series *quality);
 
 #endif

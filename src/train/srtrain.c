@@ -14,6 +14,7 @@
 #include "image/imageio.h"
 #include "nn/optimizer.h"
 #include "nn/safetensors.h"
+#include "util/files.h"
 #include "util/util.h"
 #include "gan/wgan.h"
 
@@ -323,6 +324,7 @@ double srtrain_rate(const SrTrainOpts *o, long step) {
 // Everything a run owns; srrun_free releases it all, whatever was reached.
 typedef struct {
     SrTrainOpts *o;
+    int lock;  // OUT.lock's descriptor: one trainer per model file (-1: not held)
     const Backend *be;
     Pool pool;
     Net *net;
@@ -337,6 +339,7 @@ typedef struct {
 } SrRun;
 
 static void srrun_free(SrRun *r) {
+    fk_unlock(r->lock);
     free(r->lr_h), free(r->hr_h);
     free(r->scratch.crop), free(r->scratch.small), free(r->scratch.bic), free(r->scratch.tmp);
     if (r->lr_d) r->be->free(r->lr_d), r->be->free(r->hr_d), r->be->free(r->dout), r->be->free(r->loss);
@@ -350,9 +353,16 @@ static void srrun_free(SrRun *r) {
 static int srrun_open(SrRun *r, SrTrainOpts *o) {
     memset(r, 0, sizeof *r);
     r->o = o;
+    r->lock = -1;
     if (!(r->be = backend_pick(o->backend, o->threads, o->precision))) return 2;
-    if (o->resume && load_state(o, NULL, NULL, NULL, NULL, NULL) != 0) return 2;
     if (fk_mkparents(o->out) != 0) return 2;
+    const size_t n = strlen(o->out) + 6;
+    char *lock_path = fk_malloc(n);  // OUT.lock, taken before anything is written
+    snprintf(lock_path, n, "%s.lock", o->out);
+    r->lock = fk_lock(lock_path, o->out, o->resume ? "sr-train --resume" : "sr-train");
+    free(lock_path);
+    if (r->lock < 0) return 2;
+    if (o->resume && load_state(o, NULL, NULL, NULL, NULL, NULL) != 0) return 2;
     const int P = o->patch, HP = P * o->cfg.scale;
     if (load_inputs(&r->pool, o, HP) != 0) return 2;
     r->net = sr_net(r->be, &o->cfg, P, P);

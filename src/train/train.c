@@ -18,6 +18,7 @@
 #include "eval/tracker.h"
 #include "gan/runstate.h"
 #include "train/metrics.h"
+#include "util/files.h"
 #include "util/util.h"
 
 void train_defaults(TrainOpts *o) {
@@ -33,12 +34,16 @@ void train_defaults(TrainOpts *o) {
 // Everything a run owns; run_free releases it all, whatever was reached.
 typedef struct {
     const TrainOpts *o;
+    int lock;                             // RUN/.lock's descriptor (-1: not held)
     const Backend *be;
     WganConfig cfg;
     long iters, epochs;                   // the targets
     char data[PATH_MAX], eval_data[PATH_MAX];
     long holdout;                         // images held out of training
     int eval_every, eval_n;
+    int sample_every;                     // a grid every N iterations: its forward pass moves batch norm's statistics
+    char stored_hash[24];                 // the data set's identity the state records ("" before 0.4)
+    uint64_t data_hash;
     Dataset ds, eds;                      // the data set, the --eval-data set
     Dataset tds;                          // the training view: ds less the held-out images
     uint8_t *trainpix, *heldpix;          // their pixels when some are held out
@@ -51,6 +56,7 @@ typedef struct {
     // what the computation ran on, kept in the state so that a resume continues bit for bit
     char stored_backend[32], stored_precision[8];
     int stored_threads;
+    long saved_iter;                      // the iteration of the last checkpoint (-1: none yet)
     double seconds_before;                // training seconds of the run's earlier sessions
     double seconds;                       // and of this one so far
     char *mpath, *cpath;                  // metrics.csv, loss.png
@@ -59,6 +65,7 @@ typedef struct {
 } Run;
 
 static void run_free(Run *r) {
+    fk_unlock(r->lock);
     if (r->metrics) fclose(r->metrics);
     series_free(&r->losses), series_free(&r->quality);
     free(r->mpath), free(r->cpath), free(r->fixed), free(r->extra);
@@ -82,8 +89,22 @@ static const char *meta_str(const cJSON *m, const char *key) {
 // ---------------------------------------------------------------------------
 // which run: a resumed one (its stored configuration, data and targets) or a new one
 
+// RUN/.lock, before anything in RUN is written.
+static int lock_run(const char *dir, const char *what) {
+    char *path = fk_join(dir, ".lock");
+    const int fd = fk_lock(path, dir, what);
+    free(path);
+    return fd;
+}
+
 static int resolve_resume(Run *r) {
     const TrainOpts *o = r->o;
+    struct stat dir;
+    if (stat(o->run_dir, &dir) != 0 || !S_ISDIR(dir.st_mode)) {
+        fk_error("%s: nothing to resume here (no such folder)", o->run_dir);
+        return 2;
+    }
+    if ((r->lock = lock_run(o->run_dir, "train --resume")) < 0) return 2;
     char *m = runstate_metadata(o->run_dir);
     if (!m) {
         fk_error("%s: nothing to resume here (no readable state.safetensors)", o->run_dir);
@@ -113,6 +134,13 @@ static int resolve_resume(Run *r) {
     const char *ho = meta_str(meta, "holdout"), *ee = meta_str(meta, "eval_every"), *en = meta_str(meta, "eval_n"),
                *ed = meta_str(meta, "eval_data");
     r->holdout = ho ? atol(ho) : 0;
+    const char *se = meta_str(meta, "sample_every"), *dh = meta_str(meta, "data_hash");
+    if (!o->sample_every_set && se && atoi(se) > 0) r->sample_every = atoi(se);
+    if (o->sample_every_set && se && atoi(se) != o->sample_every)
+        printf("fakeit train: this run drew its grids every %s iterations, it continues every %d: the grids' forward "
+               "passes move batch norm's running statistics, so the results will differ from an uninterrupted run\n",
+               se, o->sample_every);
+    if (dh) snprintf(r->stored_hash, sizeof r->stored_hash, "%s", dh);
     if (!o->eval_every && ee) {
         r->eval_every = atoi(ee);
         if (en) r->eval_n = atoi(en);
@@ -143,6 +171,7 @@ static int prepare_folder(Run *r) {
 static int resolve_new(Run *r) {
     const TrainOpts *o = r->o;
     if (fk_mkdirs(o->run_dir) != 0) return 2;
+    if ((r->lock = lock_run(o->run_dir, "train")) < 0) return 2;
     char *spath = fk_join(o->run_dir, "state.safetensors");
     struct stat st;
     const int exists = stat(spath, &st) == 0;
@@ -187,6 +216,19 @@ static int open_data(Run *r) {
     if (r->ds.count == 0) {
         fk_error("%s: the data set is empty", r->data);
         return 2;
+    }
+    r->data_hash = ds_hash(&r->ds);
+    char hash[24];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)r->data_hash);
+    if (r->o->resume && r->stored_hash[0] && strcmp(hash, r->stored_hash) != 0) {
+        if (!r->o->data || !r->o->data_changed) {
+            fk_error("%s: not the data set this run was trained on (other pixels: hash %s, the run's %s); "
+                     "to continue on it anyway, name it and confirm: fakeit train --resume %s %s --data-changed",
+                     r->data, hash, r->stored_hash, r->o->run_dir, r->data);
+            return 2;
+        }
+        printf("fakeit train: continuing on %s, which is not the data set this run was trained on (--data-changed): "
+               "the run will differ from one trained on its own data\n", r->data);
     }
     if (!r->o->resume && r->eval_every > 0 && !r->eval_data[0] && r->holdout < 0) {
         const long fifth = (long)r->ds.count / 5;
@@ -240,6 +282,8 @@ static char *run_extra(const Run *r) {
     snprintf(v, sizeof v, "%ld", r->holdout), cJSON_AddStringToObject(e, "holdout", v);
     snprintf(v, sizeof v, "%d", r->eval_every), cJSON_AddStringToObject(e, "eval_every", v);
     snprintf(v, sizeof v, "%d", r->eval_n), cJSON_AddStringToObject(e, "eval_n", v);
+    snprintf(v, sizeof v, "%d", r->sample_every), cJSON_AddStringToObject(e, "sample_every", v);
+    snprintf(v, sizeof v, "%016llx", (unsigned long long)r->data_hash), cJSON_AddStringToObject(e, "data_hash", v);
     if (r->eval_data[0]) {
         if (!realpath(r->eval_data, abs_eval)) snprintf(abs_eval, sizeof abs_eval, "%s", r->eval_data);
         cJSON_AddStringToObject(e, "eval_data", abs_eval);
@@ -314,18 +358,37 @@ static int pick_backend(Run *r) {
     return 0;
 }
 
+// Refuses a run whose networks, activations and data cannot fit in the
+// memory left, before allocating them (instead of being killed part-way).
+static int check_memory(const Run *r) {
+    const WganConfig *c = &r->cfg;
+    const double need = wgan_memory_estimate(c, (double)r->ds.count * ds_image_bytes(&r->ds) * (r->holdout > 0 ? 2 : 1));
+    const double avail = (double)fk_mem_available();
+    if (avail <= 0 || need <= avail || !r->be->host_memory) return 0;
+    char a[32], b[32];
+    fk_error("%s: this run needs about %s of memory (batch %d, %dx%d images, widths %d/%d) and %s is available: "
+             "lower --batch, the image size or --ngf/--ndf",
+             r->o->run_dir, fk_bytes_str(need, a, sizeof a), c->batch, c->isize, c->isize, c->ngf, c->ndf,
+             fk_bytes_str(avail, b, sizeof b));
+    return 2;
+}
+
 // Everything before the first iteration: the run, its data, the networks,
 // the evaluation, the grids' noise, metrics.csv and the real images' grid.
 static int run_open(Run *r, const TrainOpts *o) {
     memset(r, 0, sizeof *r);
     r->o = o;
+    r->lock = -1;
+    r->saved_iter = -1;
     r->cfg = o->cfg;
+    r->sample_every = o->sample_every;
     r->iters = o->iters, r->epochs = o->epochs, r->holdout = o->holdout;
     r->eval_every = o->eval_every, r->eval_n = o->eval_n;
     if (o->eval_data) snprintf(r->eval_data, sizeof r->eval_data, "%s", o->eval_data);
     int rc = o->resume ? resolve_resume(r) : resolve_new(r);
     if (!rc) rc = pick_backend(r);
     if (!rc) rc = open_data(r);
+    if (!rc) rc = check_memory(r);
     if (rc) return rc;
     if (wgan_init(&r->w, &r->cfg, r->be, &r->tds) != 0) return 2;
     r->have_w = 1;
@@ -334,6 +397,7 @@ static int run_open(Run *r, const TrainOpts *o) {
     r->fixed = fk_malloc((size_t)r->n_fixed * r->cfg.nz * sizeof(float));
     r->fixed_dev = r->be->alloc((size_t)r->n_fixed * r->cfg.nz);
     if (o->resume && runstate_load(o->run_dir, &r->w, r->fixed, r->n_fixed) != 0) return 1;
+    if (o->resume) r->saved_iter = r->w.gen_iter;
     if (!o->resume) wgan_noise(&r->w, r->fixed, r->n_fixed);
     r->be->upload(r->fixed_dev, r->fixed, (size_t)r->n_fixed * r->cfg.nz);
     r->extra = run_extra(r);
@@ -400,7 +464,7 @@ static double eta(const Run *r, double el, double ips, long critic_steps) {
 }
 
 // One row of metrics.csv, the progress line, SWD when due.
-static void log_iteration(Run *r, double el, double ips, long critic_steps, long start_iter, int tty) {
+static int log_iteration(Run *r, double el, double ips, long critic_steps, long start_iter, int tty) {
     const Wgan *w = &r->w;
     const double wd = (double)w->loss_d_fake - w->loss_d_real;  // the Wasserstein estimate, penalty aside
     const int last = reached_end(r) || (r->o->time_limit > 0 && el >= r->o->time_limit);
@@ -416,7 +480,11 @@ static void log_iteration(Run *r, double el, double ips, long critic_steps, long
             w->images, w->last_d_iters, w->loss_d, w->loss_d_real, w->loss_d_fake, w->loss_g, wd, r->seconds_before + el,
             ips, w->loss_gp,
             swd_cols);
-    fflush(r->metrics);
+    if (fflush(r->metrics) != 0 || ferror(r->metrics)) {
+        fk_error("%s: cannot append: %s (disk full? the rows up to the last checkpoint are intact)", r->mpath,
+                 strerror(errno));
+        return 1;
+    }
     series_push(&r->losses, (double)w->gen_iter, wd, w->loss_g);
     char e1[40], e2[40];
     hms(el, e1, sizeof e1), hms(eta(r, el, ips, critic_steps), e2, sizeof e2);
@@ -424,13 +492,66 @@ static void log_iteration(Run *r, double el, double ips, long critic_steps, long
         fprintf(stderr, "%s[%ld%s%ld] epoch %ld  W %.5f  Loss_G %.5f  %.1f img/s  %s  ETA %s%s", tty ? "\r" : "",
                 w->gen_iter, r->iters > 0 ? "/" : " gen iters, epochs ", r->iters > 0 ? r->iters : r->epochs,
                 w->epoch, wd, w->loss_g, ips, e1, e2, tty ? "   " : "\n");
+    return 0;
+}
+
+// Non-finite values in the block of n floats at `dev` (on the backend).
+static size_t count_nonfinite(const Backend *be, const float *dev, size_t n) {
+    const float *h = dev;
+    float *copy = NULL;
+    if (!be->host_memory) be->download(copy = fk_malloc(n * sizeof(float) + 1), dev, n), h = copy;
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) bad += !isfinite(h[i]);
+    free(copy);
+    return bad;
+}
+
+// The divergence guard: the losses after every iteration and, with `weights`
+// (before anything is saved), every parameter and running statistic. On a
+// NaN or infinity it says what and where and returns TRAIN_DIVERGED, so that
+// nothing is saved over the last good checkpoint.
+static int check_finite(Run *r, int weights) {
+    const Wgan *w = &r->w;
+    const char *what = NULL;
+    char buf[160];
+    const float losses[5] = {w->loss_d, w->loss_d_real, w->loss_d_fake, w->loss_g, w->loss_gp};
+    static const char *const names[5] = {"the critic's loss (Loss_D)", "the critic's loss on reals",
+                                         "the critic's loss on fakes", "the generator's loss (Loss_G)",
+                                         "the gradient penalty (the critic's gradient norm)"};
+    for (int i = 0; i < 5 && !what; i++)
+        if (!isfinite(losses[i])) snprintf(buf, sizeof buf, "%s is %g", names[i], losses[i]), what = buf;
+    const Net *nets[2] = {w->G, w->D};
+    static const char *const who[2] = {"generator", "critic"};
+    for (int k = 0; k < 2 && weights && !what; k++) {
+        const size_t bp = count_nonfinite(w->be, nets[k]->params, nets[k]->n_params);
+        const size_t bb = count_nonfinite(w->be, nets[k]->buffers, nets[k]->n_buffers);
+        if (bp || bb)
+            snprintf(buf, sizeof buf, "the %s's %s hold %zu non-finite values", who[k], bp ? "weights" : "running statistics",
+                     bp ? bp : bb),
+                what = buf;
+    }
+    if (!what) return 0;
+    if (r->saved_iter >= 0)
+        fk_error("%s: training diverged at generator iteration %ld: %s. Nothing was saved after it: the checkpoint of "
+                 "iteration %ld is intact (fakeit train --resume %s continues from it; a lower learning rate, "
+                 "--lr-d/--lr-g, may help)",
+                 r->o->run_dir, w->gen_iter, what, r->saved_iter, r->o->run_dir);
+    else
+        fk_error("%s: training diverged at generator iteration %ld: %s. No checkpoint had been written yet; start again "
+                 "with a lower learning rate (--lr-d/--lr-g)",
+                 r->o->run_dir, w->gen_iter, what);
+    return TRAIN_DIVERGED;
 }
 
 // The run's state, with its metadata as of now (the seconds move on).
 static int save_state(Run *r) {
+    int rc = check_finite(r, 1);
+    if (rc) return rc;
     free(r->extra);
     r->extra = run_extra(r);
-    return runstate_save(r->o->run_dir, &r->w, r->fixed, r->n_fixed, r->extra) ? 1 : 0;
+    if (runstate_save(r->o->run_dir, &r->w, r->fixed, r->n_fixed, r->extra)) return 1;
+    r->saved_iter = r->w.gen_iter;
+    return 0;
 }
 
 static void print_summary(const Run *r, double el, long start_iter, int timed_out) {
@@ -467,8 +588,10 @@ static int train_loop(Run *r) {
         wgan_iteration(w);
         critic_steps += w->last_d_iters;
         const double el = r->seconds = fk_seconds() - t0 - r->tracker.seconds;
-        log_iteration(r, el, (w->images - start_images) / (el > 0 ? el : 1), critic_steps, start_iter, tty);
-        sampled_now = w->gen_iter % o->sample_every == 0;
+        if ((rc = log_iteration(r, el, (w->images - start_images) / (el > 0 ? el : 1), critic_steps, start_iter, tty)))
+            break;
+        if ((rc = check_finite(r, 0)) != 0) break;
+        sampled_now = w->gen_iter % r->sample_every == 0;
         if (sampled_now) rc = save_progress(r);
         if (!rc && w->gen_iter % o->save_every == 0) rc = save_state(r);
     }

@@ -19,7 +19,8 @@ typedef struct {
     int save_every;        // checkpoint every N generator iterations (500)
     int resume;            // continue the run in run_dir
     double time_limit;     // seconds of training before saving and stopping (0: none)
-    int iters_set, epochs_set;
+    int iters_set, epochs_set, sample_every_set;
+    int data_changed;      // --data-changed: resume on a data set other than the run's (given explicitly)
     // quality over time: SWD of fakes against held-out reals every eval_every
     // generator iterations (0: never), eval_n images per set, the reals from
     // eval_data or else `holdout` images kept out of training (-1: automatic)
@@ -29,8 +30,13 @@ typedef struct {
 
 void train_defaults(TrainOpts *o);
 
+// Exit statuses beyond 0, 1 (an error of the outside world) and 2 (a wrong
+// option or a run that cannot start).
+enum { TRAIN_DIVERGED = 3 };  // a loss or weight went NaN or infinite; nothing was saved after it
+
 // Returns 0 when the run reached its end, 130 / 143 when stopped by
-// SIGINT / SIGTERM (after saving), 1 or 2 on errors (after printing them).
+// SIGINT / SIGTERM (after saving), TRAIN_DIVERGED, or 1 or 2 on errors
+// (after printing them).
 int train_run(const TrainOpts *o);
 
 #endif
