@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/files.h"
 #include "util/util.h"
 
 static uint32_t get_u32(const uint8_t *p) {
@@ -174,14 +175,13 @@ int ds_writer_finish(DsWriter *w) {
             if (fwrite(buf, 1, got, out) != got) err = "write failed", saved = errno;
         free(buf);
         if (!err && ferror(in)) err = "read of the temporary pixel file failed", saved = errno;
-        if (!err && (fflush(out) != 0 || fsync(fileno(out)) != 0)) err = "write failed", saved = errno;
+        if (!err && fflush(out) != 0) err = "write failed", saved = errno;
     }
     if (in) fclose(in);
     if (out && fclose(out) != 0 && !err) err = "write failed", saved = errno;
-    if (!err && rename(w->tmp_path, w->out_path) != 0) err = "cannot rename into place", saved = errno;
-    if (err) {
-        fk_error("%s: %s: %s (disk full or not writable? nothing was replaced)", w->out_path, err,
-                 saved ? strerror(saved) : "unknown error");
+    if (err) fk_error("%s: %s: %s (disk full or not writable? nothing was replaced)", w->out_path, err,
+                      saved ? strerror(saved) : "unknown error");
+    if (err || fk_commit(w->tmp_path, w->out_path) != 0) {  // fsync, rename into place, fsync the folder
         ds_writer_abort(w);
         return -1;
     }
