@@ -82,7 +82,7 @@ TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_tra
 BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 
 .SECONDARY:
-.PHONY: all config test test-unit test-asan bench bench-profile bench-gpu gpu-pack bench-fmnist bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all config test test-unit test-asan fuzz deps-test bench bench-profile bench-gpu gpu-pack bench-fmnist bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM)
 
 config:
@@ -122,6 +122,8 @@ $(BUILD)/%: $(BUILD)/tests/%.o $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 
 deps:
 	@scripts/install-deps.sh build
+deps-test:
+	@scripts/install-deps.sh test
 
 # Runs the suite against one build folder; each program exits non-zero on failure.
 # A program outside the source tree finds the shipped model through FAKEIT_SR_MODEL.
@@ -149,10 +151,29 @@ test-asan:
 	           build-asan/test_oracle tests/fixtures/engine.safetensors && build-asan/test_data && \
 	           build-asan/test_train && build-asan/test_eval && build-asan/test_sr'
 
-test: deps
+test: deps-test
 	$(MAKE) test-unit
 	$(MAKE) test-asan
 	$(MAKE) DNNL=0 test-unit
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS_TEST)
+
+# libFuzzer harnesses (Debian's clang) for every parser of outside bytes, in
+# a build of their own: the library compiled by clang with coverage,
+# AddressSanitizer and UndefinedBehaviorSanitizer. `make fuzz` runs each for
+# FUZZ_SECONDS from the seed corpora in tests/fuzz/corpus (new inputs go to
+# build-fuzz/corpus, never into the tree) after replaying the regression
+# inputs in tests/fuzz/regressions; `make test` runs each for a few seconds.
+FUZZERS := fuzz_checkpoint fuzz_fkd fuzz_idx fuzz_image fuzz_opts
+FUZZ_SECONDS ?= 60
+FUZZ_SECONDS_TEST ?= 5
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+              -Wno-implicit-const-int-float-conversion -Wno-pass-failed
+fuzz: deps-test
+	$(MAKE) BUILD=build-fuzz CC=clang DNNL=0 CUDA=0 CFLAGS="$(FUZZ_CFLAGS)" $(addprefix build-fuzz/,$(FUZZERS))
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build-fuzz/libfakeit.a
+	$(CC) $(FK_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libfakeit.a $(LDLIBS)
 
 $(BUILD)/bench_%: bench/%.c $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -3,9 +3,11 @@
 # `make test`, `make demo` and `make fixtures` call it first, so a fresh
 # Debian 12 machine needs nothing installed by hand.
 #
-# usage: scripts/install-deps.sh [build|fixtures|bench|photos]
+# usage: scripts/install-deps.sh [build|test|fixtures|bench|photos]
 #   build     compiler, make, pkg-config, cJSON, libvips, cairo, zlib, a font,
 #             oneDNN (the fast CPU backend) (default)
+#   test      also clang with libFuzzer and OpenMP, for the fuzzing harnesses
+#             that `make test` and `make fuzz` run
 #   fixtures  also Debian's PyTorch, for regenerating test fixtures (large; never
 #             needed to build, test or run fakeit)
 #   bench     also PyTorch with OpenBLAS, for the side-by-side benchmarks, and
@@ -17,6 +19,7 @@
 set -euo pipefail
 
 build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core libdnnl-dev)
+test=(clang libclang-rt-14-dev libomp-14-dev)
 fixtures=(python3 python3-torch python3-numpy)
 bench=(python3 python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist)
 photos=(lomiri-wallpapers-16.04 python3-skimage python3-pil)
@@ -24,10 +27,11 @@ photos=(lomiri-wallpapers-16.04 python3-skimage python3-pil)
 want=("${build[@]}")
 case "${1:-build}" in
     build) ;;
+    test) want+=("${test[@]}") ;;
     fixtures) want+=("${fixtures[@]}") ;;
     bench) want+=("${bench[@]}") ;;
     photos) want+=("${photos[@]}") ;;
-    *) echo "usage: $0 [build|fixtures|bench|photos]" >&2; exit 2 ;;
+    *) echo "usage: $0 [build|test|fixtures|bench|photos]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -192,12 +192,7 @@ static void process_file(Item *it, const char *path, const PrepareOpts *o, int C
 // ---------------------------------------------------------------------------
 // IDX files (MNIST-style, gzipped or not): unsigned bytes, N x rows x cols
 
-typedef struct {
-    uint8_t *data;
-    int n, rows, cols;
-} Idx;
-
-static int idx_load(const char *path, Idx *idx) {
+int idx_load(const char *path, Idx *idx) {
     memset(idx, 0, sizeof *idx);
     gzFile f = gzopen(path, "rb");
     if (!f) {
@@ -218,12 +213,19 @@ static int idx_load(const char *path, Idx *idx) {
             err = "declares implausible dimensions";
         else {
             idx->n = (int)d[0], idx->rows = (int)d[1], idx->cols = (int)d[2];
+            // the buffer grows with the pixels that really arrive: a 16-byte
+            // header declaring 4 GB must not make us allocate 4 GB
             const size_t bytes = (size_t)d[0] * d[1] * d[2];
-            idx->data = fk_malloc(bytes);
-            size_t got = 0;
+            size_t got = 0, cap = bytes < (1u << 20) ? bytes : (1u << 20);
+            idx->data = fk_malloc(cap);
             while (got < bytes) {
-                unsigned chunk = bytes - got > (1u << 30) ? (1u << 30) : (unsigned)(bytes - got);
-                int r = gzread(f, idx->data + got, chunk);
+                if (got == cap) {
+                    cap = 2 * cap < bytes ? 2 * cap : bytes;
+                    idx->data = realloc(idx->data, cap);
+                    FK_CHECK(idx->data != NULL, "out of memory reading %zu bytes", cap);
+                }
+                const size_t room = cap - got;
+                int r = gzread(f, idx->data + got, room > (1u << 30) ? (1u << 30) : (unsigned)room);
                 if (r <= 0) break;
                 got += (size_t)r;
             }

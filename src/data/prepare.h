@@ -51,4 +51,13 @@ extern const char *const prep_reason_names[PR_NREASONS];
 int prepare_run(const PrepareOpts *o, char *const *inputs, int n_inputs, PrepareResult *res);
 void prepare_result_free(PrepareResult *res);
 
+// An IDX file of images (MNIST-style, gzipped or not): n x rows x cols
+// unsigned bytes. Reads it whole into idx->data (malloc'd); -1 after printing
+// what is wrong with it (not IDX, not images, implausible sizes, truncated).
+typedef struct {
+    uint8_t *data;
+    int n, rows, cols;
+} Idx;
+int idx_load(const char *path, Idx *idx);
+
 #endif

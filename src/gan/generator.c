@@ -35,6 +35,13 @@ Net *gen_load(const Backend *be, const char *path, int critic, WganConfig *cfg) 
     char file[4200];
     gen_model_path(path, critic, file, sizeof file);
     if (wgan_config_read(file, cfg) != 0) return NULL;
+    // a damaged header must not make us build a network far larger than the file
+    struct stat st;
+    if (stat(file, &st) == 0 && 4.0 * wgan_param_floats(cfg, critic ? 2 : 1) > 2.0 * (double)st.st_size + (1 << 20)) {
+        fk_error("%s: the configuration declares a %s far larger than the file holds (the file is damaged)", file,
+                 critic ? "critic" : "generator");
+        return NULL;
+    }
     Net *net = critic ? dcgan_critic(be, cfg->isize, cfg->nc, cfg->ndf, cfg->n_extra, (DcganNorm)cfg->critic_norm)
                       : dcgan_generator(be, cfg->isize, cfg->nz, cfg->nc, cfg->ngf, cfg->n_extra,
                                         cfg->bn_g ? DCGAN_NORM_BATCH : DCGAN_NORM_NONE);

@@ -73,8 +73,9 @@ int wgan_config_parse(const char *metadata, WganConfig *c, const char *path) {
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(o, "seed");
     if (!cJSON_IsString(seed)) bad = bad ? bad : "seed";
     else c->seed = strtoull(seed->valuestring, NULL, 10);
-    if (!bad && (!dcgan_size_ok(c->isize) || (c->nc != 1 && c->nc != 3) || c->nz < 1 || c->ngf < 1 || c->ndf < 1 ||
-                 c->n_extra < 0 || c->batch < 1 ||
+    // the ranges of train's options (a generator narrower than 2 has no channels left at its last layer)
+    if (!bad && (!dcgan_size_ok(c->isize) || c->isize > 4096 || (c->nc != 1 && c->nc != 3) || c->nz < 1 ||
+                 c->ngf < 2 || c->ndf < 1 || c->n_extra < 0 || c->n_extra > 100 || c->batch < 2 || c->batch > 65536 ||
                  (c->loss != WGAN_LOSS_CLIP && c->loss != WGAN_LOSS_GP) || c->critic_norm < 0 || c->critic_norm > 2 || c->nz > 100000 || c->ngf > 100000 || c->ndf > 100000))
         bad = "sizes";
     cJSON_Delete(o);

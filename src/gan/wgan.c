@@ -64,6 +64,13 @@ static double dcgan_floats(const WganConfig *c, int generator, double *params) {
     return act;
 }
 
+double wgan_param_floats(const WganConfig *c, int nets) {
+    double pg = 0, pd = 0;
+    if (nets & 1) dcgan_floats(c, 1, &pg);
+    if (nets & 2) dcgan_floats(c, 0, &pd);
+    return pg + pd;
+}
+
 double wgan_memory_estimate(const WganConfig *c, double data_bytes) {
     double pg, pd;
     const double ag = dcgan_floats(c, 1, &pg), ad = dcgan_floats(c, 0, &pd);
@@ -84,15 +91,15 @@ int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *
                  ds->channels, cfg->isize, cfg->isize, cfg->nc);
         return -1;
     }
+    if (cfg->loss == WGAN_LOSS_GP && cfg->critic_norm == DCGAN_NORM_BATCH) {  // before anything is built
+        fk_error("the gradient penalty is per sample and batch norm mixes samples: use --critic-norm none or layer");
+        return -1;
+    }
     w->cfg = *cfg;
     w->be = be;
     w->ds = ds;
     w->G = dcgan_generator(be, cfg->isize, cfg->nz, cfg->nc, cfg->ngf, cfg->n_extra,
                            cfg->bn_g ? DCGAN_NORM_BATCH : DCGAN_NORM_NONE);
-    if (cfg->loss == WGAN_LOSS_GP && cfg->critic_norm == DCGAN_NORM_BATCH) {
-        fk_error("the gradient penalty is per sample and batch norm mixes samples: use --critic-norm none or layer");
-        return -1;
-    }
     w->D = dcgan_critic(be, cfg->isize, cfg->nc, cfg->ndf, cfg->n_extra, (DcganNorm)cfg->critic_norm);
     Rng init;
     rng_seed(&init, cfg->seed);

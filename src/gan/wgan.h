@@ -107,6 +107,10 @@ typedef struct {
 // and their gradients at the configured batch, plus `data_bytes` for the data
 // set in memory. For refusing a run that cannot fit before allocating it.
 double wgan_memory_estimate(const WganConfig *cfg, double data_bytes);
+// Parameters and running statistics (floats, roughly and from above) of the
+// generator (nets 1), the critic (2) or both (3): what a model file of this
+// configuration must hold, to refuse one that declares more than it holds.
+double wgan_param_floats(const WganConfig *cfg, int nets);
 
 int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *ds);
 void wgan_free(Wgan *w);

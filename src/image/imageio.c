@@ -140,8 +140,8 @@ static VipsImage *to_srgb8(VipsImage *in) {
 // The checks every decode starts with: a readable regular file whose header
 // libvips understands, within max_pixels and at least min_side on a side.
 // *w, *h: the header's size.
-static ImgStatus check_file(const char *path, double max_pixels, int min_side, char *why, size_t why_len, int *w,
-                            int *h) {
+ImgStatus img_check_file(const char *path, double max_pixels, int min_side, char *why, size_t why_len, int *w,
+                         int *h) {
     struct stat st, lst;
     if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && stat(path, &st) != 0) {
         snprintf(why, why_len, "broken symbolic link");
@@ -204,7 +204,7 @@ ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixe
                         Thumb *out, char *why, size_t why_len) {
     memset(out, 0, sizeof *out);
     int w, h;
-    const ImgStatus st = check_file(path, max_pixels, min_side, why, why_len, &w, &h);
+    const ImgStatus st = img_check_file(path, max_pixels, min_side, why, why_len, &w, &h);
     if (st != IMG_OK) return st;
     const int shrink = jpeg_shrink(path, w, h, size, fit);
     // Decoded (JPEGs shrunk on load) to 8-bit sRGB, then the thumbnail made
@@ -331,7 +331,7 @@ ImgStatus img_load_rgba(const char *path, double max_pixels, Image *out, char *w
     memset(out, 0, sizeof *out);
     img_init();
     int w, h;
-    const ImgStatus st = check_file(path, max_pixels, 1, why, why_len, &w, &h);
+    const ImgStatus st = img_check_file(path, max_pixels, 1, why, why_len, &w, &h);
     if (st != IMG_OK) return st;
     VipsImage *im = vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     VipsImage *srgb = NULL, *alpha = NULL, *a8 = NULL, *rgb = NULL;

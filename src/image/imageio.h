@@ -33,6 +33,12 @@ void img_init(void);
 // applies the EXIF orientation. With FIT_PAD the whole picture fits in
 // size x size; with FIT_CROP it fills it and the centre is kept. On failure
 // `why` says what was wrong.
+// The check before decoding: a readable, non-empty regular file whose header
+// (libvips', or fakeit's own sniffing of PNG/JPEG/GIF/BMP/WebP headers where
+// libvips refuses one) declares at most max_pixels and at least min_side on
+// each side; *w, *h the declared size. On failure `why` says what was wrong.
+ImgStatus img_check_file(const char *path, double max_pixels, int min_side, char *why, size_t why_len, int *w, int *h);
+
 ImgStatus img_thumbnail(const char *path, int size, FitMode fit, double max_pixels, int min_side,
                         Thumb *out, char *why, size_t why_len);
 void thumb_free(Thumb *t);
