@@ -533,9 +533,9 @@ static int check_finite(Run *r, int weights) {
     if (!what) return 0;
     if (r->saved_iter >= 0)
         fk_error("%s: training diverged at generator iteration %ld: %s. Nothing was saved after it: the checkpoint of "
-                 "iteration %ld is intact (fakeit train --resume %s continues from it; a lower learning rate, "
-                 "--lr-d/--lr-g, may help)",
-                 r->o->run_dir, w->gen_iter, what, r->saved_iter, r->o->run_dir);
+                 "iteration %ld is intact and samples (a resume would repeat the same steps and diverge again: train "
+                 "anew with a lower learning rate, --lr-d/--lr-g)",
+                 r->o->run_dir, w->gen_iter, what, r->saved_iter);
     else
         fk_error("%s: training diverged at generator iteration %ld: %s. No checkpoint had been written yet; start again "
                  "with a lower learning rate (--lr-d/--lr-g)",
