@@ -141,6 +141,7 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) $(PROGRAM)
 	FAKEIT=./$(PROGRAM) FAKEIT_DNNL=$(DNNL) FAKEIT_CUDA=$(if $(CUDA_SRC),1,0) \
 	    $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_cli.sh
 	FAKEIT=./$(PROGRAM) $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_crash.sh
+	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_export.sh
 
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" \

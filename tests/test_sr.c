@@ -260,7 +260,7 @@ static void test_train(void) {
     o.patch = 64;  // 128 px crops from 48x40 images
     tl_check(srtrain_run(&o) == 2, "sr-train: images smaller than a crop are refused, exit 2");
     small_train(&o, inputs, m1, 2);
-    o.adversarial = 0.1;  // 24 px crops: the DCGAN critic needs a multiple of 16
+    o.adversarial = 0.1;  // 24 px crops: the DCGAN critic needs a power of two
     tl_check(srtrain_run(&o) == 2, "sr-train --adversarial: crops of 24 px refused, exit 2");
 
     // --adversarial: the critic's term changes the model; its state (critic

@@ -159,6 +159,10 @@ static const OptSpec sample_opts[] = {
     OPT("count", 'n', OPT_INT, AT(S, n), 1, 10000000, "N", "fakes to make", .required = 1),
     OPT("output", 'o', OPT_STR, AT(S, out_dir), 0, 0, "DIR", "write fake_00000.png ... here"),
     OPT("grid", 0, OPT_STR, AT(S, grid), 0, 0, "FILE.png", "write one grid, 8 per row"),
+    OPT("tensors", 0, OPT_STR, AT(S, tensors), 0, 0, "FILE.safetensors",
+        "also write the generator's input and output as floats: \"noise\" (whole batches, nz, 1, 1) and "
+        "\"fakes\" (N, C, S, S) in [-1, 1], before any ranking or upscaling (and the critic's \"scores\" with "
+        "--rank-by-critic)"),
     OPT_SEED(S, seed, "noise seed"),
     OPT("rank-by-critic", 0, OPT_INT, AT(S, rank_k), 1, 10000000, "K",
      "score the N fakes with the run's critic and keep the K it rates most real (lowest scores)"),
@@ -176,8 +180,8 @@ static void sample_defaults_v(void *o) { sample_defaults(o); }
 static int exec_sample(const Command *cmd, void *opts, const OptParse *p) {
     SampleOpts *o = opts;
     o->model = p->pos[0];
-    if (!o->out_dir && !o->grid)
-        return opts_usage_error(cmd, "say where to write: -o DIR and/or --grid FILE.png", NULL);
+    if (!o->out_dir && !o->grid && !o->tensors)
+        return opts_usage_error(cmd, "say where to write: -o DIR, --grid FILE.png and/or --tensors FILE", NULL);
     return sample_run(o);
 }
 

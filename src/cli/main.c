@@ -7,8 +7,8 @@
 #include "backend/backend.h"
 #include "cli/commands.h"
 #include "nn/safetensors.h"
+#include "util/version.h"
 
-#define FAKEIT_VERSION "0.2.0"
 
 static int exec_backends(const Command *cmd, void *opts, const OptParse *p) {
     (void)cmd, (void)opts, (void)p;
@@ -84,7 +84,7 @@ static const Command cmd_help = {
 
 static const Command *const commands[] = {
     &cmd_prepare, &cmd_info,    &cmd_bikes,    &cmd_train,    &cmd_sample,  &cmd_interp,  &cmd_srtrain,
-    &cmd_upscale, &cmd_sreval,  &cmd_eval,     &cmd_backends, &cmd_inspect, &cmd_version, &cmd_help,
+    &cmd_upscale, &cmd_sreval,  &cmd_eval,     &cmd_export,   &cmd_backends, &cmd_inspect, &cmd_version, &cmd_help,
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof *commands)
 

@@ -77,7 +77,7 @@ static const OptSpec srtrain_opts[] = {
      .dflt = 1),
     OPT("adversarial", 0, OPT_REAL, AT(R, adversarial), 0, 1e6, "W",
      "add W x the score of a WGAN-GP critic trained on the crops against the outputs (0: L1 alone; e.g. 1e-3; "
-     "needs patch x scale a multiple of 16)", .dflt = 1),
+     "needs patch x scale a power of two, >= 16)", .dflt = 1),
     OPT("blur", 0, OPT_REAL, AT(R, blur), 0, 10, "S", "largest blur sigma in LR pixels (0: none)", .dflt = 1),
     OPT("noise", 0, OPT_REAL, AT(R, noise), 0, 255, "S", "largest noise std on the 0-255 scale (0: none)", .dflt = 1),
     OPT("feats", 0, OPT_INT, AT(R, cfg.feats), 1, 1024, "F", "network width", .dflt = 1),

@@ -81,6 +81,13 @@ void gen_fakes(const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t
     if (fdev) be->free(fdev);
 }
 
+void gen_noise(const WganConfig *cfg, int n, uint64_t seed, float *z) {
+    const size_t per = (size_t)cfg->batch * cfg->nz;
+    Rng rng;
+    rng_seed(&rng, seed);
+    for (int b = 0; b * cfg->batch < n; b++) rng_fill_normal(&rng, z + b * per, per, 0.0f, 1.0f);
+}
+
 void gen_to_bytes(uint8_t *dst, const float *src, size_t n) {
     for (size_t i = 0; i < n; i++) {
         const double v = rint((double)src[i] * 127.5 + 127.5);

@@ -31,6 +31,10 @@ Net *gen_load(const Backend *be, const char *path, int critic, WganConfig *cfg);
 // noise of `seed`; with a critic D, also its score of each (scores (n)).
 void gen_fakes(const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t seed, float *fakes, Net *D,
                float *scores);
+// The noise gen_fakes feeds for n fakes: whole batches, gen_noise_rows(cfg, n)
+// rows of nz values (the generator's input (rows, nz, 1, 1)).
+static inline int gen_noise_rows(const WganConfig *cfg, int n) { return (n + cfg->batch - 1) / cfg->batch * cfg->batch; }
+void gen_noise(const WganConfig *cfg, int n, uint64_t seed, float *z);
 // The same n fakes as bytes, as data sets hold images.
 void gen_fakes_bytes(uint8_t *dst, const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t seed);
 // [-1, 1] floats -> bytes as the data sets hold them: round(v * 127.5 + 127.5), clamped.

@@ -9,6 +9,7 @@
 #include "draw/grid.h"
 #include "gan/generator.h"
 #include "image/imageio.h"
+#include "nn/safetensors.h"
 #include "sr/upscale.h"
 #include "util/rng.h"
 #include "util/util.h"
@@ -79,6 +80,27 @@ static int write_fakes(const SampleOpts *o, const float *fakes, int n, int C, in
     return 0;
 }
 
+// The generator's input and output as floats: "noise" (whole batches, nz, 1,
+// 1) and "fakes" (n, C, S, S) in [-1, 1], before any ranking or upscaling,
+// and with a critic its "scores" (n).
+static int write_tensors(const char *path, const WganConfig *cfg, int n, uint64_t seed, const float *fakes,
+                         const float *scores) {
+    const int rows = gen_noise_rows(cfg, n);
+    float *z = fk_malloc((size_t)rows * cfg->nz * sizeof(float));
+    gen_noise(cfg, n, seed, z);
+    const StOut t[3] = {
+        {"noise", ST_F32, 4, {rows, cfg->nz, 1, 1}, z},
+        {"fakes", ST_F32, 4, {n, cfg->nc, cfg->isize, cfg->isize}, fakes},
+        {"scores", ST_F32, 1, {n}, scores},
+    };
+    char meta[160];
+    snprintf(meta, sizeof meta, "{\"seed\":\"%llu\",\"batch\":\"%d\"}", (unsigned long long)seed, cfg->batch);
+    const int rc = fk_mkparents(path) == 0 && st_save(path, t, scores ? 3 : 2, meta) == 0 ? 0 : 1;
+    free(z);
+    if (!rc) printf("wrote the noise and the fakes as floats to %s\n", path);
+    return rc;
+}
+
 int sample_run(const SampleOpts *o) {
     const Backend *be = backend_pick(o->backend, o->threads, o->precision);
     if (!be) return 2;
@@ -108,6 +130,7 @@ int sample_run(const SampleOpts *o) {
     fakes = fk_malloc((size_t)o->n * img * sizeof(float));
     scores = D ? fk_malloc((size_t)o->n * sizeof(float)) : NULL;
     gen_fakes(be, G, &cfg, o->n, o->seed, fakes, D, scores);
+    if (o->tensors && write_tensors(o->tensors, &cfg, o->n, o->seed, fakes, scores) != 0) goto done;
     if (D) {
         keep = o->rank_k < o->n ? o->rank_k : o->n;
         tmp = rank_fakes(fakes, scores, o->n, keep, img);

@@ -16,6 +16,7 @@ typedef struct {
     int n;                // fakes to make
     int rank_k;           // 0, or keep the K the critic rates most real
     const char *upscale;  // a super-resolution model or "bicubic": write the fakes upscaled (or NULL)
+    const char *tensors;  // also write the noise and the fakes as floats to this safetensors file (or NULL)
     uint64_t seed;
     int threads;
 } SampleOpts;

@@ -47,7 +47,7 @@ static double dcgan_floats(const WganConfig *c, int generator, double *params) {
     double act = 0, p = 0;
     if (generator) {
         int ch = c->ngf / 2;
-        for (int t = 4; t != c->isize; t *= 2) ch *= 2;
+        for (int t = 4; t < c->isize; t *= 2) ch *= 2;  // "<": never endless on a size wgan_init refuses
         p += (double)c->nz * ch * 16 + 4.0 * ch, act += 3.0 * ch * 16;
         int sz = 4;
         for (; sz < c->isize / 2; sz *= 2, ch /= 2) p += (double)ch * (ch / 2) * 16 + 2.0 * ch, act += 3.0 * (ch / 2) * 4 * sz * sz;
@@ -83,7 +83,7 @@ double wgan_memory_estimate(const WganConfig *c, double data_bytes) {
 int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *ds) {
     memset(w, 0, sizeof *w);
     if (!dcgan_size_ok(cfg->isize)) {
-        fk_error("image size %d is not supported: the DCGAN pair needs a multiple of 16 (32, 64, 128, 256)", cfg->isize);
+        fk_error("image size %d is not supported: the DCGAN pair needs a power of two (16, 32, 64, 128, 256): prepare the data at such a --size", cfg->isize);
         return -1;
     }
     if (ds && (ds->size != (uint32_t)cfg->isize || ds->channels != (uint32_t)cfg->nc)) {

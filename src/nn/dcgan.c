@@ -6,7 +6,8 @@
 
 #include "util/util.h"
 
-int dcgan_size_ok(int isize) { return isize >= 16 && isize % 16 == 0; }
+// the pyramid halves the size down to 4 x 4 (the generator doubles it up from 4)
+int dcgan_size_ok(int isize) { return isize >= 16 && isize <= (1 << 20) && (isize & (isize - 1)) == 0; }
 
 // Appends the normalisation and activation of one block.
 static void norm_act(Net *net, const char *stage, int c, DcganNorm norm, int leaky) {
@@ -26,7 +27,7 @@ static void norm_act(Net *net, const char *stage, int c, DcganNorm norm, int lea
 }
 
 Net *dcgan_generator(const Backend *be, int isize, int nz, int nc, int ngf, int n_extra, DcganNorm norm) {
-    FK_CHECK(dcgan_size_ok(isize), "image size %d is not a multiple of 16", isize);
+    FK_CHECK(dcgan_size_ok(isize), "image size %d is not a power of two >= 16", isize);
     FK_CHECK(norm != DCGAN_NORM_LAYER, "the generator uses batch norm or none");
     char name[80];
     int cngf = ngf / 2;
@@ -57,7 +58,7 @@ Net *dcgan_generator(const Backend *be, int isize, int nz, int nc, int ngf, int 
 }
 
 Net *dcgan_critic(const Backend *be, int isize, int nc, int ndf, int n_extra, DcganNorm norm) {
-    FK_CHECK(dcgan_size_ok(isize), "image size %d is not a multiple of 16", isize);
+    FK_CHECK(dcgan_size_ok(isize), "image size %d is not a power of two >= 16", isize);
     char name[80];
     Net *net = net_create(be, nc, isize, isize);
     snprintf(name, sizeof name, "main.initial:%d-%d:conv", nc, ndf);

@@ -26,7 +26,8 @@ Net *dcgan_critic(const Backend *be, int isize, int nc, int ndf, int n_extra, Dc
 // defaults. The same seed gives bit-identical weights.
 void dcgan_init(Net *net, Rng *rng);
 
-// 1 if isize is an image size the DCGAN pair supports (a multiple of 16, >= 16).
+// 1 if isize is an image size the DCGAN pair supports (a power of two, >= 16:
+// the original asks for a multiple of 16, but its pyramid never ends on 48).
 int dcgan_size_ok(int isize);
 
 #endif

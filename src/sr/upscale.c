@@ -107,20 +107,9 @@ const char *sr_default_model(void) {
         snprintf(path, sizeof path, "%s", env);
         return path;
     }
-    char exe[4096];
-    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = 0;
-        const char *tries[] = {"models/", "../share/fakeit/"};
-        for (int i = 0; i < 2; i++) {
-            snprintf(path, sizeof path, "%s/%s%s", exe, tries[i], SR_DEFAULT_MODEL);
-            if (access(path, R_OK) == 0) return path;
-        }
-    }
+    if (fk_data_file(SR_DEFAULT_MODEL, NULL, path, sizeof path)) return path;
     fk_error("no --model given and no default model: set FAKEIT_SR_MODEL, or put %s in models/ beside fakeit "
-             "(make sr-model trains it) or in ../share/fakeit/ (make install)", SR_DEFAULT_MODEL);
+             "(make sr-model trains it) or in ../share/fakeit/ (make install), beside the fakeit program or library", SR_DEFAULT_MODEL);
     return NULL;
 }
 

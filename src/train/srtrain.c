@@ -291,7 +291,7 @@ static int load_state(SrTrainOpts *o, Net *net, Optim *opt, Wgan *adv, Rng *rng,
 static int adv_init(Wgan *w, const SrTrainOpts *o, const Backend *be) {
     const int HP = o->patch * o->cfg.scale;
     if (!dcgan_size_ok(HP)) {
-        fk_error("--adversarial needs high-resolution crops of a multiple of 16 pixels (--patch %d x %d = %d)", o->patch,
+        fk_error("--adversarial needs high-resolution crops of a power of two of at least 16 pixels (--patch %d x %d = %d)", o->patch,
                  o->cfg.scale, HP);
         return -1;
     }

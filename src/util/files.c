@@ -1,6 +1,8 @@
 // files.c: whole-or-nothing files, the run-folder lock, available memory.
+#define _GNU_SOURCE  // dladdr
 #include "util/files.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,6 +43,83 @@ int fk_commit(const char *tmp, const char *path) {
     }
     fk_sync_dir(path);
     return 0;
+}
+
+int fk_write_file(const char *path, const void *data, size_t n) {
+    char *tmp = fk_tmp_path(path);
+    FILE *f = fopen(tmp, "wb");
+    int err = 0;
+    if (!f)
+        err = errno;
+    else {
+        if (n && fwrite(data, 1, n, f) != n) err = errno ? errno : EIO;
+        if (fclose(f) != 0 && !err) err = errno;
+    }
+    if (err) {
+        fk_error("%s: cannot write: %s (disk full or not writable? the previous file, if any, is intact)", path,
+                 strerror(err));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    const int rc = fk_commit(tmp, path);
+    free(tmp);
+    return rc;
+}
+
+int fk_read_file(const char *path, char **data, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fk_error("%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = fk_malloc(cap + 1);
+    for (size_t got; (got = fread(buf + len, 1, cap - len, f)) > 0;) {
+        len += got;
+        if (len == cap) {
+            cap *= 2;
+            char *p = realloc(buf, cap + 1);
+            FK_CHECK(p != NULL, "out of memory (%zu bytes)", cap);
+            buf = p;
+        }
+    }
+    const int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        fk_error("%s: cannot read: %s", path, strerror(EIO));
+        free(buf);
+        return -1;
+    }
+    buf[len] = 0;
+    *data = buf, *n = len;
+    return 0;
+}
+
+const char *fk_data_file(const char *name, const char *env, char *buf, size_t n) {
+    const char *e = env ? getenv(env) : NULL;
+    if (e && *e) {
+        snprintf(buf, n, "%s", e);
+        return access(buf, R_OK) == 0 ? buf : NULL;
+    }
+    // the folder of the program or shared library this code is part of
+    Dl_info info;
+    char self[4096] = "";
+    if (dladdr((void *)fk_data_file, &info) && info.dli_fname && strchr(info.dli_fname, '/') &&
+        realpath(info.dli_fname, self)) {
+        *strrchr(self, '/') = 0;
+    } else {
+        const ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (k <= 0) return NULL;
+        self[k] = 0;
+        *strrchr(self, '/') = 0;
+    }
+    static const char *const tries[] = {"models/", "build/", "../models/", "../build/", "../share/fakeit/"};
+    for (size_t i = 0; i < sizeof tries / sizeof *tries; i++) {
+        snprintf(buf, n, "%s/%s%s", self, tries[i], name);
+        if (access(buf, R_OK) == 0) return buf;
+    }
+    return NULL;
 }
 
 // ---------------------------------------------------------------------------

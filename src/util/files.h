@@ -18,6 +18,20 @@ char *fk_tmp_path(const char *path);
 // intact)" and removing `tmp`.
 int fk_commit(const char *tmp, const char *path);
 
+// The whole file `path` = data (n bytes), written aside and committed. 0, or
+// -1 after printing.
+int fk_write_file(const char *path, const void *data, size_t n);
+// A whole file into *data (malloc'd, NUL-terminated, *n bytes). 0, or -1
+// after printing.
+int fk_read_file(const char *path, char **data, size_t *n);
+
+// A file fakeit ships (a model, the browser sampler's files): $env when that
+// variable is set (env may be NULL), else NAME in models/, build/, ../models/,
+// ../build/ or ../share/fakeit/ from the folder of the program or shared
+// library this code is linked into (a build tree, or make install's layout).
+// The path in buf (n bytes), or NULL when none is readable.
+const char *fk_data_file(const char *name, const char *env, char *buf, size_t n);
+
 // fsync of the folder that holds `path`, so that a rename into it lasts.
 void fk_sync_dir(const char *path);
 
