@@ -74,6 +74,8 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 # will not otherwise, below AVX-512); the results are the same bits, only the
 # floating-point exception flags (which fakeit never reads) may differ.
 $(BUILD)/backend/cpu/%.o $(BUILD)/eval/%.o: XCFLAGS = -O3 -fno-trapping-math
+# files compiled in with FK_EMBED (util/util.h)
+$(BUILD)/train/report.o: src/train/report_page.js src/train/report_page.css
 # where the registry looks for the CUDA module last: the build folder
 $(BUILD)/backend/registry.o: XCFLAGS = $(if $(CUDA_SRC),-DFAKEIT_CUDA_MODULE='"$(CURDIR)/$(CUDA_MODULE)"')
 

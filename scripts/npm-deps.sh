@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# npm-deps.sh: ONNX Runtime's JavaScript packages from the npm registry, for
-# the tests (onnxruntime-node runs the exported models) and the browser
-# sampler (onnxruntime-web's files are copied into build/web by `make web`).
+# npm-deps.sh: JavaScript packages from the npm registry, for the tests
+# (onnxruntime-node runs the exported models; playwright-core drives Debian's
+# Chromium through the report and the sampler) and the browser sampler
+# (onnxruntime-web's files are copied into build/web by `make web`).
 # Installed into build/npm with --ignore-scripts (the packages' CPU runtimes
 # ship inside them; their install scripts only fetch GPU extras). Test-only:
 # fakeit itself never fetches anything.
@@ -11,16 +12,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORT_VERSION=1.30.0
+PLAYWRIGHT_VERSION=1.64.1
 dir=build/npm
 if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
     echo "npm-deps: node or npm is not installed" >&2
     exit 3
 fi
 have() { [ -f "$dir/node_modules/$1/package.json" ] &&
-    grep -q "\"version\": \"$ORT_VERSION\"" "$dir/node_modules/$1/package.json"; }
-if have onnxruntime-node && have onnxruntime-web; then exit 0; fi
+    grep -q "\"version\": \"$2\"" "$dir/node_modules/$1/package.json"; }
+if have onnxruntime-node $ORT_VERSION && have onnxruntime-web $ORT_VERSION &&
+    have playwright-core $PLAYWRIGHT_VERSION; then exit 0; fi
 mkdir -p "$dir"
 [ -f "$dir/package.json" ] || echo '{"private": true}' > "$dir/package.json"
-echo "npm-deps: installing onnxruntime-node and onnxruntime-web $ORT_VERSION into $dir"
+echo "npm-deps: installing onnxruntime-node and -web $ORT_VERSION, playwright-core $PLAYWRIGHT_VERSION into $dir"
 npm install --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error \
-    "onnxruntime-node@$ORT_VERSION" "onnxruntime-web@$ORT_VERSION"
+    "onnxruntime-node@$ORT_VERSION" "onnxruntime-web@$ORT_VERSION" "playwright-core@$PLAYWRIGHT_VERSION"

@@ -83,7 +83,7 @@ static const Command cmd_help = {
 };
 
 static const Command *const commands[] = {
-    &cmd_prepare, &cmd_info,    &cmd_bikes,    &cmd_train,    &cmd_sample,  &cmd_interp,  &cmd_srtrain,
+    &cmd_prepare, &cmd_info,    &cmd_bikes,    &cmd_train,    &cmd_sample,  &cmd_interp,  &cmd_report,  &cmd_srtrain,
     &cmd_upscale, &cmd_sreval,  &cmd_eval,     &cmd_export,   &cmd_backends, &cmd_inspect, &cmd_version, &cmd_help,
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof *commands)

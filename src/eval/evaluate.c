@@ -16,6 +16,7 @@
 #include "gan/generator.h"
 #include "gan/wgan.h"
 #include "image/imageio.h"
+#include "util/files.h"
 #include "util/util.h"
 
 #define COPY_RATIO 0.5   // closer than this x the median real-to-real distance: a likely copy
@@ -345,7 +346,7 @@ static void print_report(const Report *r) {
     printf("\n(%.1f s, of which SWD %.1f s)\n", r->seconds, r->swd_seconds);
 }
 
-static void print_report_json(const EvalOpts *o, const Report *r) {
+static cJSON *report_json(const EvalOpts *o, const Report *r) {
     const Copies *c = &r->cp;
     const Diversity *d = &r->dv;
     cJSON *j = json_head(o, r->n, &r->sf, &r->sr);
@@ -365,7 +366,16 @@ static void print_report_json(const EvalOpts *o, const Report *r) {
     cJSON_AddNumberToObject(dv, "twin_share", d->twin_share);
     cJSON_AddStringToObject(dv, "verdict", diversity_verdict(d));
     cJSON_AddNumberToObject(j, "seconds", r->seconds);
-    print_json(j);
+    return j;
+}
+
+// The whole report as eval.json beside the sheet, where `fakeit report` finds
+// it (RUN/eval.json for a run); 0, or -1 after printing.
+static int save_report_json(const char *sheet, cJSON *j) {
+    char *path = fk_beside(sheet, "eval.json"), *txt = cJSON_Print(j);
+    const int rc = fk_write_file(path, txt, strlen(txt));
+    free(path), free(txt);
+    return rc;
 }
 
 // The real set must allow two disjoint sets of at least two 16 px images.
@@ -433,8 +443,13 @@ int eval_run(const EvalOpts *o) {
     sheet_path(sheet, sizeof sheet, o);
     r.sheet = sheet;
     rc = write_sheet(sheet, &r.cp, &fk, &train, n);
-    if (o->json) print_report_json(o, &r);
-    else print_report(&r);
+    cJSON *j = report_json(o, &r);
+    if (!rc && save_report_json(sheet, j) != 0) rc = 1;
+    if (o->json) print_json(j);
+    else {
+        cJSON_Delete(j);
+        print_report(&r);
+    }
 done:
     free(fk.pix), free(ra.pix), free(rb.pix);
     copies_free(&r.cp);

@@ -18,6 +18,7 @@
 #include "eval/tracker.h"
 #include "gan/runstate.h"
 #include "train/metrics.h"
+#include "train/report.h"
 #include "util/files.h"
 #include "util/util.h"
 
@@ -307,8 +308,26 @@ static int save_reals(const Dataset *ds, int n, const char *path) {
     return rc;
 }
 
+// RUN/report.html as of now: the configuration and the run's own fields as
+// the state would hold them, and where it stands.
+static int write_report(const Run *r, ReportStatus st) {
+    char *cfg = wgan_config_json(&r->cfg, "state"), *extra = run_extra(r), v[32];
+    cJSON *m = cJSON_Parse(cfg), *e = cJSON_Parse(extra);
+    for (cJSON *it = e ? e->child : NULL; it; it = it->next)
+        cJSON_AddStringToObject(m, it->string, cJSON_IsString(it) ? it->valuestring : "");
+    snprintf(v, sizeof v, "%ld", r->w.gen_iter), cJSON_AddStringToObject(m, "gen_iter", v);
+    snprintf(v, sizeof v, "%ld", r->w.epoch), cJSON_AddStringToObject(m, "epoch", v);
+    snprintf(v, sizeof v, "%ld", r->w.images), cJSON_AddStringToObject(m, "images", v);
+    snprintf(v, sizeof v, "%u", r->w.ds->count), cJSON_AddStringToObject(m, "data_count", v);  // as the state
+    char *meta = cJSON_PrintUnformatted(m);
+    const int rc = report_write(r->o->run_dir, st, meta);
+    free(cfg), free(extra), free(meta);
+    cJSON_Delete(m), cJSON_Delete(e);
+    return rc;
+}
+
 // The fixed noise through the generator (in training mode, as the original
-// samples) as fake_samples_NNNNNN.png, and the chart redrawn.
+// samples) as fake_samples_NNNNNN.png, the chart redrawn, the report rewritten.
 static int save_progress(Run *r) {
     Wgan *w = &r->w;
     const WganConfig *c = &w->cfg;
@@ -320,7 +339,8 @@ static int save_progress(Run *r) {
     char *gpath = fk_join(r->o->run_dir, name);
     const int rc = grid_save(gpath, host, r->n_fixed, c->nc, c->isize, c->isize, 8) ||
                    chart_save(r->cpath, r->losses.x, r->losses.y, r->losses.z, r->losses.n, r->quality.x,
-                              r->quality.y, r->quality.n, r->tracker.floor.avg);
+                              r->quality.y, r->quality.n, r->tracker.floor.avg) ||
+                   write_report(r, REPORT_TRAINING);
     free(gpath), free(host);
     return rc ? 1 : 0;
 }
@@ -562,6 +582,7 @@ static void print_summary(const Run *r, double el, long start_iter, int timed_ou
            el, w->gen_iter > start_iter ? el / (w->gen_iter - start_iter) : 0.0);
     printf("  models   %s/netG.safetensors %s/netD.safetensors\n", dir, dir);
     printf("  samples  %s/fake_samples_%06ld.png, chart %s, metrics %s\n", dir, w->gen_iter, r->cpath, r->mpath);
+    printf("  report   %s/report.html (open it in a browser; fakeit report %s rewrites it)\n", dir, dir);
     if (r->eval_every && r->quality.n)
         printf("  SWD %.2f at iteration %.0f (real vs real %.2f; %.1f s spent measuring, not counted above)\n",
                r->quality.y[r->quality.n - 1], r->quality.x[r->quality.n - 1], r->tracker.floor.avg,
@@ -599,6 +620,11 @@ static int train_loop(Run *r) {
     // the final checkpoint first: the last grid's forward pass must not be in it
     if (!rc) rc = save_state(r);
     if (!rc && !sampled_now && w->gen_iter > start_iter) rc = save_progress(r);
+    const ReportStatus st = rc == TRAIN_DIVERGED ? REPORT_DIVERGED
+                            : rc                 ? REPORT_FAILED
+                            : reached_end(r)     ? REPORT_FINISHED
+                                                 : REPORT_STOPPED;
+    if (write_report(r, st) != 0 && !rc) rc = 1;
     if (!rc) {
         print_summary(r, fk_seconds() - t0 - r->tracker.seconds, start_iter, timed_out);
         if (fk_stop_signal()) rc = 128 + fk_stop_signal();

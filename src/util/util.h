@@ -20,6 +20,16 @@ _Noreturn void fk_fail(const char *file, int line, const char *cond,
                        const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+// const char sym[]: the bytes of a file of the source tree, NUL-terminated,
+// compiled into the program (the assembler's .incbin; `path` is relative to
+// the folder the build runs in, the repository's root). For text that reads
+// best in its own language: the run report's script and style sheet. The
+// Makefile makes the object depend on the file.
+#define FK_EMBED(sym, path)                                                                                \
+    __asm__(".pushsection .rodata\n.balign 16\n.local " #sym "\n.type " #sym ", @object\n" #sym ":\n"     \
+            ".incbin \"" path "\"\n.byte 0\n.size " #sym ", . - " #sym "\n.popsection\n");                  \
+    extern const char sym[]
+
 // Prints "fakeit: <message>" to stderr. For errors the user can act on.
 void fk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,8 +1,29 @@
-// export.c: `fakeit export` (ONNX models, the browser sampler).
+// share.c: what shows a run or a model to others: `fakeit report` (the run
+// in a browser) and `fakeit export` (ONNX models, the browser sampler).
 #include <stdio.h>
 
 #include "cli/commands.h"
 #include "export/export.h"
+#include "train/report.h"
+
+static int exec_report(const Command *cmd, void *opts, const OptParse *p) {
+    (void)cmd, (void)opts;
+    return report_run(p->pos[0]);
+}
+
+const Command cmd_report = {
+    .name = "report", .group = "training", .synopsis = "RUN_DIR",
+    .summary = "(re)write the run's report.html, to watch it in a browser",
+    .usage = "fakeit report RUN_DIR",
+    .about = "Writes RUN_DIR/report.html: the run's configuration and data set, charts of the\n"
+             "Wasserstein estimate (raw and median-filtered), Loss_G, the gradient penalty\n"
+             "and the SWD against its real-vs-real floor (hover for values), the sample\n"
+             "grids over time with a slider, images/s and the time left, and the verdicts\n"
+             "of fakeit eval when RUN_DIR/eval.json is there. One file, no network: open\n"
+             "it as file://.../report.html. fakeit train writes it at every sample point\n"
+             "and at the end; while a run trains the page reloads itself.\n",
+    .min_pos = 1, .max_pos = 1, .pos = "RUN_DIR", .exec = exec_report,
+};
 
 typedef struct {
     const char *out, *critic, *web, *upscale;
