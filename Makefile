@@ -76,6 +76,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 $(BUILD)/backend/cpu/%.o $(BUILD)/eval/%.o: XCFLAGS = -O3 -fno-trapping-math
 # files compiled in with FK_EMBED (util/util.h)
 $(BUILD)/train/report.o: src/train/report_page.js src/train/report_page.css
+$(BUILD)/export/web.o: src/export/sampler.html src/export/sampler.js
 # where the registry looks for the CUDA module last: the build folder
 $(BUILD)/backend/registry.o: XCFLAGS = $(if $(CUDA_SRC),-DFAKEIT_CUDA_MODULE='"$(CURDIR)/$(CUDA_MODULE)"')
 
@@ -83,8 +84,9 @@ TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_tra
 # the CPU backend's blocked layouts, forced whatever the CPU (only with oneDNN)
 BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 
+.DEFAULT_GOAL := all
 .SECONDARY:
-.PHONY: all config test test-unit test-asan fuzz deps-test bench bench-profile bench-gpu gpu-pack bench-fmnist bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all web config test test-unit test-asan fuzz deps-test bench bench-profile bench-gpu gpu-pack bench-fmnist bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM)
 
 config:
@@ -122,6 +124,15 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/config.mk
 $(BUILD)/%: $(BUILD)/tests/%.o $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The browser sampler's runtime: ONNX Runtime Web from the npm registry
+# (scripts/npm-deps.sh), its files copied into build/web, where fakeit export
+# --web finds them (make install puts them in share/fakeit/web).
+WEB_RUNTIME := ort.wasm.min.js ort-wasm-simd-threaded.mjs ort-wasm-simd-threaded.wasm
+web:
+	scripts/npm-deps.sh
+	mkdir -p build/web
+	cp $(addprefix build/npm/node_modules/onnxruntime-web/dist/,$(WEB_RUNTIME)) build/web/
+
 deps:
 	@scripts/install-deps.sh build
 deps-test:
@@ -144,6 +155,7 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) $(PROGRAM)
 	    $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_cli.sh
 	FAKEIT=./$(PROGRAM) $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_crash.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_export.sh
+	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_browser.sh
 
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" \
@@ -155,6 +167,7 @@ test-asan:
 	           build-asan/test_train && build-asan/test_eval && build-asan/test_sr'
 
 test: deps-test
+	$(MAKE) web || echo "make web failed: the browser sampler's checks will say SKIPPED"
 	$(MAKE) test-unit
 	$(MAKE) test-asan
 	$(MAKE) DNNL=0 test-unit

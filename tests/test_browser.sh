@@ -56,6 +56,22 @@ check "fakeit report on a folder without a run: exit 1, named" '[ $rc = 1 ] && [
     --critic-norm layer > /dev/null 2>&1
 check "the GP run's report has the penalty's figures" 'grep -q "\"has_gp\":true" "$tmp/gp/report.html"'
 
+# the sampler's files; without ONNX Runtime Web's files (a program away from its build) a message
+cp "$FAKEIT" "$tmp/alone"
+out=$("$tmp/alone" export "$tmp/run" --web "$tmp/w0" 2>&1); rc=$?
+check "export --web without ONNX Runtime Web's files says to run make web (exit 2)" '[ $rc = 2 ] && [[ "$out" == *"make web"* ]]'
+web_ok=0
+if "$FAKEIT" export "$tmp/run" --web "$tmp/web" --upscale "$SR_MODEL" > /dev/null 2> "$tmp/web.log"; then
+    web_ok=1
+    check "export --web writes the page, the models and the runtime" \
+        'for f in index.html sampler.js model.json generator.onnx upscaler.onnx ort.wasm.min.js ort-wasm-simd-threaded.wasm; do
+             [ -s "$tmp/web/$f" ] || exit 1; done'
+elif grep -q "make web" "$tmp/web.log"; then
+    skipped="the sampler: ONNX Runtime Web's files are not built (make web)"
+else
+    bad "export --web: $(cat "$tmp/web.log")"
+fi
+
 # ---------------------------------------------------------------------------
 # in Chromium
 browser_ok=1
@@ -71,7 +87,21 @@ if [ $browser_ok = 1 ]; then
         'node "$here/js/browser_check.mjs" report "$tmp/run/report.html" "$it" 3 "$grids" "$tmp/report.png" eval'
     check "the GP run's report in Chromium: W, Loss_G and penalty charts" \
         'node "$here/js/browser_check.mjs" report "$tmp/gp/report.html" 30 3 3 "$tmp/gp.png"'
+    if [ $web_ok = 1 ]; then
+        # a local server on a free port (it prints the port)
+        python3 -u -m http.server 0 --bind 127.0.0.1 -d "$tmp/web" > "$tmp/server.log" 2>&1 &
+        server=$!
+        port=""
+        for _ in $(seq 100); do
+            port=$(sed -n 's/.* port \([0-9]*\).*/\1/p' "$tmp/server.log" | head -1)
+            [ -n "$port" ] && break
+            sleep 0.1
+        done
+        check "the sampler in Chromium: grid, seeds, latent walk, upscaling, no console error" \
+            'node "$here/js/browser_check.mjs" sampler "http://127.0.0.1:$port/" "$tmp/sampler.png" upscale'
+    fi
 fi
+[ -n "${SHOTS:-}" ] && mkdir -p "$SHOTS" && cp "$tmp"/*.png "$SHOTS"/ 2> /dev/null
 
 echo "test_browser: $pass passed, $fail failed${skipped:+, browser checks SKIPPED: $skipped}"
 [ $fail = 0 ]
