@@ -3,7 +3,7 @@
 # and once more without oneDNN).
 #
 #   make demo      deps + build + draw bikes, prepare, train a few minutes, sample, upscale
-#   make            build ./fakeit and build/libfakeit.a
+#   make            build ./fakeit, build/libfakeit.a and build/libfakeit.so (include/fakeit.h)
 #   make test       deps + unit, oracle and gradient tests + the same under sanitizers
 #                   + the unit tests of a build with the reference backend alone (DNNL=0)
 #   make test-unit  the suite against one build (BUILD, DNNL, CUDA as given)
@@ -15,7 +15,8 @@
 #   make bench-bf16 --precision bf16 against fp32 on Fashion-MNIST (docs/fmnist/bf16.md)
 #   make fixtures   regenerate tests/fixtures with PyTorch (installs python3-torch)
 #   make deps       install missing Debian packages (scripts/install-deps.sh)
-#   make install    copy fakeit to $(PREFIX)/bin, its bike model to $(PREFIX)/share/fakeit
+#   make install    the program, libfakeit.so, fakeit.h, fakeit.pc, the bike model (PREFIX=/usr/local)
+#   make web        the browser sampler's runtime (onnxruntime-web from npm) into build/web
 #   make sr-model   retrain models/bikes-x4.safetensors (the default upscaling model)
 #   make bench-sr   the super-resolution report in docs/sr (installs the photos)
 #
@@ -61,7 +62,8 @@ CUDA_OBJ := $(CUDA_SRC:src/%.cu=$(BUILD)/%.o)
 CUDA_MODULE := $(if $(CUDA_SRC),$(BUILD)/fakeit-cuda.so)
 
 DEFS    = $(if $(filter 1,$(DNNL)),-DFAKEIT_HAVE_DNNL) $(if $(CUDA_SRC),-DFAKEIT_HAVE_CUDA)
-FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -MMD -MP -Isrc $(DEFS) \
+# -fPIC: the same objects make libfakeit.a (the program, the tests) and libfakeit.so
+FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -fPIC -MMD -MP -Isrc -Iinclude $(DEFS) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(if $(filter 1,$(DNNL)),-ldnnl) \
            $(if $(CUDA_SRC),-rdynamic -ldl) -lcjson -lm
@@ -80,30 +82,48 @@ $(BUILD)/export/web.o: src/export/sampler.html src/export/sampler.js
 # where the registry looks for the CUDA module last: the build folder
 $(BUILD)/backend/registry.o: XCFLAGS = $(if $(CUDA_SRC),-DFAKEIT_CUDA_MODULE='"$(CURDIR)/$(CUDA_MODULE)"')
 
-TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval test_sr
+TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval test_sr test_api
 # the CPU backend's blocked layouts, forced whatever the CPU (only with oneDNN)
 BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 
 .DEFAULT_GOAL := all
 .SECONDARY:
+# the library's version, from the public header
+VERSION := $(shell sed -n 's/^\#define FAKEIT_VERSION "\(.*\)"/\1/p' include/fakeit.h)
+SONAME  := libfakeit.so.$(firstword $(subst ., ,$(VERSION)))
+SHLIB   := $(BUILD)/libfakeit.so.$(VERSION)
+
 .PHONY: all web config test test-unit test-asan fuzz deps-test bench bench-profile bench-gpu gpu-pack bench-fmnist bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
-all: $(PROGRAM)
+all: $(PROGRAM) $(SHLIB)
 
 config:
 	@echo "build folder $(BUILD), program $(PROGRAM)"
 	@echo "oneDNN CPU backend: $(if $(filter 1,$(DNNL)),yes,no) (DNNL=$(DNNL))"
 	@echo "CUDA: $(if $(filter 1,$(CUDA)),nvcc $(NVCC); $(words $(CUDA_SRC)) kernel files,no) (CUDA=$(CUDA))"
 
-# what this folder was built with; objects are rebuilt when it changes
+# what this folder was built with (options, flags); objects are rebuilt when it changes
 $(BUILD)/config.mk: FORCE
 	@mkdir -p $(BUILD)
-	@echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC)' | cmp -s - $@ || echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC)' > $@
+	@echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC) FLAGS=$(FK_CFLAGS) $(CFLAGS)' | cmp -s - $@ || \
+	    echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC) FLAGS=$(FK_CFLAGS) $(CFLAGS)' > $@
 
 $(PROGRAM): $(BUILD)/cli/main.o $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/fakeit-cuda.so: $(CUDA_OBJ)
 	$(CC) -shared -o $@ $^ $(CUDA_LIBS)
+
+# The shared library exports the API of include/fakeit.h (src/cli/api.map);
+# the program is main.c, fk_main's client, linked with libfakeit.a.
+$(SHLIB): $(LIB_OBJ) src/cli/api.map
+	$(CC) $(FK_CFLAGS) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/cli/api.map \
+	    -o $@ $(LIB_OBJ) $(LDLIBS)
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(SONAME) $(BUILD)/libfakeit.so
+
+# The program make install puts in PREFIX/bin: main.c against the installed
+# libfakeit.so (found at $ORIGIN/../lib), the library's first client.
+$(BUILD)/fakeit-installed: $(BUILD)/cli/main.o $(SHLIB)
+	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $< $(SHLIB) -Wl,-rpath,'$$ORIGIN/../lib'
 
 $(BUILD)/libfakeit.a: $(LIB_OBJ)
 	rm -f $@
@@ -151,11 +171,14 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) $(PROGRAM)
 	$(BUILD)/test_train
 	$(BUILD)/test_eval
 	$(BUILD)/test_sr
+	FAKEIT_SR_MODEL=models/bikes-x4.safetensors $(BUILD)/test_api
 	FAKEIT=./$(PROGRAM) FAKEIT_DNNL=$(DNNL) FAKEIT_CUDA=$(if $(CUDA_SRC),1,0) \
 	    $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_cli.sh
 	FAKEIT=./$(PROGRAM) $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_crash.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_export.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_browser.sh
+	@tmp=$$(mktemp -d) && $(MAKE) -s install PREFIX=$$tmp/prefix > /dev/null && \
+	    tests/test_library.sh $$tmp/prefix; rc=$$?; rm -rf $$tmp; exit $$rc
 
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" \
@@ -164,7 +187,8 @@ test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    sh -c 'build-asan/test_engine && build-asan/test_gradcheck && build-asan/test_backends && \
 	           build-asan/test_oracle tests/fixtures/engine.safetensors && build-asan/test_data && \
-	           build-asan/test_train && build-asan/test_eval && build-asan/test_sr'
+	           build-asan/test_train && build-asan/test_eval && build-asan/test_sr && \
+	           FAKEIT_SR_MODEL=models/bikes-x4.safetensors build-asan/test_api'
 
 test: deps-test
 	$(MAKE) web || echo "make web failed: the browser sampler's checks will say SKIPPED"
@@ -271,9 +295,20 @@ fixtures:
 	/usr/bin/python3 tests/swd_oracle.py tests/fixtures/swd.safetensors
 	/usr/bin/python3 tests/srmetrics_oracle.py tests/fixtures/srmetrics.safetensors
 
-install: fakeit
-	install -D -m 755 fakeit $(DESTDIR)$(PREFIX)/bin/fakeit
+# The program, the library (header, shared library, pkg-config file), the
+# shipped model, the browser sampler's runtime when `make web` built it, the
+# CUDA module. PREFIX=... and DESTDIR=... as usual.
+install: $(BUILD)/fakeit-installed $(SHLIB)
+	install -D -m 755 $(BUILD)/fakeit-installed $(DESTDIR)$(PREFIX)/bin/fakeit
+	install -D -m 644 include/fakeit.h $(DESTDIR)$(PREFIX)/include/fakeit.h
+	install -D -m 755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/$(notdir $(SHLIB))
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libfakeit.so
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' fakeit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fakeit.pc
 	install -D -m 644 models/bikes-x4.safetensors $(DESTDIR)$(PREFIX)/share/fakeit/bikes-x4.safetensors
+	$(if $(wildcard build/web/ort.wasm.min.js),mkdir -p $(DESTDIR)$(PREFIX)/share/fakeit/web && \
+	    install -m 644 $(addprefix build/web/,$(WEB_RUNTIME)) $(DESTDIR)$(PREFIX)/share/fakeit/web/)
 	$(if $(CUDA_MODULE),install -D -m 755 $(CUDA_MODULE) $(DESTDIR)$(PREFIX)/lib/fakeit/fakeit-cuda.so)
 
 clean:

@@ -5,6 +5,7 @@
 // and cuBLAS) that the program opens only when it may be used: a process on a
 // machine without an NVIDIA driver never maps those libraries (about 200 MB
 // of resident memory and a tenth of a second at every start otherwise).
+#define _GNU_SOURCE  // dladdr
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
@@ -53,7 +54,7 @@ static const Backend *cuda_load(void) {
     static int tried;
     if (tried) return cuda_table;
     tried = 1;
-    char exe[PATH_MAX], cand[4][PATH_MAX + 64];  // cuda_why is cut short for very long paths
+    char exe[PATH_MAX], cand[5][PATH_MAX + 64];  // cuda_why is cut short for very long paths
     int n = 0;
     const char *env = getenv("FAKEIT_CUDA_MODULE");
     if (env && *env) snprintf(cand[n++], sizeof cand[0], "%s", env);
@@ -64,6 +65,13 @@ static const Backend *cuda_load(void) {
         if (slash) *slash = 0;
         snprintf(cand[n++], sizeof cand[0], "%s/fakeit-cuda.so", exe);
         snprintf(cand[n++], sizeof cand[0], "%s/../lib/fakeit/fakeit-cuda.so", exe);
+    }
+    // a program using the installed libfakeit.so: beside the library, in fakeit/
+    Dl_info info;
+    if (!env && dladdr((void *)backend_default, &info) && info.dli_fname && strchr(info.dli_fname, '/')) {
+        snprintf(exe, sizeof exe, "%s", info.dli_fname);
+        *strrchr(exe, '/') = 0;
+        snprintf(cand[n++], sizeof cand[0], "%s/fakeit/fakeit-cuda.so", exe);
     }
 #ifdef FAKEIT_CUDA_MODULE
     if (!env) snprintf(cand[n++], sizeof cand[0], "%s", FAKEIT_CUDA_MODULE);

@@ -18,8 +18,8 @@
 static void *field(void *opts, size_t at) { return (char *)opts + at - 1; }
 
 int opts_usage_error(const Command *cmd, const char *msg, const char *arg) {
-    fprintf(stderr, "fakeit %s: %s%s%s\n", cmd->name, msg, arg ? ": " : "", arg ? arg : "");
-    fprintf(stderr, "run 'fakeit %s --help' for its options\n", cmd->name);
+    fk_message("fakeit %s: %s%s%s", cmd->name, msg, arg ? ": " : "", arg ? arg : "");
+    fk_message("run 'fakeit %s --help' for its options", cmd->name);
     return 2;
 }
 

@@ -333,7 +333,9 @@ static int commit(Run *r, Item *it, const char *source) {
         static const char *const caption[PR_NREASONS] = {"", "not white", "unreadable", "too large", "too small", "duplicate"};
         sheet_add(&r->rej, it->pix, caption[it->reason]);
         const int loud = it->reason == PR_UNREADABLE || it->reason == PR_TOO_LARGE;
-        if (r->o->verbose || (loud && r->printed < 20))
+        if (r->o->quiet)
+            ;
+        else if (r->o->verbose || (loud && r->printed < 20))
             fprintf(stderr, "fakeit: skipped %s: %s: %s\n", source, prep_reason_names[it->reason], it->why);
         else if (loud && r->printed == 20)
             fprintf(stderr, "fakeit: (more skipped files not listed; -v lists every one)\n");
@@ -448,13 +450,15 @@ int prepare_run(const PrepareOpts *o, char *const *inputs, int n_inputs, Prepare
                  res->seen - kept > r.rej.n ? " (first ones shown)" : "");
         sheet_rc |= sheet_write(&r.rej, rej, title);
         const double mb = (double)kept * C * o->size * o->size / 1e6;
-        printf("prepare: %d images", res->seen);
-        if (res->ignored) printf(" (%d other files ignored)", res->ignored);
-        printf(" in %.1f s on %d threads\n", fk_seconds() - t0, threads);
-        for (int k = 0; k < PR_NREASONS; k++) printf("  %-22s %d\n", prep_reason_names[k], res->counts[k]);
-        printf("wrote %s: %d images, %dx%d, %d channel%s, %.1f MB\n", o->out, kept, o->size, o->size, C,
-               C > 1 ? "s" : "", mb);
-        if (!sheet_rc) printf("contact sheets: %s %s\n", acc, rej);
+        if (!o->quiet) {
+            printf("prepare: %d images", res->seen);
+            if (res->ignored) printf(" (%d other files ignored)", res->ignored);
+            printf(" in %.1f s on %d threads\n", fk_seconds() - t0, threads);
+            for (int k = 0; k < PR_NREASONS; k++) printf("  %-22s %d\n", prep_reason_names[k], res->counts[k]);
+            printf("wrote %s: %d images, %dx%d, %d channel%s, %.1f MB\n", o->out, kept, o->size, o->size, C,
+                   C > 1 ? "s" : "", mb);
+            if (!sheet_rc) printf("contact sheets: %s %s\n", acc, rej);
+        }
         free(acc), free(rej);
     }
     sheet_free(&r.acc);

@@ -26,6 +26,7 @@ typedef struct {
     int idx_pad;              // IDX: pad to this size (0 = no padding), e.g. 32
     int threads;              // 0 = all cores
     int verbose;              // print every skipped file
+    int quiet;                // print nothing but errors (the library's fk_set_quiet)
     int sheet_max;            // tiles per contact sheet (256)
 } PrepareOpts;
 

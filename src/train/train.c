@@ -138,7 +138,7 @@ static int resolve_resume(Run *r) {
     const char *se = meta_str(meta, "sample_every"), *dh = meta_str(meta, "data_hash");
     if (!o->sample_every_set && se && atoi(se) > 0) r->sample_every = atoi(se);
     if (o->sample_every_set && se && atoi(se) != o->sample_every)
-        printf("fakeit train: this run drew its grids every %s iterations, it continues every %d: the grids' forward "
+        if (!r->o->quiet) printf("fakeit train: this run drew its grids every %s iterations, it continues every %d: the grids' forward "
                "passes move batch norm's running statistics, so the results will differ from an uninterrupted run\n",
                se, o->sample_every);
     if (dh) snprintf(r->stored_hash, sizeof r->stored_hash, "%s", dh);
@@ -155,13 +155,14 @@ static int resolve_resume(Run *r) {
 // defaults into RUN/data.fkd, are the data set.
 static int prepare_folder(Run *r) {
     char *out = fk_join(r->o->run_dir, "data.fkd");
-    printf("fakeit train: %s is a folder of images: preparing it as fakeit prepare does by default into %s\n",
+    if (!r->o->quiet) printf("fakeit train: %s is a folder of images: preparing it as fakeit prepare does by default into %s\n",
            r->o->data, out);
     fflush(stdout);
     PrepareOpts p;
     prepare_defaults(&p);
     p.out = out;
     p.threads = r->o->threads;
+    p.quiet = r->o->quiet;
     char *in[1] = {(char *)r->o->data};
     const int rc = prepare_run(&p, in, 1, NULL);
     snprintf(r->data, sizeof r->data, "%s", out);
@@ -228,7 +229,7 @@ static int open_data(Run *r) {
                      r->data, hash, r->stored_hash, r->o->run_dir, r->data);
             return 2;
         }
-        printf("fakeit train: continuing on %s, which is not the data set this run was trained on (--data-changed): "
+        if (!r->o->quiet) printf("fakeit train: continuing on %s, which is not the data set this run was trained on (--data-changed): "
                "the run will differ from one trained on its own data\n", r->data);
     }
     if (!r->o->resume && r->eval_every > 0 && !r->eval_data[0] && r->holdout < 0) {
@@ -357,7 +358,7 @@ static int pick_backend(Run *r) {
             if (backend_find(r->stored_backend))
                 name = r->stored_backend;
             else
-                printf("fakeit train: this run ran on the %s backend, which cannot run here: continuing on the default\n",
+                if (!r->o->quiet) printf("fakeit train: this run ran on the %s backend, which cannot run here: continuing on the default\n",
                        r->stored_backend);
         }
         if (!threads) threads = r->stored_threads;
@@ -369,7 +370,7 @@ static int pick_backend(Run *r) {
         const int other_threads = r->stored_threads && r->be->host_memory && r->be->get_threads() != r->stored_threads;
         const int other_prec = r->stored_precision[0] && prec && strcmp(prec, r->stored_precision) != 0;
         if (other_backend || other_threads || other_prec)
-            printf("fakeit train: this run ran on %s with %d thread%s in %s, it continues on %s with %d thread%s in %s: "
+            if (!r->o->quiet) printf("fakeit train: this run ran on %s with %d thread%s in %s, it continues on %s with %d thread%s in %s: "
                    "the results will differ from an uninterrupted run in the last bits\n",
                    r->stored_backend, r->stored_threads, r->stored_threads == 1 ? "" : "s",
                    r->stored_precision[0] ? r->stored_precision : "fp32", r->be->name, r->be->get_threads(),
@@ -493,7 +494,7 @@ static int log_iteration(Run *r, double el, double ips, long critic_steps, long 
         const double q = tracker_measure(&r->tracker, &r->w);
         snprintf(swd_cols, sizeof swd_cols, "%.6g,%.6g", q, r->tracker.floor.avg);
         series_push(&r->quality, (double)w->gen_iter, q, 0);
-        fprintf(stderr, "%s[%ld] SWD %.2f (real vs real %.2f)%s", tty ? "\r" : "", w->gen_iter, q,
+        if (!r->o->quiet) fprintf(stderr, "%s[%ld] SWD %.2f (real vs real %.2f)%s", tty ? "\r" : "", w->gen_iter, q,
                 r->tracker.floor.avg, tty ? "                                        \n" : "\n");
     }
     fprintf(r->metrics, "%ld,%ld,%ld,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f,%.1f,%.9g,%s\n", w->gen_iter, w->epoch,
@@ -508,7 +509,7 @@ static int log_iteration(Run *r, double el, double ips, long critic_steps, long 
     series_push(&r->losses, (double)w->gen_iter, wd, w->loss_g);
     char e1[40], e2[40];
     hms(el, e1, sizeof e1), hms(eta(r, el, ips, critic_steps), e2, sizeof e2);
-    if (tty || w->gen_iter % 10 == 0 || w->gen_iter == start_iter + 1)
+    if (!r->o->quiet && (tty || w->gen_iter % 10 == 0 || w->gen_iter == start_iter + 1))
         fprintf(stderr, "%s[%ld%s%ld] epoch %ld  W %.5f  Loss_G %.5f  %.1f img/s  %s  ETA %s%s", tty ? "\r" : "",
                 w->gen_iter, r->iters > 0 ? "/" : " gen iters, epochs ", r->iters > 0 ? r->iters : r->epochs,
                 w->epoch, wd, w->loss_g, ips, e1, e2, tty ? "   " : "\n");
@@ -593,15 +594,16 @@ static void print_summary(const Run *r, double el, long start_iter, int timed_ou
 static int train_loop(Run *r) {
     const TrainOpts *o = r->o;
     Wgan *w = &r->w;
-    print_header(r);
+    if (!o->quiet) print_header(r);
     fk_stop_catch();
-    const int tty = isatty(STDERR_FILENO);
+    const int tty = !o->quiet && isatty(STDERR_FILENO);
     const double t0 = fk_seconds();
     const long start_iter = w->gen_iter, start_images = w->images;
     long critic_steps = 0;
     int rc = 0, sampled_now = 0, timed_out = 0;
     // seconds of training: measuring time is not counted (nor against --time-limit)
-    while (!rc && !reached_end(r) && !fk_stop_signal()) {
+    int stopped = 0;  // by the embedding program's progress callback or stop flag
+    while (!rc && !reached_end(r) && !fk_stop_signal() && !(stopped |= o->stop && *o->stop)) {
         if (o->time_limit > 0 && fk_seconds() - t0 - r->tracker.seconds >= o->time_limit) {
             timed_out = 1;
             break;
@@ -612,6 +614,11 @@ static int train_loop(Run *r) {
         if ((rc = log_iteration(r, el, (w->images - start_images) / (el > 0 ? el : 1), critic_steps, start_iter, tty)))
             break;
         if ((rc = check_finite(r, 0)) != 0) break;
+        if (o->progress) {
+            const TrainProgress p = {w->gen_iter, r->iters, w->epoch, (double)w->loss_d_fake - w->loss_d_real,
+                                     w->loss_g, r->seconds_before + el, (w->images - start_images) / (el > 0 ? el : 1)};
+            stopped |= o->progress(&p, o->progress_user) != 0;
+        }
         sampled_now = w->gen_iter % r->sample_every == 0;
         if (sampled_now) rc = save_progress(r);
         if (!rc && w->gen_iter % o->save_every == 0) rc = save_state(r);
@@ -626,8 +633,9 @@ static int train_loop(Run *r) {
                                                  : REPORT_STOPPED;
     if (write_report(r, st) != 0 && !rc) rc = 1;
     if (!rc) {
-        print_summary(r, fk_seconds() - t0 - r->tracker.seconds, start_iter, timed_out);
+        if (!o->quiet) print_summary(r, fk_seconds() - t0 - r->tracker.seconds, start_iter, timed_out);
         if (fk_stop_signal()) rc = 128 + fk_stop_signal();
+        else if (stopped && !reached_end(r)) rc = TRAIN_STOPPED;
     }
     fk_stop_release();
     return rc;

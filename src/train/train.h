@@ -6,6 +6,12 @@
 
 #include "gan/wgan.h"
 
+// Where a run stands after a generator iteration, for TrainOpts.progress.
+typedef struct {
+    long iteration, target, epoch;  // target 0: the run ends by epochs
+    double wasserstein, loss_g, seconds, images_per_s;
+} TrainProgress;
+
 typedef struct {
     WganConfig cfg;
     const char *data;      // DATA.fkd, or a folder of images to prepare first (NULL on --resume: the stored path)
@@ -26,16 +32,27 @@ typedef struct {
     // eval_data or else `holdout` images kept out of training (-1: automatic)
     int eval_every, eval_n, holdout;
     const char *eval_data;
+    // for a program embedding fakeit (the library's fk_train): called after
+    // every generator iteration, non-zero stops the run as a signal would
+    // (saved, resumable); *stop set non-zero stops it too; quiet prints
+    // nothing but errors
+    int (*progress)(const TrainProgress *p, void *user);
+    void *progress_user;
+    volatile int *stop;
+    int quiet;
 } TrainOpts;
 
 void train_defaults(TrainOpts *o);
 
 // Exit statuses beyond 0, 1 (an error of the outside world) and 2 (a wrong
 // option or a run that cannot start).
-enum { TRAIN_DIVERGED = 3 };  // a loss or weight went NaN or infinite; nothing was saved after it
+enum {
+    TRAIN_DIVERGED = 3,  // a loss or weight went NaN or infinite; nothing was saved after it
+    TRAIN_STOPPED = 4,   // stopped by TrainOpts.progress or .stop (after saving)
+};
 
 // Returns 0 when the run reached its end, 130 / 143 when stopped by
-// SIGINT / SIGTERM (after saving), TRAIN_DIVERGED, or 1 or 2 on errors
+// SIGINT / SIGTERM (after saving), TRAIN_STOPPED, TRAIN_DIVERGED, or 1 or 2 on errors
 // (after printing them).
 int train_run(const TrainOpts *o);
 

@@ -20,14 +20,39 @@ void fk_fail(const char *file, int line, const char *cond, const char *fmt, ...)
     abort();
 }
 
+// The messages since fk_error_clear(), one per line, for the library's
+// fk_last_error(); per thread, so concurrent calls keep their own.
+static _Thread_local char errors[4096];
+static _Thread_local size_t errors_len;
+static int quiet;
+
+// Prints `prefix` and the message (unless quiet) and keeps the message.
+static void report(const char *prefix, const char *fmt, va_list ap) {
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (!quiet) fprintf(stderr, "%s%s\n", prefix, msg);
+    const int n = snprintf(errors + errors_len, sizeof errors - errors_len, "%s%s", errors_len ? "\n" : "", msg);
+    if (n > 0) errors_len = errors_len + (size_t)n < sizeof errors ? errors_len + (size_t)n : sizeof errors - 1;
+}
+
 void fk_error(const char *fmt, ...) {
-    fputs("fakeit: ", stderr);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report("fakeit: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
+
+void fk_message(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    report("", fmt, ap);
+    va_end(ap);
+}
+
+void fk_error_clear(void) { errors[0] = 0, errors_len = 0; }
+const char *fk_errors(void) { return errors; }
+void fk_error_quiet(int q) { quiet = q; }
+int fk_error_quiet_get(void) { return quiet; }
 
 void *fk_malloc(size_t bytes) {
     void *p = malloc(bytes ? bytes : 1);

@@ -31,7 +31,16 @@ _Noreturn void fk_fail(const char *file, int line, const char *cond,
     extern const char sym[]
 
 // Prints "fakeit: <message>" to stderr. For errors the user can act on.
+// Each message is also kept (per thread) until fk_error_clear(): fk_errors()
+// returns them, one per line, for the library's fk_last_error().
+// fk_error_quiet(1) stops the printing (the library's fk_set_quiet).
 void fk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+// The same for a message printed as it is (no "fakeit: " prefix).
+void fk_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fk_error_clear(void);
+const char *fk_errors(void);
+void fk_error_quiet(int quiet);
+int fk_error_quiet_get(void);
 
 // malloc/calloc that abort on exhaustion (an out-of-memory host is not
 // something the caller can repair mid-step).

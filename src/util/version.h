@@ -1,11 +1,10 @@
-// version.h: fakeit's version, for `fakeit version`, the library
-// (fk_version, libfakeit.so's name) and what fakeit writes (ONNX producer).
+// version.h: fakeit's version, defined once in the public header
+// (include/fakeit.h: FAKEIT_VERSION, FAKEIT_VERSION_MAJOR ...), for
+// `fakeit version`, what fakeit writes (ONNX producer, reports) and
+// libfakeit.so's name.
 #ifndef FAKEIT_VERSION_H
 #define FAKEIT_VERSION_H
 
-#define FAKEIT_VERSION_MAJOR 0
-#define FAKEIT_VERSION_MINOR 3
-#define FAKEIT_VERSION_PATCH 0
-#define FAKEIT_VERSION "0.3.0"
+#include <fakeit.h>
 
 #endif
