@@ -37,6 +37,8 @@ const Command cmd_eval = {
              "    size and 1/4 size) against the typical distance between training images;\n"
              "    nearest.png shows the closest fakes over their training images;\n"
              "  - a mode-collapse alarm from the fakes' diversity against the reals'.\n"
+             "Every figure also goes to eval.json beside nearest.png (for a run folder:\n"
+             "RUN_DIR/eval.json, which the run's report.html shows).\n"
              "MODEL is a generator (RUN_DIR/netG.safetensors, or the run folder RUN_DIR:\n"
              "N fakes are drawn), DIR a folder of images (centre-cropped to the real\n"
              "size), or a data set.\n",

@@ -178,7 +178,10 @@ int export_onnx(const char *model, ExportKind kind, const char *out) {
     char *meta = file_metadata(file);
     if (!meta) return 1;
     int rc;
-    if (meta_is(meta, "format", "fakeit-sr"))
+    if (meta_is(meta, "format", "fakeit-sr") && kind == EXPORT_CRITIC) {
+        fk_error("%s: an upscaler has no critic (--critic is for a GAN run or its netG / netD file)", file);
+        rc = 2;
+    } else if (meta_is(meta, "format", "fakeit-sr"))
         rc = export_sr(file, meta, out);
     else if (meta_is(meta, "format", "fakeit 1") && !meta_is(meta, "role", "state"))
         rc = export_gan(model, file, kind == EXPORT_CRITIC || meta_is(meta, "role", "critic"), out);

@@ -262,7 +262,9 @@ static void html_escaped(FILE *f, const char *s) {
 }
 
 static int write_page(const char *path, const char *title, ReportStatus st, const char *json) {
-    char *tmp = fk_tmp_path(path);
+    // a name of this process's own: `fakeit report` may rewrite the page while train does
+    char *tmp = fk_malloc(strlen(path) + 32);
+    sprintf(tmp, "%s.%ld.tmp", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
         fk_error("%s: cannot write: %s", path, strerror(errno));
@@ -305,6 +307,7 @@ int report_write(const char *run_dir, ReportStatus status, const char *meta_json
     const time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
     cJSON_AddStringToObject(page, "run", name);
+    cJSON_AddStringToObject(page, "run_dir", run_dir);
     cJSON_AddStringToObject(page, "status", status_words[status]);
     cJSON_AddStringToObject(page, "updated", when);
     cJSON_AddStringToObject(page, "version", FAKEIT_VERSION);

@@ -56,7 +56,7 @@ function header() {
   const words = {
     training: `Training: this page reloads itself every ${D.refresh_s} s.`,
     finished: 'The run reached its end.',
-    stopped: `The run stopped before its end; continue it with: fakeit train --resume ${D.run}`,
+    stopped: `The run stopped before its end; continue it with: fakeit train --resume ${D.run_dir}.`,
     diverged: 'The run diverged (a loss or weight went NaN or infinite); nothing was saved after it.',
     failed: 'The run stopped on an error (see its output).',
   };
@@ -175,11 +175,10 @@ function charts() {
 // ---------------------------------------------------------------------------
 // grids over time
 
-// Small grids drawn 2-4 times larger, pixels kept sharp.
-function enlarge(img) {
+// Small grids drawn larger (up to 4 times, at most `most` pixels wide), pixels kept sharp.
+function enlarge(img, most = 500) {
   img.addEventListener('load', () => {
-    const k = Math.max(1, Math.min(4, Math.floor(640 / img.naturalWidth)));
-    img.style.width = `${img.naturalWidth * k}px`;
+    img.style.width = `${Math.max(img.naturalWidth, Math.min(most, img.naturalWidth * 4))}px`;
   });
   return img;
 }
@@ -236,7 +235,7 @@ function evaluation() {
     verdict('diversity', e.diversity.verdict, /COLLAPSE/.test(e.diversity.verdict), /reduced/.test(e.diversity.verdict));
   if (e.sheet_file)
     sec.appendChild(el('figure', {}, el('div', { text: 'fakes closest to training images (top) and those images' }),
-                       el('img', { src: e.sheet_file, alt: 'nearest training images', id: 'eval-sheet' })));
+                       enlarge(el('img', { src: e.sheet_file, alt: 'nearest training images', id: 'eval-sheet' }), 1000)));
   return sec;
 }
 
