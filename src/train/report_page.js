@@ -251,4 +251,7 @@ document.body.append(header(), charts(), grids());
 const ev = evaluation();
 if (ev) document.body.append(ev);
 document.body.append(config(), el('footer', { text: `fakeit ${D.version} · ${D.updated}` }));
-if (D.status === 'training') setTimeout(() => location.reload(), D.refresh_s * 1000);
+if (D.status === 'training') {
+  document.body.dataset.reload = D.refresh_s;  // says the reload is scheduled
+  setTimeout(() => location.reload(), D.refresh_s * 1000);
+}

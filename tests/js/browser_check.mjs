@@ -6,6 +6,8 @@
 //     lines, the slider over GRIDS grids (moving it changes the image), the
 //     iteration count ITER, hover shows values, eval's verdicts (with "eval"),
 //     and a screenshot that is not blank
+//   node browser_check.mjs live RUN/report-copy.html
+//     a report written while training says so and schedules its reload
 //   node browser_check.mjs sampler URL SHOT.png [upscale]
 //     the sampler served over http: it draws a grid, two seeds give different
 //     images, the latent slider changes the fake, (with "upscale") the
@@ -83,6 +85,15 @@ async function report([file, iter, charts, grids, shot, withEval]) {
   await browser.close();
 }
 
+// A report written while the run trains: it says so and schedules its reload.
+async function live([file]) {
+  const { browser, page, errors } = await open(pathToFileURL(file).href);
+  check('a training run says it trains', (await page.textContent('#status')) === 'training');
+  check('and reloads itself', (await page.getAttribute('body', 'data-reload')) === '20');
+  check('no console errors', errors.length === 0, errors.join(' | '));
+  await browser.close();
+}
+
 async function sampler([url, shot, upscale]) {
   const { browser, page, errors } = await open(url);
   await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 60000 });
@@ -124,7 +135,7 @@ async function sampler([url, shot, upscale]) {
   await browser.close();
 }
 
-const modes = { report, sampler };
+const modes = { report, live, sampler };
 if (!modes[mode]) {
   console.error('usage: browser_check.mjs report|sampler ...');
   process.exit(2);
