@@ -298,7 +298,7 @@ fixtures:
 # The program, the library (header, shared library, pkg-config file), the
 # shipped model, the browser sampler's runtime when `make web` built it, the
 # CUDA module. PREFIX=... and DESTDIR=... as usual.
-install: $(BUILD)/fakeit-installed $(SHLIB)
+install: $(BUILD)/fakeit-installed $(SHLIB) $(CUDA_MODULE)
 	install -D -m 755 $(BUILD)/fakeit-installed $(DESTDIR)$(PREFIX)/bin/fakeit
 	install -D -m 644 include/fakeit.h $(DESTDIR)$(PREFIX)/include/fakeit.h
 	install -D -m 755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/$(notdir $(SHLIB))
