@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "draw/chart.h"
 #include "gan/runstate.h"
 #include "util/files.h"
 #include "util/util.h"
@@ -80,50 +81,36 @@ static int metrics_read(const char *path, Metrics *m) {
     return 0;
 }
 
-// Median of v[lo..hi] (copied into tmp).
-static double median(const double *v, int lo, int hi, double *tmp) {
-    int k = 0;
-    for (int i = lo; i <= hi; i++)
-        if (!isnan(v[i])) tmp[k++] = v[i];
-    if (!k) return NAN;
-    for (int i = 1; i < k; i++)  // insertion sort: windows are small
-        for (int j = i; j > 0 && tmp[j - 1] > tmp[j]; j--) {
-            const double t = tmp[j];
-            tmp[j] = tmp[j - 1], tmp[j - 1] = t;
-        }
-    return k % 2 ? tmp[k / 2] : 0.5 * (tmp[k / 2 - 1] + tmp[k / 2]);
-}
-
 // ---------------------------------------------------------------------------
 // the page's data, as JSON
 
 static cJSON *num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
 
-// The loss series, at most MAX_POINTS rows (every k-th; the median filter
-// runs over all rows), and the SWD rows (few: one per measurement).
+// The loss series, at most MAX_POINTS rows (every k-th, and the last; the
+// median filter runs over all rows, with loss.png's window: 101 iterations
+// as in the paper, a tenth of a shorter run), and the SWD rows (few: one per
+// measurement).
 static void add_series(cJSON *page, const Metrics *m) {
     const int step = m->n > MAX_POINTS ? (m->n + MAX_POINTS - 1) / MAX_POINTS : 1;
-    int half = m->n / 40;  // the median window: 1/20 of the run, 5 to 101 rows
-    half = half < 2 ? 2 : half > 50 ? 50 : half;
-    double *tmp = fk_malloc((size_t)(2 * half + 1) * sizeof(double));
+    double *wm = fk_malloc(((size_t)m->n + 1) * sizeof(double));
+    if (m->n) median_filter(m->col[C_W], wm, m->n, m->n >= 1010 ? 101 : (m->n / 10) | 1);
     cJSON *s = cJSON_AddObjectToObject(page, "series");
     cJSON *x = cJSON_AddArrayToObject(s, "iter"), *w = cJSON_AddArrayToObject(s, "w"),
-          *wm = cJSON_AddArrayToObject(s, "w_median"), *g = cJSON_AddArrayToObject(s, "loss_g"),
+          *med = cJSON_AddArrayToObject(s, "w_median"), *g = cJSON_AddArrayToObject(s, "loss_g"),
           *gp = cJSON_AddArrayToObject(s, "gp");
     int any_gp = 0;
     for (int i = 0; i < m->n; i += step) {
         const int last = i + step >= m->n ? m->n - 1 : i;  // always end on the last row
-        const int lo = last - half < 0 ? 0 : last - half, hi = last + half >= m->n ? m->n - 1 : last + half;
         cJSON_AddItemToArray(x, num(m->col[C_ITER][last]));
         cJSON_AddItemToArray(w, num(m->col[C_W][last]));
-        cJSON_AddItemToArray(wm, num(median(m->col[C_W], lo, hi, tmp)));
+        cJSON_AddItemToArray(med, num(wm[last]));
         cJSON_AddItemToArray(g, num(m->col[C_G][last]));
         cJSON_AddItemToArray(gp, num(m->col[C_GP][last]));
         any_gp |= isfinite(m->col[C_GP][last]) && m->col[C_GP][last] != 0;
         if (last != i) break;
     }
+    free(wm);
     cJSON_AddBoolToObject(s, "has_gp", any_gp);
-    free(tmp);
     cJSON *q = cJSON_AddObjectToObject(page, "swd");
     cJSON *qx = cJSON_AddArrayToObject(q, "iter"), *qy = cJSON_AddArrayToObject(q, "swd"),
           *qf = cJSON_AddArrayToObject(q, "floor");
