@@ -49,7 +49,7 @@ const char *fk_version(void);
 const char *fk_last_error(void);
 /* A word for a status ("FK_ERR_FILE"). */
 const char *fk_status_name(fk_status s);
-/* 1: no messages on stderr (they are still kept for fk_last_error). */
+/* 1: no messages on stderr (they are still kept for fk_last_error); for the whole process. */
 void fk_set_quiet(int quiet);
 
 /* Runs a fakeit command line, as the fakeit program does (its main() is
@@ -100,7 +100,9 @@ void fk_upscaler_close(fk_upscaler *u);
  * Data sets and training. Options are those of the fakeit commands, written
  * as on the command line ({"--size", "32", "--background", "any", NULL}), so
  * every option, range check and message of `fakeit prepare --help` and
- * `fakeit train --help` applies. */
+ * `fakeit train --help` applies. Options are parsed with getopt, so call
+ * fk_prepare, fk_train and fk_main from one thread at a time (a run itself
+ * uses every core it is given). */
 
 /* Prepares the folders or files `inputs` (n of them) into the data set
  * `out` (DATA.fkd); *kept (may be NULL) gets the images kept. */
