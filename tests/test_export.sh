@@ -50,6 +50,8 @@ check "a run state is not a model (exit 2, named)" '[ $rc = 2 ] && [[ "$out" == 
 printf 'not a model' > "$tmp/junk.safetensors"
 out=$("$FAKEIT" export "$tmp/junk.safetensors" -o "$tmp/x.onnx" 2>&1); rc=$?
 check "a damaged file is refused (exit 1, named)" '[ $rc = 1 ] && [[ "$out" == *junk.safetensors* ]] && [ ! -e "$tmp/x.onnx" ]'
+out=$("$FAKEIT" export "$tmp/clip" -o /dev/null 2>&1); rc=$?
+check "a device is never replaced by the output (exit 1, named)" '[ $rc = 1 ] && [[ "$out" == */dev/null* ]] && [ -c /dev/null ]'
 out=$("$FAKEIT" export "$SR_MODEL" --critic "$tmp/x.onnx" 2>&1); rc=$?
 check "an upscaler has no critic (exit 2)" '[ $rc = 2 ] && [[ "$out" == *"no critic"* ]] && [ ! -e "$tmp/x.onnx" ]'
 out=$("$FAKEIT" export "$tmp/clip" 2>&1); rc=$?

@@ -26,14 +26,14 @@ enum { MAX_POINTS = 1500 };  // points per chart line: the page stays small howe
 // ---------------------------------------------------------------------------
 // metrics.csv
 
+enum { C_ITER, C_W, C_G, C_GP, C_SWD, C_FLOOR, C_SECONDS, C_IPS, C_EPOCH, N_COLS };
+static const char *const col_names[N_COLS] = {"gen_iter", "wasserstein", "loss_g",       "loss_gp", "swd",
+                                              "swd_real", "seconds",     "images_per_s", "epoch"};
+
 typedef struct {
     int n;
-    double *col[8];  // by Col, NAN where empty
+    double *col[N_COLS];  // by column (C_ITER ...), NAN where empty
 } Metrics;
-
-enum { C_ITER, C_W, C_G, C_GP, C_SWD, C_FLOOR, C_SECONDS, C_IPS, N_COLS };
-static const char *const col_names[N_COLS] = {"gen_iter", "wasserstein", "loss_g", "loss_gp",
-                                              "swd",      "swd_real",    "seconds", "images_per_s"};
 
 static void metrics_free(Metrics *m) {
     for (int c = 0; c < N_COLS; c++) free(m->col[c]);
@@ -137,6 +137,7 @@ static void add_progress(cJSON *page, const Metrics *m, const cJSON *meta) {
     const double iter = m->n ? m->col[C_ITER][m->n - 1] : meta_num(meta, "gen_iter");
     const double target = meta_num(meta, "target_iters"), epochs = meta_num(meta, "target_epochs");
     cJSON_AddNumberToObject(page, "iteration", iter);
+    cJSON_AddNumberToObject(page, "epoch", m->n ? m->col[C_EPOCH][m->n - 1] : meta_num(meta, "epoch"));
     cJSON_AddItemToObject(page, "target_iters", num(target > 0 ? target : NAN));
     cJSON_AddItemToObject(page, "target_epochs", num(target > 0 ? NAN : epochs));
     double ips = NAN, its = NAN, secs = NAN;

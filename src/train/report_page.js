@@ -25,7 +25,7 @@ function hms(s) {
 function fmt(v) {
   if (v == null || !isFinite(v)) return '–';
   const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : Number(v.toPrecision(5)).toString();
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3).replace(/\.?0+e/, 'e') : Number(v.toPrecision(5)).toString();
 }
 
 // ---------------------------------------------------------------------------
@@ -44,13 +44,15 @@ function header() {
     facts.appendChild(d);
   };
   fact(target ? `generator iterations of ${target}` : 'generator iterations', String(D.iteration), 'iteration');
+  if (D.target_epochs) fact(`epochs of ${D.target_epochs}`, String(D.epoch), 'epoch');
   fact('images / s', fmt(D.images_per_s), 'images-per-s');
   fact('training time', hms(D.seconds));
   fact(D.status === 'training' ? 'time left (ETA)' : 'time left', D.status === 'training' ? hms(D.eta_s) : '–', 'eta');
   sec.appendChild(facts);
-  if (target) {
+  const done = target ? D.iteration / target : D.target_epochs ? D.epoch / D.target_epochs : null;
+  if (done !== null) {
     const bar = el('div', { class: 'bar' }, el('div'));
-    bar.firstChild.style.width = `${Math.min(100, (100 * D.iteration) / target).toFixed(1)}%`;
+    bar.firstChild.style.width = `${Math.min(100, 100 * done).toFixed(1)}%`;
     sec.appendChild(bar);
   }
   const words = {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -31,6 +32,14 @@ void fk_sync_dir(const char *path) {
 }
 
 int fk_commit(const char *tmp, const char *path) {
+    // never rename over a device, a folder or a pipe (-o /dev/null as root would replace the device)
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+        fk_error("%s: cannot save: it exists and is not a regular file (a device, folder or pipe); give a file name",
+                 path);
+        unlink(tmp);
+        return -1;
+    }
     int fd = open(tmp, O_RDONLY | O_CLOEXEC), err = 0;
     if (fd < 0 || fsync(fd) != 0) err = errno;
     if (fd >= 0) close(fd);
