@@ -50,5 +50,5 @@ fi
 out=$("$tmp/example" "$tmp/nothing" "$tmp/w2" 2>&1); rc=$?
 check "a failure reaches the program as a status and a message" '[ $rc = 1 ] && [[ "$out" == *FK_ERR_*nothing* ]]'
 
-echo "test_library: $pass passed, $fail failed"
+echo "$pass passed, $fail failed"
 [ $fail = 0 ]
