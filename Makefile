@@ -25,6 +25,8 @@
 #              DNNL=0 builds the reference backend alone, into build-nodnnl/.
 #   CUDA=1|0   CUDA kernels (src/backend/cuda/*.cu, compiled by nvcc): on when
 #              nvcc is found (on PATH or in /usr/local/cuda/bin).
+#   MPI=1|0    running as N processes under mpirun (src/dist, OpenMPI): on when
+#              mpicc is found.
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -36,6 +38,10 @@ CFLAGS  ?= -O2 -g
 DNNL ?= $(shell printf '\043include <dnnl.h>\n' | $(CC) -E -x c - > /dev/null 2>&1 && echo 1 || echo 0)
 NVCC ?= $(firstword $(shell command -v nvcc 2> /dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
 CUDA ?= $(if $(NVCC),1,0)
+MPICC ?= $(shell command -v mpicc 2> /dev/null)
+MPI ?= $(if $(MPICC),1,0)
+MPI_CFLAGS := $(if $(filter 1,$(MPI)),-DFAKEIT_HAVE_MPI $(shell $(MPICC) --showme:compile))
+MPI_LIBS := $(if $(filter 1,$(MPI)),$(shell $(MPICC) --showme:link))
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 CUDA_ARCH ?= 90
 
@@ -61,12 +67,13 @@ CUDA_OBJ := $(CUDA_SRC:src/%.cu=$(BUILD)/%.o)
 # (src/backend/registry.c), so CPU runs never map cuDNN and cuBLAS.
 CUDA_MODULE := $(if $(CUDA_SRC),$(BUILD)/fakeit-cuda.so)
 
-DEFS    = $(if $(filter 1,$(DNNL)),-DFAKEIT_HAVE_DNNL) $(if $(CUDA_SRC),-DFAKEIT_HAVE_CUDA)
+DEFS    = $(if $(filter 1,$(DNNL)),-DFAKEIT_HAVE_DNNL) $(if $(CUDA_SRC),-DFAKEIT_HAVE_CUDA) \
+          $(MPI_CFLAGS)
 # -fPIC: the same objects make libfakeit.a (the program, the tests) and libfakeit.so
 FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -fPIC -MMD -MP -Isrc -Iinclude $(DEFS) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(if $(filter 1,$(DNNL)),-ldnnl) \
-           $(if $(CUDA_SRC),-rdynamic -ldl) -lcjson -lm
+           $(if $(CUDA_SRC),-rdynamic -ldl) $(MPI_LIBS) -lcjson -lm
 CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcudart_static -lstdc++ -ldl -lrt -lpthread
 NVCC_FLAGS ?= -O3 -std=c++17 -arch=sm_$(CUDA_ARCH) -Xcompiler -fopenmp,-Wall,-Wextra,-fPIC
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -100,6 +107,7 @@ config:
 	@echo "build folder $(BUILD), program $(PROGRAM)"
 	@echo "oneDNN CPU backend: $(if $(filter 1,$(DNNL)),yes,no) (DNNL=$(DNNL))"
 	@echo "CUDA: $(if $(filter 1,$(CUDA)),nvcc $(NVCC); $(words $(CUDA_SRC)) kernel files,no) (CUDA=$(CUDA))"
+	@echo "MPI: $(if $(filter 1,$(MPI)),$(MPICC),no) (MPI=$(MPI); sample and upscale split their work under mpirun)"
 
 # what this folder was built with (options, flags); objects are rebuilt when it changes
 $(BUILD)/config.mk: FORCE
@@ -177,6 +185,7 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) $(PROGRAM)
 	FAKEIT=./$(PROGRAM) $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_crash.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_export.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_browser.sh
+	FAKEIT=./$(PROGRAM) FAKEIT_MPI=$(MPI) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_mpi.sh
 	@tmp=$$(mktemp -d) && $(MAKE) -s install PREFIX=$$tmp/prefix > /dev/null && \
 	    tests/test_library.sh $$tmp/prefix; rc=$$?; rm -rf $$tmp; exit $$rc
 
@@ -209,7 +218,7 @@ FUZZ_SECONDS_TEST ?= 5
 FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
               -Wno-implicit-const-int-float-conversion -Wno-pass-failed
 fuzz: deps-test
-	$(MAKE) BUILD=build-fuzz CC=clang DNNL=0 CUDA=0 CFLAGS="$(FUZZ_CFLAGS)" $(addprefix build-fuzz/,$(FUZZERS))
+	$(MAKE) BUILD=build-fuzz CC=clang DNNL=0 CUDA=0 MPI=0 CFLAGS="$(FUZZ_CFLAGS)" $(addprefix build-fuzz/,$(FUZZERS))
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build-fuzz/libfakeit.a

@@ -7,8 +7,9 @@
 #   build     compiler, make, pkg-config, cJSON, libvips, cairo, zlib, a font,
 #             oneDNN (the fast CPU backend) (default)
 #   test      also clang with libFuzzer and OpenMP, for the fuzzing harnesses,
-#             and Chromium and python3 (a local web server), for the browser
-#             tests of the run report and the sampler,
+#             Chromium and python3 (a local web server), for the browser
+#             tests of the run report and the sampler, and OpenMPI (sample and
+#             upscale under mpirun),
 #             that `make test` and `make fuzz` run
 #   fixtures  also Debian's PyTorch, for regenerating test fixtures (large; never
 #             needed to build, test or run fakeit)
@@ -21,7 +22,7 @@
 set -euo pipefail
 
 build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core libdnnl-dev)
-test=(clang libclang-rt-14-dev libomp-14-dev chromium python3)
+test=(clang libclang-rt-14-dev libomp-14-dev chromium python3 libopenmpi-dev openmpi-bin)
 fixtures=(python3 python3-torch python3-numpy)
 bench=(python3 python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist)
 photos=(lomiri-wallpapers-16.04 python3-skimage python3-pil)

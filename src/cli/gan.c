@@ -196,7 +196,7 @@ const Command cmd_sample = {
              "and -n 1 gives the first of -n 64.\n",
     .opts = sample_opts, .n_opts = sizeof sample_opts / sizeof *sample_opts, .size = sizeof(SampleOpts),
     .defaults = sample_defaults_v, .min_pos = 1, .max_pos = 1, .pos = "MODEL (RUN_DIR/netG.safetensors or RUN_DIR)",
-    .exec = exec_sample,
+    .exec = exec_sample, .parallel = 1,
 };
 
 // ---------------------------------------------------------------------------

@@ -84,6 +84,7 @@ struct Command {
     void (*defaults)(void *opts);  // fills it with the defaults (NULL: all zero)
     int min_pos, max_pos;          // positional arguments allowed (max -1: any number)
     const char *pos;               // their name in messages ("DIR|FILE...")
+    int parallel;                  // 1: runs as N processes under mpirun, splitting its work (dist/dist.h)
     // The work, on the parsed options (NULL when size is 0): checks what the
     // table cannot say, calls the library and returns the exit status.
     int (*exec)(const Command *cmd, void *opts, const OptParse *p);

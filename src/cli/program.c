@@ -8,6 +8,7 @@
 
 #include "backend/backend.h"
 #include "cli/commands.h"
+#include "dist/dist.h"
 #include "nn/safetensors.h"
 #include "util/util.h"
 #include "util/version.h"
@@ -119,8 +120,25 @@ int fk_main(int argc, char **argv) {
     const char *name = argv[1];
     if (!strcmp(name, "--help") || !strcmp(name, "-h")) name = "help";
     if (!strcmp(name, "--version")) name = "version";
+    const Command *cmd = NULL;
     for (int i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(commands[i]->name, name)) return opts_run(commands[i], argc - 1, argv + 1);
-    fprintf(stderr, "fakeit: unknown command '%s'\nrun 'fakeit help' for the list of commands\n", name);
-    return 2;
+        if (!strcmp(commands[i]->name, name)) cmd = commands[i];
+    if (!cmd) {
+        fprintf(stderr, "fakeit: unknown command '%s'\nrun 'fakeit help' for the list of commands\n", name);
+        return 2;
+    }
+    // under mpirun: join the job; only rank 0 prints progress and summaries
+    if (dist_init() != 0) return 2;
+    int rc = 2;
+    if (dist_size() > 1 && !cmd->parallel) {
+        if (dist_lead())
+            fk_error("%s does not run as %d processes under mpirun yet (sample and upscale split their work): run "
+                     "it as one process", name, dist_size());
+    } else {
+        if (!dist_lead() && !freopen("/dev/null", "w", stdout)) fk_error("cannot silence rank %d's output", dist_rank());
+        rc = opts_run(cmd, argc - 1, argv + 1);
+    }
+    rc = dist_max_int(rc);  // the job's status: the worst rank's
+    dist_finalize();
+    return rc;
 }

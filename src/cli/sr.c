@@ -56,7 +56,7 @@ const Command cmd_upscale = {
              "skipped; the others are still written (exit status 1).\n",
     .opts = upscale_opts, .n_opts = sizeof upscale_opts / sizeof *upscale_opts, .size = sizeof(UpscaleOpts),
     .defaults = upscale_defaults_v, .min_pos = 1, .max_pos = -1, .pos = "IN... (images or folders)",
-    .exec = exec_upscale,
+    .exec = exec_upscale, .parallel = 1,
 };
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dist/dist.h"
 #include "gan/runstate.h"
 #include "nn/checkpoint.h"
 #include "nn/dcgan.h"
@@ -65,10 +66,15 @@ void gen_fakes(const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t
     Rng rng;
     rng_seed(&rng, seed);
     for (int b = 0; b * B < n; b++) {
-        rng_fill_normal(&rng, zh, (size_t)B * cfg->nz, 0.0f, 1.0f);
+        rng_fill_normal(&rng, zh, (size_t)B * cfg->nz, 0.0f, 1.0f);  // every rank draws every batch's noise
+        const int take = n - b * B < B ? n - b * B : B;
+        if (b % dist_size() != dist_rank()) {  // another process's batch: zeros here, its values after the sum
+            memset(fakes + (size_t)b * B * img, 0, (size_t)take * img * sizeof(float));
+            if (D) memset(scores + (size_t)b * B, 0, (size_t)take * sizeof(float));
+            continue;
+        }
         be->upload(z, zh, (size_t)B * cfg->nz);
         const float *out = net_forward(G, z, B);
-        const int take = n - b * B < B ? n - b * B : B;
         be->download(fakes + (size_t)b * B * img, out, (size_t)take * img);
         if (D) {
             be->copy(fdev, out, (size_t)B * img);
@@ -79,6 +85,8 @@ void gen_fakes(const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t
     free(zh), free(sb);
     be->free(z);
     if (fdev) be->free(fdev);
+    dist_sum_f32(fakes, (size_t)n * img);  // exact: every value is summed with zeros only
+    if (D) dist_sum_f32(scores, (size_t)n);
 }
 
 void gen_noise(const WganConfig *cfg, int n, uint64_t seed, float *z) {

@@ -29,6 +29,8 @@ Net *gen_load(const Backend *be, const char *path, int critic, WganConfig *cfg);
 
 // n fakes (n, C, S, S) in [-1, 1] into host memory, made in full batches from
 // noise of `seed`; with a critic D, also its score of each (scores (n)).
+// Under mpirun (dist/dist.h) each process makes every N-th batch and all get
+// every fake: a collective call.
 void gen_fakes(const Backend *be, Net *G, const WganConfig *cfg, int n, uint64_t seed, float *fakes, Net *D,
                float *scores);
 // The noise gen_fakes feeds for n fakes: whole batches, gen_noise_rows(cfg, n)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "draw/grid.h"
 #include "gan/generator.h"
 #include "image/imageio.h"
@@ -37,6 +38,11 @@ static float *upscale_fakes(const Upscaler *u, const float *fakes, int n, int C,
     uint8_t *bytes = fk_malloc((size_t)C * plane), *rgb = fk_malloc(plane * 3), *big = fk_malloc(oplane * 3);
     float *out = fk_malloc((size_t)n * 3 * oplane * sizeof(float));
     for (int i = 0; i < n; i++) {
+        float *o = out + (size_t)i * 3 * oplane;
+        if (i % dist_size() != dist_rank()) {  // another process's: summed in below
+            memset(o, 0, 3 * oplane * sizeof(float));
+            continue;
+        }
         gen_to_bytes(bytes, fakes + (size_t)i * C * plane, (size_t)C * plane);
         img_planar_to_rgb(bytes, C, plane, rgb);
         if (upscaler_run(u, rgb, S, S, 64, big) != 0) {
@@ -44,11 +50,16 @@ static float *upscale_fakes(const Upscaler *u, const float *fakes, int n, int C,
             out = NULL;
             break;
         }
-        float *o = out + (size_t)i * 3 * oplane;
         for (size_t p = 0; p < oplane; p++)
             for (int ch = 0; ch < 3; ch++) o[(size_t)ch * oplane + p] = big[p * 3 + ch] / 127.5f - 1.0f;
     }
     free(bytes), free(rgb), free(big);
+    // every process gets every image (exact: sums with zeros); a failure anywhere fails all
+    if (dist_max_int(out == NULL)) {
+        free(out);
+        return NULL;
+    }
+    dist_sum_f32(out, (size_t)n * 3 * oplane);
     return out;
 }
 
@@ -69,12 +80,14 @@ static float *rank_fakes(const float *fakes, const float *scores, int n, int k, 
 // The fakes as PNG files in dir and/or one grid.
 static int write_fakes(const SampleOpts *o, const float *fakes, int n, int C, int S) {
     const size_t img = (size_t)C * S * S;
-    for (int i = 0; i < n && o->out_dir; i++) {
+    int rc = 0;
+    for (int i = dist_rank(); i < n && o->out_dir && !rc; i += dist_size()) {  // under mpirun: every N-th file
         char path[4200];
         snprintf(path, sizeof path, "%s/fake_%05d.png", o->out_dir, i);
-        if (image_save(path, fakes + (size_t)i * img, C, S, S)) return 1;
+        rc = image_save(path, fakes + (size_t)i * img, C, S, S) != 0;
     }
-    if (o->grid && grid_save(o->grid, fakes, n, C, S, S, 8)) return 1;
+    if (dist_max_int(rc)) return 1;
+    if (o->grid && dist_lead() && grid_save(o->grid, fakes, n, C, S, S, 8)) return 1;
     if (o->out_dir) printf("wrote %d images to %s/fake_00000.png ...\n", n, o->out_dir);
     if (o->grid) printf("wrote grid %s\n", o->grid);
     return 0;
@@ -130,7 +143,7 @@ int sample_run(const SampleOpts *o) {
     fakes = fk_malloc((size_t)o->n * img * sizeof(float));
     scores = D ? fk_malloc((size_t)o->n * sizeof(float)) : NULL;
     gen_fakes(be, G, &cfg, o->n, o->seed, fakes, D, scores);
-    if (o->tensors && write_tensors(o->tensors, &cfg, o->n, o->seed, fakes, scores) != 0) goto done;
+    if (o->tensors && dist_lead() && write_tensors(o->tensors, &cfg, o->n, o->seed, fakes, scores) != 0) goto done;
     if (D) {
         keep = o->rank_k < o->n ? o->rank_k : o->n;
         tmp = rank_fakes(fakes, scores, o->n, keep, img);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dist/dist.h"
 #include "image/imageio.h"
 #include "util/files.h"
 #include "util/util.h"
@@ -227,28 +228,35 @@ int upscale_run(const UpscaleOpts *o) {
         upscaler_close(&u);
         return 2;
     }
-    int failed = 0, done = 0;
+    // under mpirun every process takes every N-th image (dist/dist.h)
+    double count[2] = {0, 0};  // failed, done; summed over the processes
+    long idx = 0;
     for (int i = 0; i < o->n_inputs; i++) {
         size_t nf = 0;
         char **files = fk_expand_input(o->inputs[i], img_is_image_name, &nf);
         if (!files) {
-            fk_error("%s: cannot read the folder: %s (skipped)", o->inputs[i], strerror(errno));
-            failed++;
+            if (dist_lead()) fk_error("%s: cannot read the folder: %s (skipped)", o->inputs[i], strerror(errno));
+            count[0] += dist_lead();
             continue;
         }
-        for (size_t k = 0; k < nf; k++) {
+        for (size_t k = 0; k < nf; k++, idx++) {
+            if (idx % dist_size() != dist_rank()) {
+                free(files[k]);
+                continue;
+            }
             char out_path[4200];
             if (single) {
                 snprintf(out_path, sizeof out_path, "%s", o->out);
             } else {
                 fk_png_path(out_path, sizeof out_path, o->out, files[k]);
             }
-            if (upscale_file(&u, files[k], out_path, o->tile, o->max_pixels)) failed++;
-            else done++;
+            count[upscale_file(&u, files[k], out_path, o->tile, o->max_pixels) ? 0 : 1]++;
             free(files[k]);
         }
         free(files);
     }
+    dist_sum_f64(count, 2);
+    const int failed = (int)count[0], done = (int)count[1];
     printf("upscaled %d image%s x%d%s into %s%s\n", done, done == 1 ? "" : "s", u.cfg.scale,
            u.model ? "" : " (bicubic)", o->out, failed ? "; some inputs were skipped (above)" : "");
     upscaler_close(&u);

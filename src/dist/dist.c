@@ -1,0 +1,76 @@
+// dist.c: MPI, when the build has it (FAKEIT_HAVE_MPI) and mpirun started us.
+#include "dist/dist.h"
+
+#include <stdlib.h>
+
+#include "util/util.h"
+
+#ifdef FAKEIT_HAVE_MPI
+#include <mpi.h>
+#endif
+
+static int rank = 0, size = 1, joined = 0;
+
+// The number of processes mpirun started (OpenMPI's or PMIx's variables), 1 when none.
+static int launched_size(void) {
+    const char *v = getenv("OMPI_COMM_WORLD_SIZE");
+    if (!v) v = getenv("PMIX_SIZE");
+    return v && atoi(v) > 1 ? atoi(v) : 1;
+}
+
+int dist_init(void) {
+    if (launched_size() <= 1) return 0;
+#ifdef FAKEIT_HAVE_MPI
+    int ok = 0;
+    MPI_Initialized(&ok);
+    if (!ok && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+        fk_error("cannot join the MPI job (MPI_Init failed)");
+        return -1;
+    }
+    joined = !ok;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    return 0;
+#else
+    fk_error("started by mpirun with %d processes, but this fakeit was built without MPI: install libopenmpi-dev "
+             "(scripts/install-deps.sh test) and rebuild, or run one process",
+             launched_size());
+    return -1;
+#endif
+}
+
+void dist_finalize(void) {
+#ifdef FAKEIT_HAVE_MPI
+    if (joined) MPI_Finalize();
+#endif
+    joined = 0, rank = 0, size = 1;
+}
+
+int dist_rank(void) { return rank; }
+int dist_size(void) { return size; }
+
+// MPI counts are ints: large arrays go in pieces
+enum { CHUNK = 1 << 28 };
+
+void dist_sum_f32(float *v, size_t n) {
+    (void)v, (void)n;
+#ifdef FAKEIT_HAVE_MPI
+    for (size_t i = 0; size > 1 && i < n; i += CHUNK)
+        MPI_Allreduce(MPI_IN_PLACE, v + i, (int)(n - i < CHUNK ? n - i : CHUNK), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+#endif
+}
+
+void dist_sum_f64(double *v, size_t n) {
+    (void)v, (void)n;
+#ifdef FAKEIT_HAVE_MPI
+    for (size_t i = 0; size > 1 && i < n; i += CHUNK)
+        MPI_Allreduce(MPI_IN_PLACE, v + i, (int)(n - i < CHUNK ? n - i : CHUNK), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+#endif
+}
+
+int dist_max_int(int v) {
+#ifdef FAKEIT_HAVE_MPI
+    if (size > 1) MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+    return v;
+}
