@@ -16,16 +16,18 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+double median_at(const double *v, int n, int window, int i, double *buf) {
+    const int half = window / 2;
+    const int lo = i - half < 0 ? 0 : i - half, hi = i + half >= n ? n - 1 : i + half;
+    const int m = hi - lo + 1;
+    memcpy(buf, v + lo, (size_t)m * sizeof(double));
+    qsort(buf, (size_t)m, sizeof(double), cmp_double);
+    return m % 2 ? buf[m / 2] : 0.5 * (buf[m / 2 - 1] + buf[m / 2]);
+}
+
 void median_filter(const double *v, double *out, int n, int window) {
     double *buf = fk_malloc((size_t)(window + 1) * sizeof(double));
-    const int half = window / 2;
-    for (int i = 0; i < n; i++) {
-        const int lo = i - half < 0 ? 0 : i - half, hi = i + half >= n ? n - 1 : i + half;
-        const int m = hi - lo + 1;
-        memcpy(buf, v + lo, (size_t)m * sizeof(double));
-        qsort(buf, (size_t)m, sizeof(double), cmp_double);
-        out[i] = m % 2 ? buf[m / 2] : 0.5 * (buf[m / 2 - 1] + buf[m / 2]);
-    }
+    for (int i = 0; i < n; i++) out[i] = median_at(v, n, window, i, buf);
     free(buf);
 }
 

@@ -24,5 +24,7 @@ int chart_curves(const char *path, const char *title, const char *xlabel, const 
 // out[i] = median of v over the window of `window` values centred on i
 // (shrunk at the ends).
 void median_filter(const double *v, double *out, int n, int window);
+// The same at one position i (buf: window + 1 doubles of scratch).
+double median_at(const double *v, int n, int window, int i, double *buf);
 
 #endif

@@ -87,13 +87,13 @@ static int metrics_read(const char *path, Metrics *m) {
 static cJSON *num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
 
 // The loss series, at most MAX_POINTS rows (every k-th, and the last; the
-// median filter runs over all rows, with loss.png's window: 101 iterations
-// as in the paper, a tenth of a shorter run), and the SWD rows (few: one per
-// measurement).
+// median at each of them over all rows around it, with loss.png's window:
+// 101 iterations as in the paper, a tenth of a shorter run), and the SWD
+// rows (few: one per measurement).
 static void add_series(cJSON *page, const Metrics *m) {
     const int step = m->n > MAX_POINTS ? (m->n + MAX_POINTS - 1) / MAX_POINTS : 1;
-    double *wm = fk_malloc(((size_t)m->n + 1) * sizeof(double));
-    if (m->n) median_filter(m->col[C_W], wm, m->n, m->n >= 1010 ? 101 : (m->n / 10) | 1);
+    const int win = m->n >= 1010 ? 101 : (m->n / 10) | 1;
+    double *buf = fk_malloc((size_t)(win + 1) * sizeof(double));  // the median at the rows drawn only
     cJSON *s = cJSON_AddObjectToObject(page, "series");
     cJSON *x = cJSON_AddArrayToObject(s, "iter"), *w = cJSON_AddArrayToObject(s, "w"),
           *med = cJSON_AddArrayToObject(s, "w_median"), *g = cJSON_AddArrayToObject(s, "loss_g"),
@@ -103,13 +103,13 @@ static void add_series(cJSON *page, const Metrics *m) {
         const int last = i + step >= m->n ? m->n - 1 : i;  // always end on the last row
         cJSON_AddItemToArray(x, num(m->col[C_ITER][last]));
         cJSON_AddItemToArray(w, num(m->col[C_W][last]));
-        cJSON_AddItemToArray(med, num(wm[last]));
+        cJSON_AddItemToArray(med, num(median_at(m->col[C_W], m->n, win, last, buf)));
         cJSON_AddItemToArray(g, num(m->col[C_G][last]));
         cJSON_AddItemToArray(gp, num(m->col[C_GP][last]));
         any_gp |= isfinite(m->col[C_GP][last]) && m->col[C_GP][last] != 0;
         if (last != i) break;
     }
-    free(wm);
+    free(buf);
     cJSON_AddBoolToObject(s, "has_gp", any_gp);
     cJSON *q = cJSON_AddObjectToObject(page, "swd");
     cJSON *qx = cJSON_AddArrayToObject(q, "iter"), *qy = cJSON_AddArrayToObject(q, "swd"),
