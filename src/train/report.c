@@ -249,16 +249,12 @@ static void html_escaped(FILE *f, const char *s) {
         else fputc(*s, f);
 }
 
+// The page, built in memory and written whole by fk_write_file.
 static int write_page(const char *path, const char *title, ReportStatus st, const char *json) {
-    // a name of this process's own: `fakeit report` may rewrite the page while train does
-    char *tmp = fk_malloc(strlen(path) + 32);
-    sprintf(tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fk_error("%s: cannot write: %s", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
+    char *page = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&page, &n);
+    FK_CHECK(f != NULL, "out of memory");
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n", f);
     fputs("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>fakeit: ", f);
     html_escaped(f, title);
@@ -268,16 +264,9 @@ static int write_page(const char *path, const char *title, ReportStatus st, cons
     fputs("<script id=\"run-data\" type=\"application/json\">", f);
     put_json(f, json);
     fprintf(f, "</script>\n<script>%s</script>\n</body>\n</html>\n", report_script);
-    int err = ferror(f);
-    err |= fclose(f) != 0;
-    if (err) {
-        fk_error("%s: cannot write (disk full?)", path);
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    const int rc = fk_commit(tmp, path);
-    free(tmp);
+    FK_CHECK(fclose(f) == 0, "out of memory");
+    const int rc = fk_write_file(path, page, n);
+    free(page);
     return rc;
 }
 

@@ -18,8 +18,9 @@ char *fk_tmp_path(const char *path);
 // intact)" and removing `tmp`.
 int fk_commit(const char *tmp, const char *path);
 
-// The whole file `path` = data (n bytes), written aside and committed. 0, or
-// -1 after printing.
+// The whole file `path` = data (n bytes), written aside (under "PATH.PID.tmp",
+// so that two processes rewriting one file never share the temporary) and
+// committed. 0, or -1 after printing.
 int fk_write_file(const char *path, const void *data, size_t n);
 // A whole file into *data (malloc'd, NUL-terminated, *n bytes). 0, or -1
 // after printing.
