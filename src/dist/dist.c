@@ -49,22 +49,27 @@ void dist_finalize(void) {
 int dist_rank(void) { return rank; }
 int dist_size(void) { return size; }
 
-// MPI counts are ints: large arrays go in pieces
-enum { CHUNK = 1 << 28 };
+#ifdef FAKEIT_HAVE_MPI
+// In-place sum of n values of `elem` bytes; MPI counts are ints: large arrays go in pieces.
+static void sum_in_place(void *v, size_t n, size_t elem, MPI_Datatype type) {
+    enum { CHUNK = 1 << 28 };
+    for (size_t i = 0; size > 1 && i < n; i += CHUNK)
+        MPI_Allreduce(MPI_IN_PLACE, (char *)v + i * elem, (int)(n - i < CHUNK ? n - i : CHUNK), type, MPI_SUM,
+                      MPI_COMM_WORLD);
+}
+#endif
 
 void dist_sum_f32(float *v, size_t n) {
     (void)v, (void)n;
 #ifdef FAKEIT_HAVE_MPI
-    for (size_t i = 0; size > 1 && i < n; i += CHUNK)
-        MPI_Allreduce(MPI_IN_PLACE, v + i, (int)(n - i < CHUNK ? n - i : CHUNK), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+    sum_in_place(v, n, sizeof *v, MPI_FLOAT);
 #endif
 }
 
 void dist_sum_f64(double *v, size_t n) {
     (void)v, (void)n;
 #ifdef FAKEIT_HAVE_MPI
-    for (size_t i = 0; size > 1 && i < n; i += CHUNK)
-        MPI_Allreduce(MPI_IN_PLACE, v + i, (int)(n - i < CHUNK ? n - i : CHUNK), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    sum_in_place(v, n, sizeof *v, MPI_DOUBLE);
 #endif
 }
 
