@@ -100,15 +100,14 @@ static int export_sr(const char *path, const char *meta_json, const char *out) {
     return rc;
 }
 
-static int export_gan(const char *model, const char *file, int critic, const char *out) {
+static int export_gan(const char *model, const char *file, const char *meta_json, int critic, const char *out) {
     const Backend *be = backend_find("ref");
     WganConfig cfg;
     Net *net = gen_load(be, file, critic, &cfg);
     if (!net) return 1;
-    char *meta_json = file_metadata(file), v[256];
+    char v[256];
     Meta m = {0};
     meta_add_json(&m, meta_json, "");
-    free(meta_json);
     meta_add(&m, "fakeit.version", FAKEIT_VERSION);
     meta_add(&m, "fakeit.kind", critic ? "critic" : "generator");
     meta_add(&m, "fakeit.source", file);
@@ -163,20 +162,16 @@ static int export_gan(const char *model, const char *file, int critic, const cha
 }
 
 int export_onnx(const char *model, ExportKind kind, const char *out) {
-    char file[4200], *beside = NULL;
+    char file[4200];
     gen_model_path(model, kind == EXPORT_CRITIC, file, sizeof file);
-    if (kind == EXPORT_CRITIC && !gen_is_run(model)) {  // a generator file: its critic beside it
-        char *meta = file_metadata(model);
-        if (!meta) return 1;
-        if (meta_is(meta, "role", "generator")) {
-            beside = fk_beside(model, "netD.safetensors");
-            snprintf(file, sizeof file, "%s", beside);
-        }
-        free(meta);
-    }
-    free(beside);
     char *meta = file_metadata(file);
     if (!meta) return 1;
+    if (kind == EXPORT_CRITIC && !gen_is_run(model) && meta_is(meta, "role", "generator")) {
+        char *beside = fk_beside(model, "netD.safetensors");  // a generator file: its critic beside it
+        snprintf(file, sizeof file, "%s", beside);
+        free(beside), free(meta);
+        if (!(meta = file_metadata(file))) return 1;
+    }
     int rc;
     if (meta_is(meta, "format", "fakeit-sr") && kind == EXPORT_CRITIC) {
         fk_error("%s: an upscaler has no critic (--critic is for a GAN run or its netG / netD file)", file);
@@ -184,7 +179,7 @@ int export_onnx(const char *model, ExportKind kind, const char *out) {
     } else if (meta_is(meta, "format", "fakeit-sr"))
         rc = export_sr(file, meta, out);
     else if (meta_is(meta, "format", "fakeit 1") && !meta_is(meta, "role", "state"))
-        rc = export_gan(model, file, kind == EXPORT_CRITIC || meta_is(meta, "role", "critic"), out);
+        rc = export_gan(model, file, meta, kind == EXPORT_CRITIC || meta_is(meta, "role", "critic"), out);
     else {
         fk_error("%s: not a model fakeit wrote (no \"format\" of a generator, critic or upscaler in its metadata)", file);
         rc = 2;
