@@ -13,7 +13,6 @@
 #include "util/util.h"
 #include "util/version.h"
 
-
 static int exec_backends(const Command *cmd, void *opts, const OptParse *p) {
     (void)cmd, (void)opts, (void)p;
     const Backend *def = backend_default();
