@@ -90,6 +90,7 @@ $(BUILD)/export/web.o: src/export/sampler.html src/export/sampler.js
 $(BUILD)/backend/registry.o: XCFLAGS = $(if $(CUDA_SRC),-DFAKEIT_CUDA_MODULE='"$(CURDIR)/$(CUDA_MODULE)"')
 
 TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval test_sr test_api
+TEST_TOOLS := tensor_diff  # programs the shell tests call
 # the CPU backend's blocked layouts, forced whatever the CPU (only with oneDNN)
 BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 
@@ -168,7 +169,7 @@ deps-test:
 
 # Runs the suite against one build folder; each program exits non-zero on failure.
 # A program outside the source tree finds the shipped model through FAKEIT_SR_MODEL.
-test-unit: $(addprefix $(BUILD)/,$(TESTS)) $(PROGRAM)
+test-unit: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM)
 	tests/check_structure.sh
 	$(BUILD)/test_engine
 	$(BUILD)/test_gradcheck
@@ -185,7 +186,8 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS)) $(PROGRAM)
 	FAKEIT=./$(PROGRAM) $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_crash.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_export.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_browser.sh
-	FAKEIT=./$(PROGRAM) FAKEIT_MPI=$(MPI) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_mpi.sh
+	FAKEIT=./$(PROGRAM) FAKEIT_MPI=$(MPI) FAKEIT_SR_MODEL=models/bikes-x4.safetensors TENSOR_DIFF=$(BUILD)/tensor_diff \
+	    tests/test_mpi.sh
 	@tmp=$$(mktemp -d) && $(MAKE) -s install PREFIX=$$tmp/prefix > /dev/null && \
 	    tests/test_library.sh $$tmp/prefix; rc=$$?; rm -rf $$tmp; exit $$rc
 

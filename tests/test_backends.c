@@ -248,6 +248,75 @@ static void test_batchnorm(const int *a) {
     drop(dy), drop(dx), drop(dg), drop(db);
 }
 
+// Synchronised batch norm: the batch cut in two parts (the first `n1`
+// samples, possibly none, and the rest), each part's sums added as the
+// processes' all-reduce adds them, each part normalised and sent back with
+// the whole batch's statistics; against the reference's batch norm on the
+// whole batch (and its ReLU / LeakyReLU when `act`). Every part must hold the
+// same running statistics. Also run with be = ref (the reference's own split).
+static void test_batchnorm_split(const int *a, int n1, int act) {
+    const int N = a[0], C = a[1], H = a[2], W = a[3], HW = H * W;
+    const size_t per = (size_t)C * HW, n = (size_t)N * per;
+    const float slope = 0.2f;
+    char what[160], tag[64];
+    snprintf(tag, sizeof tag, "%dx%dx%dx%d split %d+%d%s", N, C, H, W, n1, N - n1, act ? " +lrelu" : "");
+    Pair x = pair(N, C, H, W, 0), g = pair(C, 1, 1, 1, 0), b = pair(C, 1, 1, 1, 0), y = pair(N, C, H, W, 0);
+    Pair rm = pair(C, 1, 1, 1, 0), rv = pair(C, 1, 1, 1, 0.5f), sm = pair(C, 1, 1, 1, 0), sr = pair(C, 1, 1, 1, 0);
+    Pair rm2 = pair(C, 1, 1, 1, 0), rv2 = pair(C, 1, 1, 1, 0);  // the second part's copies
+    be->copy(rm2.f, rm.f, (size_t)C), be->copy(rv2.f, rv.f, (size_t)C);
+    Pair dy = pair(N, C, H, W, 0), dx = pair(N, C, H, W, 0), dg = pair(C, 1, 1, 1, 0), db = pair(C, 1, 1, 1, 0);
+    Pair pre = pair(N, C, H, W, 0), dpre = pair(N, C, H, W, 0);
+    ref->zero(dpre.r, n);
+    // the reference on the whole batch
+    ref->batchnorm_forward_train(act ? pre.r : y.r, sm.r, sr.r, rm.r, rv.r, x.r, g.r, b.r, N, C, HW, 1e-5f, 0.1f);
+    if (act) ref->lrelu_forward(y.r, pre.r, n, slope);
+    if (act) ref->lrelu_backward(dpre.r, dy.r, pre.r, n, slope);
+    ref->batchnorm_backward_train(dx.r, dg.r, db.r, act ? dpre.r : dy.r, x.r, sm.r, sr.r, g.r, N, C, HW);
+    // the two parts on the backend, their sums added on the host
+    const int part_n[2] = {n1, N - n1};
+    const size_t off[2] = {0, (size_t)n1 * per};
+    double *st[2] = {(double *)be->alloc((size_t)4 * C), (double *)be->alloc((size_t)4 * C)};
+    double *h0 = fk_malloc((size_t)4 * C * sizeof(double)), *h1 = h0 + 2 * C;
+    const double M = (double)N * HW;
+#define SUM_PARTS()                                                                 \
+    do {                                                                            \
+        be->download((float *)h0, (float *)st[0], (size_t)4 * C);                   \
+        be->download((float *)h1, (float *)st[1], (size_t)4 * C);                   \
+        for (int c = 0; c < 2 * C; c++) h0[c] += h1[c];                             \
+        be->upload((float *)st[0], (const float *)h0, (size_t)4 * C);               \
+    } while (0)
+    for (int p = 0; p < 2; p++) be->batchnorm_stats(st[p], x.f + off[p], part_n[p], C, HW);
+    SUM_PARTS();
+    for (int p = 0; p < 2; p++)
+        be->batchnorm_forward_stats(y.f + off[p], sm.f, sr.f, p ? rm2.f : rm.f, p ? rv2.f : rv.f, x.f + off[p], g.f,
+                                    b.f, st[0], M, part_n[p], C, HW, 1e-5f, 0.1f, act, slope);
+    snprintf(what, sizeof what, "batchnorm %s forward", tag);
+    check_pair(what, y);
+    snprintf(what, sizeof what, "batchnorm %s saved mean, rstd", tag);
+    check_pair(what, sm), check_pair(what, sr);
+    snprintf(what, sizeof what, "batchnorm %s running mean, var", tag);
+    check_pair(what, rm), check_pair(what, rv);
+    float *r1 = host_from(be, rm.f, C, 1, 1, 1), *r2 = host_from(be, rm2.f, C, 1, 1, 1);
+    float *v1 = host_from(be, rv.f, C, 1, 1, 1), *v2 = host_from(be, rv2.f, C, 1, 1, 1);
+    tl_check(!memcmp(r1, r2, (size_t)C * sizeof(float)) && !memcmp(v1, v2, (size_t)C * sizeof(float)),
+             "[%s] batchnorm %s: both parts hold the same running statistics, bit for bit", be->name, tag);
+    free(r1), free(r2), free(v1), free(v2);
+    for (int p = 0; p < 2; p++)
+        be->batchnorm_backward_stats(st[p], dg.f, db.f, dy.f + off[p], act ? y.f + off[p] : NULL, slope,
+                                     x.f + off[p], sm.f, sr.f, part_n[p], C, HW);
+    SUM_PARTS();
+#undef SUM_PARTS
+    for (int p = 0; p < 2; p++)
+        be->batchnorm_backward_apply(dx.f + off[p], dy.f + off[p], act ? y.f + off[p] : NULL, slope, x.f + off[p],
+                                     sm.f, sr.f, g.f, st[0], M, part_n[p], C, HW);
+    snprintf(what, sizeof what, "batchnorm %s backward dx, dgamma, dbeta +=", tag);
+    check_pair(what, dx), check_pair(what, dg), check_pair(what, db);
+    be->free((float *)st[0]), be->free((float *)st[1]);
+    free(h0);
+    drop(x), drop(g), drop(b), drop(y), drop(rm), drop(rv), drop(sm), drop(sr), drop(rm2), drop(rv2);
+    drop(dy), drop(dx), drop(dg), drop(db), drop(pre), drop(dpre);
+}
+
 static void test_layernorm(const int *a) {
     const int N = a[0] > 8 ? 8 : a[0], C = a[1], H = a[2], W = a[3], HW = H * W;
     char what[160];
@@ -631,6 +700,13 @@ static void test_threads(void) {
 int main(int argc, char **argv) {
     const char *only = argc > 1 ? argv[1] : NULL;
     int tested = 0;
+    if (!only || !strcmp(only, "ref")) {  // the reference's split batch norm against its whole-batch one
+        be = ref;
+        rng_seed(&rng, 1);
+        for (size_t i = 0; i < sizeof norm_cases / sizeof *norm_cases; i++)
+            for (int act = 0; act < 2; act++) test_batchnorm_split(norm_cases[i], norm_cases[i][0] / 2, act);
+        test_batchnorm_split(norm_cases[1], 0, 0);
+    }
     for (const Backend *const *b = backend_all(); *b; b++) {
         if (*b == ref || (only && strcmp(only, (*b)->name) != 0)) continue;
         be = *b;
@@ -642,6 +718,8 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < sizeof convt_cases / sizeof *convt_cases; i++) test_conv(1, convt_cases[i]);
         for (size_t i = 0; i < sizeof norm_cases / sizeof *norm_cases; i++) {
             test_batchnorm(norm_cases[i]);
+            test_batchnorm_split(norm_cases[i], norm_cases[i][0] / 3, (int)i % 2);
+            if (i == 1) test_batchnorm_split(norm_cases[i], 0, 1);  // a process with no samples
             test_layernorm(norm_cases[i]);
             test_prelu(norm_cases[i]);
         }

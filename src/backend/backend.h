@@ -67,6 +67,20 @@ typedef struct Backend {
                                     const float *inp, const float *gamma,
                                     const float *running_mean, const float *running_var,
                                     int N, int C, int HW, float eps);
+    // Synchronised batch norm (ops/ops.h): a batch spread over processes,
+    // stats (2, C) doubles in backend memory (n doubles take 2 n floats of
+    // alloc), summed over the processes by the caller between the halves.
+    void (*batchnorm_stats)(double *stats, const float *inp, int N, int C, int HW);
+    void (*batchnorm_forward_stats)(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                    float *running_var, const float *inp, const float *gamma, const float *beta,
+                                    const double *stats, double M, int N, int C, int HW, float eps,
+                                    float momentum, int act, float slope);
+    void (*batchnorm_backward_stats)(double *stats, float *dgamma, float *dbeta, const float *dout,
+                                     const float *out, float slope, const float *inp, const float *save_mean,
+                                     const float *save_rstd, int N, int C, int HW);
+    void (*batchnorm_backward_apply)(float *dinp, const float *dout, const float *out, float slope,
+                                     const float *inp, const float *save_mean, const float *save_rstd,
+                                     const float *gamma, const double *stats, double M, int N, int C, int HW);
     // Optional fusion (NULL: Net runs the two layers one after the other):
     // batch norm followed by ReLU (slope 0) or LeakyReLU (slope > 0) in one
     // pass, out = act(BN(inp)), training mode. The backward pass takes the
@@ -165,7 +179,8 @@ extern const char *const backend_precision_names[];  // "fp32", "tf32", "bf16", 
     X(set_threads) X(get_threads) X(alloc) X(free) X(upload) X(download) X(copy) X(zero) X(upload_bytes)       \
     X(conv2d_forward)                                                                                           \
     X(conv2d_backward) X(convt2d_forward) X(convt2d_backward) X(batchnorm_forward_train)                        \
-    X(batchnorm_backward_train) X(batchnorm_forward_eval) X(batchnorm_backward_eval) X(layernorm_forward)       \
+    X(batchnorm_backward_train) X(batchnorm_forward_eval) X(batchnorm_backward_eval) X(batchnorm_stats)         \
+    X(batchnorm_forward_stats) X(batchnorm_backward_stats) X(batchnorm_backward_apply) X(layernorm_forward)      \
     X(layernorm_backward) X(layernorm_jvp) X(layernorm_jvp_backward) X(relu_forward) X(relu_backward)          \
     X(lrelu_forward) X(lrelu_backward) X(tanh_forward) X(tanh_backward) X(prelu_forward) X(prelu_backward)     \
     X(linear_forward) X(linear_backward) X(pixel_shuffle_forward) X(pixel_shuffle_backward)                    \

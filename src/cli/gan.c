@@ -149,7 +149,7 @@ const Command cmd_train = {
              "memory, folder in use), 3 training diverged (NaN or infinity; nothing saved\n"
              "after it), 130/143 stopped by Ctrl-C/SIGTERM after saving.\n",
     .opts = train_opts, .n_opts = sizeof train_opts / sizeof *train_opts, .size = sizeof(TrainOpts),
-    .defaults = train_defaults_v, .max_pos = 1, .exec = exec_train,
+    .defaults = train_defaults_v, .max_pos = 1, .exec = exec_train, .parallel = 1,
 };
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // group's file (data.c, gan.c, eval.c, sr.c, share.c). The program itself
 // (main.c) is a client of the API: it calls fk_main.
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend/backend.h"
@@ -126,16 +127,29 @@ int fk_main(int argc, char **argv) {
         fprintf(stderr, "fakeit: unknown command '%s'\nrun 'fakeit help' for the list of commands\n", name);
         return 2;
     }
-    // under mpirun: join the job; only rank 0 prints progress and summaries
+    // under mpirun: join the job; only rank 0 prints
     if (dist_init() != 0) return 2;
     int rc = 2;
     if (dist_size() > 1 && !cmd->parallel) {
         if (dist_lead())
-            fk_error("%s does not run as %d processes under mpirun yet (sample and upscale split their work): run "
-                     "it as one process", name, dist_size());
+            fk_error("%s does not run as %d processes under mpirun (train, sample and upscale do): run it as one "
+                     "process", name, dist_size());
     } else {
-        if (!dist_lead() && !freopen("/dev/null", "w", stdout)) fk_error("cannot silence rank %d's output", dist_rank());
+        const int quiet = fk_error_quiet_get();
+        if (!dist_lead()) {  // the other ranks' messages are kept, and shown below only if rank 0 had none
+            if (!freopen("/dev/null", "w", stdout)) fk_error("cannot silence rank %d's output", dist_rank());
+            fk_error_quiet(1);
+        }
+        if (dist_size() > 1 && !getenv("OMP_NUM_THREADS")) host_set_threads(dist_threads_share());
         rc = opts_run(cmd, argc - 1, argv + 1);
+        fk_error_quiet(quiet);
+        // a failure of this rank alone (rank 0 succeeded) is told with its rank
+        const int lead_rc = dist_max_int(dist_lead() ? rc : 0);
+        if (!dist_lead() && rc && !lead_rc && !quiet) {
+            const char *e = fk_errors();
+            fprintf(stderr, "fakeit: rank %d of %d failed (exit %d)%s%s\n", dist_rank(), dist_size(), rc,
+                    *e ? ": " : "", e);
+        }
     }
     rc = dist_max_int(rc);  // the job's status: the worst rank's
     dist_finalize();

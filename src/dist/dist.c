@@ -1,7 +1,10 @@
 // dist.c: MPI, when the build has it (FAKEIT_HAVE_MPI) and mpirun started us.
+#define _GNU_SOURCE  // sched_getaffinity, CPU_COUNT
 #include "dist/dist.h"
 
+#include <sched.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
@@ -73,9 +76,31 @@ void dist_sum_f64(double *v, size_t n) {
 #endif
 }
 
-int dist_max_int(int v) {
+void dist_max_ints(int *v, int n) {
+    (void)v, (void)n;
 #ifdef FAKEIT_HAVE_MPI
-    if (size > 1) MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (size > 1) MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 #endif
+}
+
+int dist_max_int(int v) {
+    dist_max_ints(&v, 1);
     return v;
+}
+
+int dist_threads_share(void) {
+    if (size <= 1) return 0;
+    int local = 1;
+#ifdef FAKEIT_HAVE_MPI
+    MPI_Comm node;  // the job's processes on this host
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+        MPI_Comm_size(node, &local);
+        MPI_Comm_free(&node);
+    }
+#endif
+    cpu_set_t set;
+    const long online = sysconf(_SC_NPROCESSORS_ONLN);
+    const int bound = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : (int)online;
+    const int share = bound < online ? bound : (int)(online / (local > 0 ? local : 1));
+    return share > 0 ? share : 1;
 }

@@ -20,7 +20,12 @@ static inline int dist_lead(void) { return dist_rank() == 0; }
 // In-place sums over the ranks (all-reduce); every rank gets the result.
 void dist_sum_f32(float *v, size_t n);
 void dist_sum_f64(double *v, size_t n);
-// The largest of every rank's v.
+// The largest of every rank's v; dist_max_ints: element by element, in place.
 int dist_max_int(int v);
+void dist_max_ints(int *v, int n);
+// Threads for each process of this job on this host by default: the cores
+// it is bound to (mpirun's binding), else this host's cores shared out among
+// the job's processes on it; 0 when alone (keep the usual default).
+int dist_threads_share(void);
 
 #endif

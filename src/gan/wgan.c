@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "util/util.h"
 
 void wgan_defaults(WganConfig *c) {
@@ -106,6 +107,7 @@ int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *
     dcgan_init(w->G, &init);  // the reference initialises G, then D
     dcgan_init(w->D, &init);
     rng_seed(&w->rng, cfg->seed ^ 0x5eed0fda7a0de55ULL);
+    w->parallel = ds && dist_size() > 1;
     net_set_batch(w->G, cfg->batch);
     if (cfg->loss == WGAN_LOSS_GP) net_enable_penalty(w->D);
     net_set_batch(w->D, cfg->batch);
@@ -145,9 +147,76 @@ int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *
     return 0;
 }
 
+// What wgan_iteration restores when interrupted: each network's
+// parameters, buffers and optimiser state (backend memory), the counters,
+// the random generator and, when the iteration began an epoch, the order.
+struct WganUndo {
+    float *copy[2][3];
+    uint64_t rng[4];
+    long gen_iter, epoch, pos, images, og_t, od_t, bn_batches[2];
+    uint32_t *order;
+    int order_kept;
+};
+
+static void undo_blocks(Wgan *w, int k, float *blocks[3], size_t sizes[3]) {
+    Net *net = k ? w->D : w->G;
+    const int moments = w->cfg.adam ? 2 : 1;
+    blocks[0] = net->params, blocks[1] = net->buffers, blocks[2] = net_opt_state(net, moments);
+    sizes[0] = net->n_params, sizes[1] = net->n_buffers, sizes[2] = moments * net->n_params;
+}
+
+static void undo_keep(Wgan *w) {
+    struct WganUndo *u = w->undo;
+    if (!u) {
+        u = w->undo = fk_calloc(1, sizeof *u);
+        u->order = fk_malloc((size_t)(w->ds->count ? w->ds->count : 1) * sizeof(uint32_t));
+    }
+    for (int k = 0; k < 2; k++) {
+        float *blocks[3];
+        size_t sizes[3];
+        undo_blocks(w, k, blocks, sizes);
+        for (int j = 0; j < 3; j++) {
+            if (!u->copy[k][j]) u->copy[k][j] = w->be->alloc(sizes[j] ? sizes[j] : 1);
+            w->be->copy(u->copy[k][j], blocks[j], sizes[j]);
+        }
+    }
+    memcpy(u->rng, w->rng.s, sizeof u->rng);
+    u->gen_iter = w->gen_iter, u->epoch = w->epoch, u->pos = w->pos, u->images = w->images;
+    u->og_t = w->og.t, u->od_t = w->od.t;
+    u->bn_batches[0] = w->G->bn_batches, u->bn_batches[1] = w->D->bn_batches;
+    u->order_kept = 0;
+}
+
+static void undo_restore(Wgan *w) {
+    struct WganUndo *u = w->undo;
+    for (int k = 0; k < 2; k++) {
+        float *blocks[3];
+        size_t sizes[3];
+        undo_blocks(w, k, blocks, sizes);
+        for (int j = 0; j < 3; j++) w->be->copy(blocks[j], u->copy[k][j], sizes[j]);
+    }
+    memcpy(w->rng.s, u->rng, sizeof u->rng);
+    w->gen_iter = u->gen_iter, w->epoch = u->epoch, w->pos = u->pos, w->images = u->images;
+    w->og.t = u->og_t, w->od.t = u->od_t;
+    w->G->bn_batches = u->bn_batches[0], w->D->bn_batches = u->bn_batches[1];
+    if (u->order_kept) memcpy(w->order, u->order, w->ds->count * sizeof(uint32_t));
+}
+
+static void undo_free(Wgan *w) {
+    struct WganUndo *u = w->undo;
+    if (!u) return;
+    for (int k = 0; k < 2; k++)
+        for (int j = 0; j < 3; j++)
+            if (u->copy[k][j]) w->be->free(u->copy[k][j]);
+    free(u->order);
+    free(u);
+    w->undo = NULL;
+}
+
 void wgan_free(Wgan *w) {
     const Backend *be = w->be;
     if (!be) return;
+    undo_free(w);
     be->free(w->real), be->free(w->fake), be->free(w->dfake);
     be->free(w->z), be->free(w->dscore), be->free(w->loss);
     if (w->xhat) be->free(w->xhat), be->free(w->gx), be->free(w->vgx), be->free(w->ones), be->free(w->alpha);
@@ -167,10 +236,12 @@ int wgan_diters_at(const WganConfig *c, long gen_iter) {
 int wgan_diters(const Wgan *w) { return wgan_diters_at(&w->cfg, w->gen_iter); }
 
 // The losses of the last critic step and generator step, read back in one
-// download (the only wait for the backend in an iteration).
+// download (the only wait for the backend in an iteration); in data-parallel
+// training each slot holds this process's share, summed over the processes.
 static void read_losses(Wgan *w) {
     float v[WGAN_LOSSES];
     w->be->download(v, w->loss, WGAN_LOSSES);
+    if (w->parallel) dist_sum_f32(v, WGAN_LOSSES);
     w->loss_d_real = v[WGAN_LOSS_D_REAL], w->loss_d_fake = v[WGAN_LOSS_D_FAKE];
     w->loss_gp = w->cfg.loss == WGAN_LOSS_GP ? v[WGAN_LOSS_PENALTY] : 0.0f;
     w->loss_d = w->loss_d_real - w->loss_d_fake + w->loss_gp;
@@ -183,10 +254,30 @@ void wgan_noise(Wgan *w, float *host, int n) {
 
 // ---------------------------------------------------------------------------
 
-// The penalty at xhat = alpha real + (1 - alpha) fake for the first n
-// samples: adds its parameter gradient to D's, its value to its loss slot.
-static void penalty_step(Wgan *w, const float *real, const float *fake, int n, const float *alpha) {
+// A batch's loss on this process's n of its `all` samples: the slot gets
+// sign * sum / all (this process's share of the mean), dscore sign / all
+// each. n = all outside data-parallel training (the scale is then exactly 1).
+static void batch_loss(Wgan *w, int slot, const float *score, int n, int all, float sign) {
     const Backend *be = w->be;
+    be->zero(w->dscore, (size_t)w->cfg.batch);
+    if (n == 0) {
+        be->zero(w->loss + slot, 1);
+        return;
+    }
+    const float share = (float)n / (float)all;
+    be->wgan_loss_forward(w->loss + slot, score, n, share);
+    be->wgan_loss_backward(w->dscore, n, sign * share);
+}
+
+// The penalty at xhat = alpha real + (1 - alpha) fake for this process's n
+// of `all` samples: adds its parameter gradient to D's, its share of the
+// value to its loss slot.
+static void penalty_step(Wgan *w, const float *real, const float *fake, int n, int all, const float *alpha) {
+    const Backend *be = w->be;
+    if (n == 0) {  // the critic of the penalty has no batch norm: nothing to share
+        be->zero(w->loss + WGAN_LOSS_PENALTY, 1);
+        return;
+    }
     const size_t img = (size_t)w->cfg.nc * w->cfg.isize * w->cfg.isize;
     be->upload(w->alpha, alpha, (size_t)n);
     be->lerp(w->xhat, real, fake, w->alpha, n, img);
@@ -195,60 +286,68 @@ static void penalty_step(Wgan *w, const float *real, const float *fake, int n, c
     be->zero(w->gx, (size_t)n * img);
     net_backward(D, w->ones, w->gx, 0);  // gx = d sum(D(xhat)) / d xhat, one row per sample
     be->zero(w->vgx, (size_t)n * img);
-    be->grad_penalty(w->loss + WGAN_LOSS_PENALTY, w->vgx, w->gx, n, img, (float)w->cfg.gp_lambda);
+    be->grad_penalty(w->loss + WGAN_LOSS_PENALTY, w->vgx, w->gx, n, img,
+                     (float)w->cfg.gp_lambda * ((float)n / (float)all));
     net_penalty_backward(D, w->ones, w->vgx);
 }
 
-void wgan_critic_update(Wgan *w, const float *real, int n, const float *fake, int nf, const float *alpha) {
-    const Backend *be = w->be;
+// The critic step on this process's n of `all` reals and nf of `nf_all` fakes.
+static void critic_update(Wgan *w, const float *real, int n, int all, const float *fake, int nf, int nf_all,
+                          const float *alpha) {
     const int gp = w->cfg.loss == WGAN_LOSS_GP;
     Net *D = w->D;
     if (!gp) net_clip_weights(D, (float)w->cfg.clip);
     net_zero_grads(D);
-    const float *s = net_forward(D, real, n);
-    be->wgan_loss_forward(w->loss + WGAN_LOSS_D_REAL, s, n, +1.0f);
-    be->zero(w->dscore, (size_t)n);
-    be->wgan_loss_backward(w->dscore, n, +1.0f);
+    batch_loss(w, WGAN_LOSS_D_REAL, net_forward(D, real, n), n, all, +1.0f);
     net_backward(D, w->dscore, NULL, 1);
-    s = net_forward(D, fake, nf);
-    be->wgan_loss_forward(w->loss + WGAN_LOSS_D_FAKE, s, nf, +1.0f);
-    be->zero(w->dscore, (size_t)nf);
-    be->wgan_loss_backward(w->dscore, nf, -1.0f);
+    batch_loss(w, WGAN_LOSS_D_FAKE, net_forward(D, fake, nf), nf, nf_all, -1.0f);
     net_backward(D, w->dscore, NULL, 1);
-    if (gp) penalty_step(w, real, fake, n, alpha);
+    if (gp) penalty_step(w, real, fake, n, all, alpha);
+    net_sum_grads(D);
     optim_step(&w->od, D);
     if (!w->defer) read_losses(w);
 }
 
-void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const float *alpha) {
-    const int B = w->cfg.batch;
-    const size_t img = (size_t)B * w->cfg.nc * w->cfg.isize * w->cfg.isize;
-    // the fake batch is always a full batch, made without gradients
-    w->be->copy(w->fake, net_forward(w->G, z, B), img);
-    wgan_critic_update(w, real, n, w->fake, B, alpha);
+void wgan_critic_update(Wgan *w, const float *real, int n, const float *fake, int nf, const float *alpha) {
+    critic_update(w, real, n, n, fake, nf, nf, alpha);
 }
 
-void wgan_generator_step(Wgan *w, const float *z) {
+// The fake batch (this process's nb of the batch's B noise vectors, made
+// without gradients), then the critic step.
+static void critic_step(Wgan *w, const float *real, int n, int all, const float *z, int nb, const float *alpha) {
+    const size_t img = (size_t)nb * w->cfg.nc * w->cfg.isize * w->cfg.isize;
+    const float *fake = net_forward(w->G, z, nb);
+    if (nb) w->be->copy(w->fake, fake, img);
+    critic_update(w, real, n, all, w->fake, nb, w->cfg.batch, alpha);
+}
+
+void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const float *alpha) {
+    critic_step(w, real, n, n, z, w->cfg.batch, alpha);  // the fake batch is always a full batch
+}
+
+// The generator step on this process's nb of the batch's noise vectors.
+static void generator_step(Wgan *w, const float *z, int nb) {
     const Backend *be = w->be;
-    const int B = w->cfg.batch;
-    const size_t img = (size_t)B * w->cfg.nc * w->cfg.isize * w->cfg.isize;
+    const size_t img = (size_t)nb * w->cfg.nc * w->cfg.isize * w->cfg.isize;
     net_zero_grads(w->G);
-    const float *fake = net_forward(w->G, z, B);
-    const float *s = net_forward(w->D, fake, B);
-    be->wgan_loss_forward(w->loss + WGAN_LOSS_G, s, B, +1.0f);
-    be->zero(w->dscore, (size_t)B);
-    be->wgan_loss_backward(w->dscore, B, +1.0f);
+    const float *fake = net_forward(w->G, z, nb);
+    batch_loss(w, WGAN_LOSS_G, net_forward(w->D, fake, nb), nb, w->cfg.batch, +1.0f);
     be->zero(w->dfake, img);
     net_backward(w->D, w->dscore, w->dfake, 0);  // frozen critic: its gradients stay as they are
     net_backward(w->G, w->dfake, NULL, 1);
+    net_sum_grads(w->G);
     optim_step(&w->og, w->G);
     if (!w->defer) read_losses(w);
 }
+
+void wgan_generator_step(Wgan *w, const float *z) { generator_step(w, z, w->cfg.batch); }
 
 // ---------------------------------------------------------------------------
 
 static void new_epoch(Wgan *w) {
     const uint32_t n = w->ds->count;
+    if (w->interrupt && w->undo && !w->undo->order_kept)
+        memcpy(w->undo->order, w->order, n * sizeof(uint32_t)), w->undo->order_kept = 1;
     for (uint32_t i = 0; i < n; i++) w->order[i] = i;
     for (uint32_t i = n; i > 1; i--) {  // Fisher-Yates
         uint32_t j = (uint32_t)(rng_u64(&w->rng) % i), t = w->order[i - 1];
@@ -262,45 +361,76 @@ void wgan_pixels_to_float(float *dst, const uint8_t *src, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] = ((float)src[i] / 255.0f - 0.5f) / 0.5f;
 }
 
-// The next real batch (up to cfg.batch images) as floats in [-1, 1],
-// gathered by the backend from the data set's bytes in its memory.
-static int next_real(Wgan *w) {
-    const Dataset *ds = w->ds;
-    const Backend *be = w->be;
-    const int n = (int)(ds->count - w->pos < (uint32_t)w->cfg.batch ? ds->count - w->pos : (uint32_t)w->cfg.batch);
-    const unsigned *index = w->order + w->pos;
-    if (w->index) {
-        be->upload_bytes(w->index, index, (size_t)n * sizeof *index);
-        index = w->index;
-    }
-    be->images_from_bytes(w->real, w->pixels, index, n, ds_image_bytes(ds));
-    w->pos += n;
-    w->images += n;
-    return n;
+// This process's part [*lo, *lo + *n) of a batch of `all` samples: all of
+// it alone, a contiguous 1/N of it as rank r of N (dist).
+static void part_of(const Wgan *w, int all, int *lo, int *n) {
+    const long R = w->parallel ? dist_size() : 1, r = w->parallel ? dist_rank() : 0;
+    *lo = (int)(all * r / R);
+    *n = (int)(all * (r + 1) / R) - *lo;
 }
 
-void wgan_iteration(Wgan *w) {
+// The next real batch (up to cfg.batch images; returns how many) as floats
+// in [-1, 1], gathered by the backend from the data set's bytes in its
+// memory: this process's part of it (*n from *lo) into w->real.
+static int next_real(Wgan *w, int *lo, int *n) {
+    const Dataset *ds = w->ds;
+    const Backend *be = w->be;
+    const int all = (int)(ds->count - w->pos < (uint32_t)w->cfg.batch ? ds->count - w->pos : (uint32_t)w->cfg.batch);
+    part_of(w, all, lo, n);
+    const unsigned *index = w->order + w->pos + *lo;
+    if (w->index && *n) {
+        be->upload_bytes(w->index, index, (size_t)*n * sizeof *index);
+        index = w->index;
+    }
+    if (*n) be->images_from_bytes(w->real, w->pixels, index, *n, ds_image_bytes(ds));
+    w->pos += all;
+    w->images += all;
+    return all;
+}
+
+// Noise for the whole batch from the trainer's generator (every process
+// draws all of it); this process's rows [lo, lo + n) of it, then its part of
+// rows [all, batch), uploaded into w->z. Returns how many. A critic step
+// passes its part of the real batch of `all`, so that its first n fakes are
+// those the penalty pairs with its reals; the generator step all = 0.
+static int next_noise(Wgan *w, int all, int lo, int n) {
+    const int nz = w->cfg.nz;
+    int elo, en;
+    part_of(w, w->cfg.batch - all, &elo, &en);
+    wgan_noise(w, w->host_z, w->cfg.batch);
+    if (n) w->be->upload(w->z, w->host_z + (size_t)lo * nz, (size_t)n * nz);
+    if (en) w->be->upload(w->z + (size_t)n * nz, w->host_z + (size_t)(all + elo) * nz, (size_t)en * nz);
+    return n + en;
+}
+
+int wgan_iteration(Wgan *w) {
     FK_CHECK(w->ds && w->ds->count > 0, "training needs a non-empty data set");
-    const int B = w->cfg.batch;
-    float *zh = w->host_z;
+    if (w->interrupt) undo_keep(w);
     if (w->pos >= (long)w->ds->count) new_epoch(w);
     const int diters = wgan_diters(w);
     int j = 0;
     w->defer = 1;  // the losses are read once, at the end
+    net_set_sync(w->G, w->parallel), net_set_sync(w->D, w->parallel);
     while (j < diters && w->pos < (long)w->ds->count) {
-        const int n = next_real(w);
-        wgan_noise(w, zh, B);
-        w->be->upload(w->z, zh, (size_t)B * w->cfg.nz);
-        if (w->host_alpha)
-            for (int b = 0; b < n; b++) w->host_alpha[b] = (float)rng_uniform(&w->rng);
-        wgan_critic_step(w, w->real, n, w->z, w->host_alpha);
+        int lo, n;
+        const int all = next_real(w, &lo, &n);
+        const int nb = next_noise(w, all, lo, n);
+        if (w->host_alpha)  // every process draws all of them: the generator's stream stays one
+            for (int b = 0; b < all; b++) w->host_alpha[b] = (float)rng_uniform(&w->rng);
+        critic_step(w, w->real, n, all, w->z, nb, w->host_alpha ? w->host_alpha + lo : NULL);
         j++;
+        if (w->interrupt && w->interrupt(w->interrupt_user)) {
+            net_set_sync(w->G, 0), net_set_sync(w->D, 0);
+            w->defer = 0;
+            undo_restore(w);
+            return 1;
+        }
     }
-    wgan_noise(w, zh, B);
-    w->be->upload(w->z, zh, (size_t)B * w->cfg.nz);
-    wgan_generator_step(w, w->z);
+    generator_step(w, w->z, next_noise(w, 0, 0, 0));
+    net_set_sync(w->G, 0), net_set_sync(w->D, 0);  // grids and measurements are each process's own
     w->defer = 0;
     read_losses(w);
     w->gen_iter++;
     w->last_d_iters = j;
+    return 0;
 }

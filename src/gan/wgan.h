@@ -89,6 +89,15 @@ typedef struct {
     float *real, *z, *fake, *dfake, *dscore;
     float *loss;           // (WGAN_LOSSES) the last steps' losses, read back together
     int defer;             // 1 inside wgan_iteration: steps leave their losses on the backend
+    int parallel;          // 1: one of the processes of an MPI job (dist), each computing its
+                           // part of every batch (wgan_iteration; net_set_sync)
+    // Optional: asked after every critic step; non-zero abandons the
+    // iteration, whose start wgan_iteration then restores (a stop that cannot
+    // wait for the iteration's end: under mpirun, which kills the processes a
+    // second after it passes them a signal). NULL: iterations always finish.
+    int (*interrupt)(void *user);
+    void *interrupt_user;
+    struct WganUndo *undo;  // that start, kept while interrupt is set
     float *xhat, *gx, *vgx, *ones;  // WGAN-GP: interpolates, their input gradient and its adjoint, dout = 1
     float *alpha;          // WGAN-GP: (batch) the interpolation weights, uploaded
     float *host_alpha;     // (batch) one alpha per sample, drawn on the host
@@ -119,8 +128,10 @@ void wgan_free(Wgan *w);
 int wgan_diters(const Wgan *w);
 int wgan_diters_at(const WganConfig *c, long gen_iter);
 
-// One generator iteration on the data set (critic steps, then the generator step).
-void wgan_iteration(Wgan *w);
+// One generator iteration on the data set (critic steps, then the generator
+// step). Returns 0, or 1 when w->interrupt stopped it: the networks,
+// optimisers, data position and random generator are then as before it.
+int wgan_iteration(Wgan *w);
 
 // The two halves, on explicit batches (backend memory), for tests that
 // replay PyTorch: real (n, C, H, W), z (batch, nz, 1, 1), alpha (n, host

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "ops/ops.h"
 #include "util/util.h"
 
@@ -28,6 +29,8 @@ void net_free(Net *net) {
     if (net->dacts) be->free(net->dacts);
     if (net->tacts) be->free(net->tacts);
     if (net->padj) be->free(net->padj);
+    if (net->stats) be->free((float *)net->stats);
+    free(net->host_stats), free(net->host_grads);
     free(net->gbuf);
     free(net->live);
     free(net->prof);
@@ -432,15 +435,86 @@ static void prof_flops(Net *net, int i, int N, int dir, int terms) {
     net->prof[NET_PROF * i + 2 + dir] += 2e-9 * macs * N * terms;
 }
 
+// ---------------------------------------------------------------------------
+// data parallelism: batch norm over the whole batch, gradients summed
+
+void net_set_sync(Net *net, int on) {
+    net->sync = on && dist_size() > 1;
+    if (!net->sync || net->stats) return;
+    int C = 1;
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].kind == LAYER_BATCHNORM && net->layers[i].id.C > C) C = net->layers[i].id.C;
+    net->stats = (double *)net->be->alloc((size_t)4 * C);  // 2 C doubles
+    if (!net->be->host_memory) {
+        net->host_stats = fk_malloc((size_t)2 * C * sizeof(double));
+        net->host_grads = fk_malloc((net->n_params ? net->n_params : 1) * sizeof(float));
+    }
+}
+
+// net->stats (2, C) summed over the processes, every process getting the sum.
+static void sum_stats(Net *net, int C) {
+    const Backend *be = net->be;
+    if (be->host_memory) {
+        dist_sum_f64(net->stats, (size_t)2 * C);
+        return;
+    }
+    be->download((float *)net->host_stats, (const float *)net->stats, (size_t)4 * C);
+    dist_sum_f64(net->host_stats, (size_t)2 * C);
+    be->upload((float *)net->stats, (const float *)net->host_stats, (size_t)4 * C);
+}
+
+void net_sum_grads(Net *net) {
+    if (!net->sync) return;
+    const Backend *be = net->be;
+    if (be->host_memory) {
+        dist_sum_f32(net->grads, net->n_params);
+        return;
+    }
+    be->download(net->host_grads, net->grads, net->n_params);
+    dist_sum_f32(net->host_grads, net->n_params);
+    be->upload(net->grads, net->host_grads, net->n_params);
+}
+
+// Training-mode batch norm (with its activation when fused: slope) on this
+// process's N samples, normalised with the statistics of all net->sync_n.
+static void bn_sync_forward(Net *net, const Layer *L, float *y, const float *x, int N, float slope) {
+    const Backend *be = net->be;
+    const int C = L->id.C, HW = L->id.H * L->id.W;
+    be->batchnorm_stats(net->stats, x, N, C, HW);
+    sum_stats(net, C);
+    be->batchnorm_forward_stats(y, net->acts + L->save, net->acts + L->save + C, net->buffers + L->rm,
+                                net->buffers + L->rv, x, net->params + L->w, net->params + L->b, net->stats,
+                                (double)net->sync_n * HW, N, C, HW, L->u.norm.eps, L->u.norm.momentum, L->fused,
+                                slope);
+}
+
+// Its backward pass: this part's sums into dw, db; the whole batch's into dx.
+static void bn_sync_backward(Net *net, const Layer *L, float *dx, float *dw, float *db, const float *dy,
+                             const float *y, const float *x, const float *w, int N, float slope) {
+    const Backend *be = net->be;
+    const int C = L->id.C, HW = L->id.H * L->id.W;
+    const float *out = L->fused ? y : NULL, *mean = net->acts + L->save, *rstd = net->acts + L->save + C;
+    be->batchnorm_backward_stats(net->stats, dw, db, dy, out, slope, x, mean, rstd, N, C, HW);
+    if (!dx) return;  // the same on every process: whether a layer's input gradient is wanted is structural
+    sum_stats(net, C);
+    be->batchnorm_backward_apply(dx, dy, out, slope, x, mean, rstd, w, net->stats, (double)net->sync_n * HW, N, C,
+                                 HW);
+}
+
 static const float *src_act(const Net *net, int idx) {
     return idx == NET_INPUT ? net->input : net->acts + net->layers[idx].out;
 }
 
 const float *net_forward(Net *net, const float *inp, int N) {
-    FK_CHECK(N >= 1 && N <= net->batch, "forward with batch %d but activations are for batches up to %d", N,
+    FK_CHECK(N >= !net->sync && N <= net->batch, "forward with batch %d but activations are for batches up to %d", N,
              net->batch);
     const Backend *be = net->be;
-    if (net->edge_in != NET_NONE) {
+    if (net->sync && net->training && net->n_buffers) {  // the whole batch, for batch norm's M
+        double total = N;
+        dist_sum_f64(&total, 1);
+        net->sync_n = (long)total;
+    }
+    if (N > 0 && net->edge_in != NET_NONE) {
         be->to_native(net->acts + net->edge_in, inp, N, net->in.C, net->in.H, net->in.W, 0);
         inp = net->acts + net->edge_in;
     }
@@ -459,6 +533,12 @@ const float *net_forward(Net *net, const float *inp, int N) {
         const float *b = L->b != NET_NONE ? net->params + L->b : NULL;
         const int C = L->id.C, H = L->id.H, W = L->id.W, HW = H * W;
         const size_t n = (size_t)N * dims_size(L->id);
+        if (L->kind == LAYER_BATCHNORM && net->sync && net->training) {
+            bn_sync_forward(net, L, y, x, N, L->fused ? act_slope(&net->layers[i + 1]) : 0.0f);
+            i += L->fused;  // the activation is done
+            continue;
+        }
+        if (N == 0) continue;  // an empty part: only batch norm's sums are shared
         switch (L->kind) {
         case LAYER_CONV:
             if (L->conv_act) {  // the activation in place: its backward reads the output
@@ -518,7 +598,7 @@ const float *net_forward(Net *net, const float *inp, int N) {
     }
     prof_mark(net, &timed, &t, -1, 0);
     const Layer *last = &net->layers[net->n_layers - 1];
-    if (net->edge_out == NET_NONE) return net->acts + last->out;
+    if (net->edge_out == NET_NONE || N == 0) return net->acts + last->out;
     be->to_plain(net->acts + net->edge_out, net->acts + last->out, N, last->od.C, last->od.H, last->od.W, 0);
     return net->acts + net->edge_out;
 }
@@ -529,7 +609,7 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
     const int N = net->n;
     zero_grads_at(net, net->n_layers);
     const Layer *last = &net->layers[net->n_layers - 1];
-    if (net->edge_out != NET_NONE) {  // the output gradient into the backend's layout
+    if (N > 0 && net->edge_out != NET_NONE) {  // the output gradient into the backend's layout
         be->to_native(net->dacts + last->gout, dout, N, last->od.C, last->od.H, last->od.W, 0);
         dout = net->dacts + last->gout;
     }
@@ -558,6 +638,11 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
         }
         if (!dx && !dw && !db) continue;  // nothing wanted below this layer
         if (i > 0 && net->layers[i - 1].fused) continue;  // the activation goes back with its batch norm
+        if (L->kind == LAYER_BATCHNORM && net->sync && net->training) {
+            bn_sync_backward(net, L, dx, dw, db, dy, y, x, w, N, L->fused ? act_slope(&net->layers[i + 1]) : 0.0f);
+            continue;
+        }
+        if (N == 0) continue;
         if (L->fused) {
             const float slope = act_slope(&net->layers[i + 1]);
             if (net->training)
@@ -613,7 +698,7 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
         }
     }
     prof_mark(net, &timed, &t, -1, 1);
-    if (user_dinp && dinp != user_dinp)
+    if (N > 0 && user_dinp && dinp != user_dinp)
         be->to_plain(user_dinp, dinp, N, net->in.C, net->in.H, net->in.W, 1);
 }
 
@@ -659,6 +744,7 @@ void net_enable_penalty(Net *net) {
 }
 
 void net_penalty_backward(Net *net, const float *dout, const float *v) {
+    if (net->n == 0) return;  // an empty part (net_set_sync); the penalty's networks have no batch norm
     FK_CHECK(net->penalty && net->tacts, "net_penalty_backward without net_enable_penalty and net_set_batch");
     FK_CHECK(net->input != NULL, "net_penalty_backward without a forward");
     const Backend *be = net->be;

@@ -130,6 +130,15 @@ typedef struct Net {
     // the optimiser step with clipping, and in zeroing parameter gradients. Times are
     // host times: right for backends whose ops return when done (the CPU ones).
     double *prof;
+    // Data parallelism (net_set_sync): this process holds its part of each
+    // batch; training-mode batch norm sums its statistics over the job's
+    // processes (dist) in every pass. sync_n: the whole batch of the last
+    // forward; stats (2 * largest C doubles, backend memory) and its host
+    // copy for a device backend; host_grads stages the gradients likewise.
+    int sync;
+    long sync_n;
+    double *stats, *host_stats;
+    float *host_grads;
 } Net;
 
 enum { NET_PROF = 4 };  // columns of Net.prof: fwd s, bwd s, fwd GFLOP, bwd GFLOP
@@ -169,7 +178,8 @@ void net_set_batch(Net *net, int N);
 Dims net_out_dims(const Net *net);
 
 // Runs the layers on inp (N, C, H, W) in backend memory; N may not exceed
-// the batch set by net_set_batch (an epoch's last, smaller batch is fine).
+// the batch set by net_set_batch (an epoch's last, smaller batch is fine) and
+// is at least 1 (0 with net_set_sync: a process whose part is empty).
 // Returns the output (N, out dims), valid until the next forward.
 const float *net_forward(Net *net, const float *inp, int N);
 
@@ -180,6 +190,18 @@ const float *net_forward(Net *net, const float *inp, int N);
 void net_backward(Net *net, const float *dout, float *dinp, int param_grads);
 
 void net_zero_grads(Net *net);
+
+// Data-parallel training (one process of an MPI job, dist.h): with sync on,
+// every process calls net_forward and net_backward together, each with its
+// part of the batch (N may be 0), and training-mode batch norm normalises
+// with the whole batch's statistics (summed over the processes); a network
+// without batch norm computes its part alone. net_sum_grads then sums the
+// parameter gradients over the processes (one all-reduce of the gradient
+// block), after which every process holds what one process computing the
+// whole batch would, up to summation order. Off (the default): forward and
+// backward are this process's alone, whatever the job.
+void net_set_sync(Net *net, int on);
+void net_sum_grads(Net *net);
 
 // WGAN-GP. net_enable_penalty (before net_set_batch) allocates two more
 // activation-sized blocks with every later net_set_batch; it refuses (with a

@@ -123,6 +123,97 @@ void batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const flo
 }
 
 // ---------------------------------------------------------------------------
+// Synchronised batch norm: the two halves of each pass, the statistics
+// summed over the parts in between (ops.h).
+
+void batchnorm_stats(double *stats, const float *inp, int N, int C, int HW) {
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        double s = 0.0, q = 0.0;
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) s += x[i], q += (double)x[i] * x[i];
+        }
+        stats[c] = s, stats[C + c] = q;
+    }
+}
+
+// The whole batch's mean and biased variance from its sums (never below zero).
+static inline void bn_moments(const double *stats, double M, int C, int c, double *mean, double *var) {
+    *mean = stats[c] / M;
+    const double v = stats[C + c] / M - *mean * *mean;
+    *var = v > 0.0 ? v : 0.0;
+}
+
+void batchnorm_forward_stats(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                             float *running_var, const float *inp, const float *gamma, const float *beta,
+                             const double *stats, double M, int N, int C, int HW, float eps, float momentum,
+                             int act, float slope) {
+    FK_CHECK(M > 1, "batch norm in training mode needs more than one value per channel (M=%.0f)", M);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        double mean, var;
+        bn_moments(stats, M, C, c, &mean, &var);
+        const float rstd = (float)(1.0 / sqrt(var + eps)), m = (float)mean;
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + ((size_t)n * C + c) * HW;
+            float *o = out + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                const float y = (x[i] - m) * rstd * gamma[c] + beta[c];
+                o[i] = act && y <= 0.0f ? y * slope : y;
+            }
+        }
+        save_mean[c] = m;
+        save_rstd[c] = rstd;
+        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
+        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)(var * M / (M - 1));
+    }
+}
+
+// The gradient reaching batch norm's output: dout, through the activation when `out` is given.
+static inline float bn_dy(const float *dout, const float *out, float slope, size_t j) {
+    return out && out[j] <= 0.0f ? dout[j] * slope : dout[j];
+}
+
+void batchnorm_backward_stats(double *stats, float *dgamma, float *dbeta, const float *dout, const float *out,
+                              float slope, const float *inp, const float *save_mean, const float *save_rstd,
+                              int N, int C, int HW) {
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        const float m = save_mean[c], rstd = save_rstd[c];
+        double sum_dy = 0.0, sum_dy_xhat = 0.0;
+        for (int n = 0; n < N; n++) {
+            const size_t base = ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                const float dy = bn_dy(dout, out, slope, base + i);
+                sum_dy += dy;
+                sum_dy_xhat += (double)dy * ((inp[base + i] - m) * rstd);
+            }
+        }
+        stats[c] = sum_dy, stats[C + c] = sum_dy_xhat;
+        if (dgamma) dgamma[c] += (float)sum_dy_xhat;
+        if (dbeta) dbeta[c] += (float)sum_dy;
+    }
+}
+
+void batchnorm_backward_apply(float *dinp, const float *dout, const float *out, float slope, const float *inp,
+                              const float *save_mean, const float *save_rstd, const float *gamma,
+                              const double *stats, double M, int N, int C, int HW) {
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        const float m = save_mean[c], rstd = save_rstd[c], k = gamma[c] * rstd;
+        const float mean_dy = (float)(stats[c] / M), mean_dy_xhat = (float)(stats[C + c] / M);
+        for (int n = 0; n < N; n++) {
+            const size_t base = ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                const float xhat = (inp[base + i] - m) * rstd;
+                dinp[base + i] += k * (bn_dy(dout, out, slope, base + i) - mean_dy - xhat * mean_dy_xhat);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Layer normalisation: one mean and variance per sample over (C, H, W), then a
 // per-channel scale and shift (the WGAN-GP critic's normalisation).
 

@@ -73,6 +73,35 @@ void batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const flo
                              const float *running_mean, const float *running_var,
                              int N, int C, int HW, float eps);
 
+// Synchronised batch norm: one batch spread over several processes (or any
+// parts), each op running on its part of N samples, M values per channel in
+// the whole batch. The caller sums `stats` over the parts between the two
+// halves of each pass (an all-reduce), so every part normalises with the
+// whole batch's statistics, as batchnorm_forward_train / _backward_train on
+// the whole batch would, up to summation order. stats (2, C) in double.
+// With `act` (forward) or `out` (backward) the pair's ReLU (slope 0) or
+// LeakyReLU follows, as Backend.batchnorm_act_*: the backward's mask is out > 0.
+// Forward, 1: stats = (sum of x, sum of x^2) of this part.
+void batchnorm_stats(double *stats, const float *inp, int N, int C, int HW);
+// Forward, 2: mean = stats[c] / M, var = stats[C + c] / M - mean^2 (biased),
+// then exactly as batchnorm_forward_train from mean and var (running
+// statistics updated with the unbiased variance of all M values).
+void batchnorm_forward_stats(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                             float *running_var, const float *inp, const float *gamma, const float *beta,
+                             const double *stats, double M, int N, int C, int HW, float eps, float momentum,
+                             int act, float slope);
+// Backward, 1: stats = (sum of dy, sum of dy * xhat) of this part, where dy
+// is dout masked by the activation when `out` is given; dgamma and dbeta
+// (when given) ACCUMULATE this part's sums, as batchnorm_backward_train (the
+// parts' parameter gradients are summed with the rest of the gradients).
+void batchnorm_backward_stats(double *stats, float *dgamma, float *dbeta, const float *dout, const float *out,
+                              float slope, const float *inp, const float *save_mean, const float *save_rstd,
+                              int N, int C, int HW);
+// Backward, 2: dinp += gamma rstd (dy - stats[c] / M - xhat stats[C + c] / M).
+void batchnorm_backward_apply(float *dinp, const float *dout, const float *out, float slope, const float *inp,
+                              const float *save_mean, const float *save_rstd, const float *gamma,
+                              const double *stats, double M, int N, int C, int HW);
+
 // ---- layer normalisation over (C, H, W) per sample, per-channel affine ----
 // inp, out (N, C, HW); gamma, beta (C); save_mean, save_rstd (N).
 void layernorm_forward(float *out, float *save_mean, float *save_rstd,

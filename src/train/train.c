@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "data/prepare.h"
+#include "dist/dist.h"
 #include "draw/chart.h"
 #include "draw/grid.h"
 #include "eval/measure.h"
@@ -35,6 +36,8 @@ void train_defaults(TrainOpts *o) {
 // Everything a run owns; run_free releases it all, whatever was reached.
 typedef struct {
     const TrainOpts *o;
+    int quiet;                            // --quiet, or not the process that prints (dist_lead)
+    int stop_sig;                         // the stop signal any of the job's processes caught
     int lock;                             // RUN/.lock's descriptor (-1: not held)
     const Backend *be;
     WganConfig cfg;
@@ -56,7 +59,7 @@ typedef struct {
     char *extra;                          // the run's own fields of the state's metadata (JSON)
     // what the computation ran on, kept in the state so that a resume continues bit for bit
     char stored_backend[32], stored_precision[8];
-    int stored_threads;
+    int stored_threads, stored_processes;
     long saved_iter;                      // the iteration of the last checkpoint (-1: none yet)
     double seconds_before;                // training seconds of the run's earlier sessions
     double seconds;                       // and of this one so far
@@ -105,7 +108,7 @@ static int resolve_resume(Run *r) {
         fk_error("%s: nothing to resume here (no such folder)", o->run_dir);
         return 2;
     }
-    if ((r->lock = lock_run(o->run_dir, "train --resume")) < 0) return 2;
+    if (dist_lead() && (r->lock = lock_run(o->run_dir, "train --resume")) < 0) return 2;
     char *m = runstate_metadata(o->run_dir);
     if (!m) {
         fk_error("%s: nothing to resume here (no readable state.safetensors)", o->run_dir);
@@ -125,6 +128,8 @@ static int resolve_resume(Run *r) {
     if (sb) snprintf(r->stored_backend, sizeof r->stored_backend, "%s", sb);
     if (sp) snprintf(r->stored_precision, sizeof r->stored_precision, "%s", sp);
     r->stored_threads = st ? atoi(st) : 0;
+    const char *sn = meta_str(meta, "processes");
+    r->stored_processes = sn ? atoi(sn) : 1;
     r->seconds_before = ss ? atof(ss) : 0;
     const char *d = meta_str(meta, "data"), *ti = meta_str(meta, "target_iters"), *te = meta_str(meta, "target_epochs");
     snprintf(r->data, sizeof r->data, "%s", o->data ? o->data : d ? d : "");
@@ -138,7 +143,7 @@ static int resolve_resume(Run *r) {
     const char *se = meta_str(meta, "sample_every"), *dh = meta_str(meta, "data_hash");
     if (!o->sample_every_set && se && atoi(se) > 0) r->sample_every = atoi(se);
     if (o->sample_every_set && se && atoi(se) != o->sample_every)
-        if (!r->o->quiet) printf("fakeit train: this run drew its grids every %s iterations, it continues every %d: the grids' forward "
+        if (!r->quiet) printf("fakeit train: this run drew its grids every %s iterations, it continues every %d: the grids' forward "
                "passes move batch norm's running statistics, so the results will differ from an uninterrupted run\n",
                se, o->sample_every);
     if (dh) snprintf(r->stored_hash, sizeof r->stored_hash, "%s", dh);
@@ -155,16 +160,16 @@ static int resolve_resume(Run *r) {
 // defaults into RUN/data.fkd, are the data set.
 static int prepare_folder(Run *r) {
     char *out = fk_join(r->o->run_dir, "data.fkd");
-    if (!r->o->quiet) printf("fakeit train: %s is a folder of images: preparing it as fakeit prepare does by default into %s\n",
+    if (!r->quiet) printf("fakeit train: %s is a folder of images: preparing it as fakeit prepare does by default into %s\n",
            r->o->data, out);
     fflush(stdout);
     PrepareOpts p;
     prepare_defaults(&p);
     p.out = out;
     p.threads = r->o->threads;
-    p.quiet = r->o->quiet;
+    p.quiet = r->quiet;
     char *in[1] = {(char *)r->o->data};
-    const int rc = prepare_run(&p, in, 1, NULL);
+    const int rc = dist_lead() ? prepare_run(&p, in, 1, NULL) : 0;  // the others wait for it (run_open)
     snprintf(r->data, sizeof r->data, "%s", out);
     free(out);
     return rc;
@@ -173,7 +178,7 @@ static int prepare_folder(Run *r) {
 static int resolve_new(Run *r) {
     const TrainOpts *o = r->o;
     if (fk_mkdirs(o->run_dir) != 0) return 2;
-    if ((r->lock = lock_run(o->run_dir, "train")) < 0) return 2;
+    if (dist_lead() && (r->lock = lock_run(o->run_dir, "train")) < 0) return 2;
     char *spath = fk_join(o->run_dir, "state.safetensors");
     struct stat st;
     const int exists = stat(spath, &st) == 0;
@@ -229,7 +234,7 @@ static int open_data(Run *r) {
                      r->data, hash, r->stored_hash, r->o->run_dir, r->data);
             return 2;
         }
-        if (!r->o->quiet) printf("fakeit train: continuing on %s, which is not the data set this run was trained on (--data-changed): "
+        if (!r->quiet) printf("fakeit train: continuing on %s, which is not the data set this run was trained on (--data-changed): "
                "the run will differ from one trained on its own data\n", r->data);
     }
     if (!r->o->resume && r->eval_every > 0 && !r->eval_data[0] && r->holdout < 0) {
@@ -293,6 +298,7 @@ static char *run_extra(const Run *r) {
     cJSON_AddStringToObject(e, "backend", r->be->name);
     cJSON_AddStringToObject(e, "precision", r->o->precision ? r->o->precision : r->stored_precision[0] ? r->stored_precision : "fp32");
     snprintf(v, sizeof v, "%d", r->be->get_threads()), cJSON_AddStringToObject(e, "threads", v);
+    snprintf(v, sizeof v, "%d", dist_size()), cJSON_AddStringToObject(e, "processes", v);
     snprintf(v, sizeof v, "%.3f", r->seconds_before + r->seconds), cJSON_AddStringToObject(e, "seconds", v);
     char *s = cJSON_PrintUnformatted(e);
     cJSON_Delete(e);
@@ -312,6 +318,7 @@ static int save_reals(const Dataset *ds, int n, const char *path) {
 // RUN/report.html as of now: the configuration and the run's own fields as
 // the state would hold them, and where it stands.
 static int write_report(const Run *r, ReportStatus st) {
+    if (!dist_lead()) return 0;
     char *cfg = wgan_config_json(&r->cfg, "state"), *extra = run_extra(r), v[32];
     cJSON *m = cJSON_Parse(cfg), *e = cJSON_Parse(extra);
     for (cJSON *it = e ? e->child : NULL; it; it = it->next)
@@ -334,7 +341,11 @@ static int save_progress(Run *r) {
     const WganConfig *c = &w->cfg;
     const size_t nimg = (size_t)r->n_fixed * c->nc * c->isize * c->isize;
     float *host = fk_malloc(nimg * sizeof(float));
-    w->be->download(host, net_forward(w->G, r->fixed_dev, r->n_fixed), nimg);
+    w->be->download(host, net_forward(w->G, r->fixed_dev, r->n_fixed), nimg);  // every process: its statistics move
+    if (!dist_lead()) {
+        free(host);
+        return 0;
+    }
     char name[64];
     snprintf(name, sizeof name, "fake_samples_%06ld.png", w->gen_iter);
     char *gpath = fk_join(r->o->run_dir, name);
@@ -358,7 +369,7 @@ static int pick_backend(Run *r) {
             if (backend_find(r->stored_backend))
                 name = r->stored_backend;
             else
-                if (!r->o->quiet) printf("fakeit train: this run ran on the %s backend, which cannot run here: continuing on the default\n",
+                if (!r->quiet) printf("fakeit train: this run ran on the %s backend, which cannot run here: continuing on the default\n",
                        r->stored_backend);
         }
         if (!threads) threads = r->stored_threads;
@@ -369,8 +380,12 @@ static int pick_backend(Run *r) {
         const int other_backend = strcmp(r->be->name, r->stored_backend) != 0;
         const int other_threads = r->stored_threads && r->be->host_memory && r->be->get_threads() != r->stored_threads;
         const int other_prec = r->stored_precision[0] && prec && strcmp(prec, r->stored_precision) != 0;
+        if (r->stored_processes != dist_size())
+            if (!r->quiet) printf("fakeit train: this run ran as %d process%s, it continues as %d: the results will differ "
+                                  "from an uninterrupted run in the last bits\n",
+                                  r->stored_processes, r->stored_processes == 1 ? "" : "es", dist_size());
         if (other_backend || other_threads || other_prec)
-            if (!r->o->quiet) printf("fakeit train: this run ran on %s with %d thread%s in %s, it continues on %s with %d thread%s in %s: "
+            if (!r->quiet) printf("fakeit train: this run ran on %s with %d thread%s in %s, it continues on %s with %d thread%s in %s: "
                    "the results will differ from an uninterrupted run in the last bits\n",
                    r->stored_backend, r->stored_threads, r->stored_threads == 1 ? "" : "s",
                    r->stored_precision[0] ? r->stored_precision : "fp32", r->be->name, r->be->get_threads(),
@@ -394,11 +409,14 @@ static int check_memory(const Run *r) {
     return 2;
 }
 
+static int run_open_rest(Run *r, const TrainOpts *o);
+
 // Everything before the first iteration: the run, its data, the networks,
 // the evaluation, the grids' noise, metrics.csv and the real images' grid.
 static int run_open(Run *r, const TrainOpts *o) {
     memset(r, 0, sizeof *r);
     r->o = o;
+    r->quiet = o->quiet || !dist_lead();
     r->lock = -1;
     r->saved_iter = -1;
     r->cfg = o->cfg;
@@ -407,13 +425,20 @@ static int run_open(Run *r, const TrainOpts *o) {
     r->eval_every = o->eval_every, r->eval_n = o->eval_n;
     if (o->eval_data) snprintf(r->eval_data, sizeof r->eval_data, "%s", o->eval_data);
     int rc = o->resume ? resolve_resume(r) : resolve_new(r);
+    rc = dist_max_int(rc);  // under mpirun: every process goes on, or none (and the data is prepared)
     if (!rc) rc = pick_backend(r);
     if (!rc) rc = open_data(r);
     if (!rc) rc = check_memory(r);
-    if (rc) return rc;
-    if (wgan_init(&r->w, &r->cfg, r->be, &r->tds) != 0) return 2;
-    r->have_w = 1;
-    if (r->eval_every > 0 && (rc = open_tracker(r)) != 0) return rc;
+    if (!rc) rc = wgan_init(&r->w, &r->cfg, r->be, &r->tds) != 0 ? 2 : 0;
+    if (!rc) r->have_w = 1;
+    if (!rc && r->eval_every > 0) rc = open_tracker(r);
+    if (!rc) rc = run_open_rest(r, o);
+    return dist_max_int(rc);
+}
+
+// run_open's part once the networks are built: their state, the noise, the files.
+static int run_open_rest(Run *r, const TrainOpts *o) {
+    int rc = 0;
     r->n_fixed = r->cfg.batch < 64 ? r->cfg.batch : 64;
     r->fixed = fk_malloc((size_t)r->n_fixed * r->cfg.nz * sizeof(float));
     r->fixed_dev = r->be->alloc((size_t)r->n_fixed * r->cfg.nz);
@@ -423,6 +448,7 @@ static int run_open(Run *r, const TrainOpts *o) {
     r->be->upload(r->fixed_dev, r->fixed, (size_t)r->n_fixed * r->cfg.nz);
     r->extra = run_extra(r);
     r->mpath = fk_join(o->run_dir, "metrics.csv"), r->cpath = fk_join(o->run_dir, "loss.png");
+    if (!dist_lead()) return 0;  // the lead process writes the run's files
     if (!(r->metrics = metrics_open(r->mpath, r->w.gen_iter, o->resume, &r->losses, &r->quality))) return 1;
     if (!o->resume) {
         char *rpath = fk_join(o->run_dir, "real_samples.png");
@@ -494,14 +520,14 @@ static int log_iteration(Run *r, double el, double ips, long critic_steps, long 
         const double q = tracker_measure(&r->tracker, &r->w);
         snprintf(swd_cols, sizeof swd_cols, "%.6g,%.6g", q, r->tracker.floor.avg);
         series_push(&r->quality, (double)w->gen_iter, q, 0);
-        if (!r->o->quiet) fprintf(stderr, "%s[%ld] SWD %.2f (real vs real %.2f)%s", tty ? "\r" : "", w->gen_iter, q,
+        if (!r->quiet) fprintf(stderr, "%s[%ld] SWD %.2f (real vs real %.2f)%s", tty ? "\r" : "", w->gen_iter, q,
                 r->tracker.floor.avg, tty ? "                                        \n" : "\n");
     }
-    fprintf(r->metrics, "%ld,%ld,%ld,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f,%.1f,%.9g,%s\n", w->gen_iter, w->epoch,
+    if (r->metrics) fprintf(r->metrics, "%ld,%ld,%ld,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f,%.1f,%.9g,%s\n", w->gen_iter, w->epoch,
             w->images, w->last_d_iters, w->loss_d, w->loss_d_real, w->loss_d_fake, w->loss_g, wd, r->seconds_before + el,
             ips, w->loss_gp,
             swd_cols);
-    if (fflush(r->metrics) != 0 || ferror(r->metrics)) {
+    if (r->metrics && (fflush(r->metrics) != 0 || ferror(r->metrics))) {
         fk_error("%s: cannot append: %s (disk full? the rows up to the last checkpoint are intact)", r->mpath,
                  strerror(errno));
         return 1;
@@ -509,7 +535,7 @@ static int log_iteration(Run *r, double el, double ips, long critic_steps, long 
     series_push(&r->losses, (double)w->gen_iter, wd, w->loss_g);
     char e1[40], e2[40];
     hms(el, e1, sizeof e1), hms(eta(r, el, ips, critic_steps), e2, sizeof e2);
-    if (!r->o->quiet && (tty || w->gen_iter % 10 == 0 || w->gen_iter == start_iter + 1))
+    if (!r->quiet && (tty || w->gen_iter % 10 == 0 || w->gen_iter == start_iter + 1))
         fprintf(stderr, "%s[%ld%s%ld] epoch %ld  W %.5f  Loss_G %.5f  %.1f img/s  %s  ETA %s%s", tty ? "\r" : "",
                 w->gen_iter, r->iters > 0 ? "/" : " gen iters, epochs ", r->iters > 0 ? r->iters : r->epochs,
                 w->epoch, wd, w->loss_g, ips, e1, e2, tty ? "   " : "\n");
@@ -570,7 +596,7 @@ static int save_state(Run *r) {
     if (rc) return rc;
     free(r->extra);
     r->extra = run_extra(r);
-    if (runstate_save(r->o->run_dir, &r->w, r->fixed, r->n_fixed, r->extra)) return 1;
+    if (dist_lead() && runstate_save(r->o->run_dir, &r->w, r->fixed, r->n_fixed, r->extra)) return 1;
     r->saved_iter = r->w.gen_iter;
     return 0;
 }
@@ -579,7 +605,7 @@ static void print_summary(const Run *r, double el, long start_iter, int timed_ou
     const Wgan *w = &r->w;
     const char *dir = r->o->run_dir;
     printf("%s at generator iteration %ld (epoch %ld) after %.1f s: %.2f s per generator iteration\n",
-           fk_stop_signal() ? "stopped by signal" : timed_out ? "time limit reached" : "done", w->gen_iter, w->epoch,
+           r->stop_sig ? "stopped by signal" : timed_out ? "time limit reached" : "done", w->gen_iter, w->epoch,
            el, w->gen_iter > start_iter ? el / (w->gen_iter - start_iter) : 0.0);
     printf("  models   %s/netG.safetensors %s/netD.safetensors\n", dir, dir);
     printf("  samples  %s/fake_samples_%06ld.png, chart %s, metrics %s\n", dir, w->gen_iter, r->cpath, r->mpath);
@@ -588,39 +614,55 @@ static void print_summary(const Run *r, double el, long start_iter, int timed_ou
         printf("  SWD %.2f at iteration %.0f (real vs real %.2f; %.1f s spent measuring, not counted above)\n",
                r->quality.y[r->quality.n - 1], r->quality.x[r->quality.n - 1], r->tracker.floor.avg,
                r->tracker.seconds);
-    if (fk_stop_signal() || timed_out) printf("  continue with: fakeit train --resume %s\n", dir);
+    if (r->stop_sig || timed_out) printf("  continue with: fakeit train --resume %s\n", dir);
+}
+
+// Under mpirun: whether any process caught a stop signal (every process
+// asks together, after each critic step). mpirun kills the processes a
+// second after passing a Ctrl-C or SIGTERM on, too soon to wait for the
+// iteration's end: the iteration is undone and its start saved instead.
+static int stop_agreed(void *user) {
+    (void)user;
+    return dist_max_int(fk_stop_signal());
 }
 
 static int train_loop(Run *r) {
     const TrainOpts *o = r->o;
     Wgan *w = &r->w;
-    if (!o->quiet) print_header(r);
+    if (!r->quiet) print_header(r);
     fk_stop_catch();
-    const int tty = !o->quiet && isatty(STDERR_FILENO);
+    if (dist_size() > 1) w->interrupt = stop_agreed;
+    const int tty = !r->quiet && isatty(STDERR_FILENO);
     const double t0 = fk_seconds();
     const long start_iter = w->gen_iter, start_images = w->images;
     long critic_steps = 0;
     int rc = 0, sampled_now = 0, timed_out = 0;
     // seconds of training: measuring time is not counted (nor against --time-limit)
     int stopped = 0;  // by the embedding program's progress callback or stop flag
-    while (!rc && !reached_end(r) && !fk_stop_signal() && !(stopped |= o->stop && *o->stop)) {
-        if (o->time_limit > 0 && fk_seconds() - t0 - r->tracker.seconds >= o->time_limit) {
+    for (;;) {
+        // whether to go on, decided by every process together (under mpirun one
+        // small all-reduce): a failure, a signal or the time limit on any stops all
+        int v[4] = {rc, fk_stop_signal(), stopped | (o->stop && *o->stop),
+                    o->time_limit > 0 && fk_seconds() - t0 - r->tracker.seconds >= o->time_limit};
+        dist_max_ints(v, 4);
+        rc = v[0], r->stop_sig = v[1], stopped = v[2];
+        if (rc || reached_end(r) || r->stop_sig || stopped) break;
+        if (v[3]) {
             timed_out = 1;
             break;
         }
-        wgan_iteration(w);
+        if (wgan_iteration(w)) continue;  // interrupted and undone: the signal is agreed above
         critic_steps += w->last_d_iters;
         const double el = r->seconds = fk_seconds() - t0 - r->tracker.seconds;
-        if ((rc = log_iteration(r, el, (w->images - start_images) / (el > 0 ? el : 1), critic_steps, start_iter, tty)))
-            break;
-        if ((rc = check_finite(r, 0)) != 0) break;
-        if (o->progress) {
+        rc = log_iteration(r, el, (w->images - start_images) / (el > 0 ? el : 1), critic_steps, start_iter, tty);
+        if (!rc) rc = check_finite(r, 0);
+        if (!rc && o->progress) {
             const TrainProgress p = {w->gen_iter, r->iters, w->epoch, (double)w->loss_d_fake - w->loss_d_real,
                                      w->loss_g, r->seconds_before + el, (w->images - start_images) / (el > 0 ? el : 1)};
             stopped |= o->progress(&p, o->progress_user) != 0;
         }
         sampled_now = w->gen_iter % r->sample_every == 0;
-        if (sampled_now) rc = save_progress(r);
+        if (!rc && sampled_now) rc = save_progress(r);
         if (!rc && w->gen_iter % o->save_every == 0) rc = save_state(r);
     }
     if (tty) fputc('\n', stderr);
@@ -633,8 +675,8 @@ static int train_loop(Run *r) {
                                                  : REPORT_STOPPED;
     if (write_report(r, st) != 0 && !rc) rc = 1;
     if (!rc) {
-        if (!o->quiet) print_summary(r, fk_seconds() - t0 - r->tracker.seconds, start_iter, timed_out);
-        if (fk_stop_signal()) rc = 128 + fk_stop_signal();
+        if (!r->quiet) print_summary(r, fk_seconds() - t0 - r->tracker.seconds, start_iter, timed_out);
+        if (r->stop_sig) rc = 128 + r->stop_sig;
         else if (stopped && !reached_end(r)) rc = TRAIN_STOPPED;
     }
     fk_stop_release();

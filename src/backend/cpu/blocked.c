@@ -108,24 +108,10 @@ INLINE void bn_stats_blocked(double *mean, double *var, const float *x, int N, i
     for (int l = 0; l < B; l++) var[l] = q[l] / M;
 }
 
-// One block of B channels of batch norm in training mode; s is the slope of
-// the activation after it (1: none; y * 1 is y, branch-free).
-INLINE void bn_forward_block(float *out, float *save_mean, float *save_rstd, float *running_mean,
-                             float *running_var, const float *inp, const float *gamma, const float *beta, int N,
-                             int CB, int cb, int HW, float eps, float momentum, float s, const int B) {
-    const size_t M = (size_t)N * HW;
-    double mean[MAX_BLK], var[MAX_BLK];
-    float k[MAX_BLK], t[MAX_BLK];
-    bn_stats_blocked(mean, var, inp, N, CB, cb, HW, B);
-    for (int l = 0; l < B; l++) {
-        const int c = cb * B + l;
-        const float rstd = (float)(1.0 / sqrt(var[l] + eps)), m = (float)mean[l];
-        // the reference computes ((x - m) * rstd) * gamma + beta; keep its rounding
-        k[l] = rstd, t[l] = m;
-        save_mean[c] = m, save_rstd[c] = rstd;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)(var[l] * (double)M / (double)(M - 1));
-    }
+// out = act((x - t) * k * gamma + beta) over one block of B channels; s is
+// the slope of the activation after it (1: none; y * 1 is y, branch-free).
+INLINE void bn_normalise_block(float *out, const float *inp, const float *k, const float *t, const float *gamma,
+                               const float *beta, int N, int CB, int cb, int HW, float s, const int B) {
     const float *g = gamma + cb * B, *b = beta + cb * B;
     for (int n = 0; n < N; n++) {
         const float *p = inp + ((size_t)n * CB + cb) * HW * B;
@@ -133,10 +119,35 @@ INLINE void bn_forward_block(float *out, float *save_mean, float *save_rstd, flo
         for (int i = 0; i < HW; i++)
 #pragma omp simd
             for (int l = 0; l < B; l++) {
+                // the reference computes ((x - m) * rstd) * gamma + beta; keep its rounding
                 const float y = (p[(size_t)i * B + l] - t[l]) * k[l] * g[l] + b[l], ys = y * s;
                 o[(size_t)i * B + l] = y > 0.0f ? y : ys;
             }
     }
+}
+
+// Channel c's batch mean and biased variance (over M values) into the saved
+// statistics (and k, t for bn_normalise_block) and the running ones.
+INLINE void bn_keep_stats(float *k, float *t, float *save_mean, float *save_rstd, float *running_mean,
+                          float *running_var, int c, double mean, double var, double M, float eps, float momentum) {
+    const float rstd = (float)(1.0 / sqrt(var + eps)), m = (float)mean;
+    *k = rstd, *t = m;
+    save_mean[c] = m, save_rstd[c] = rstd;
+    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
+    running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)(var * M / (M - 1));
+}
+
+// One block of B channels of batch norm in training mode; s as bn_normalise_block.
+INLINE void bn_forward_block(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                             float *running_var, const float *inp, const float *gamma, const float *beta, int N,
+                             int CB, int cb, int HW, float eps, float momentum, float s, const int B) {
+    double mean[MAX_BLK], var[MAX_BLK];
+    float k[MAX_BLK], t[MAX_BLK];
+    bn_stats_blocked(mean, var, inp, N, CB, cb, HW, B);
+    for (int l = 0; l < B; l++)
+        bn_keep_stats(&k[l], &t[l], save_mean, save_rstd, running_mean, running_var, cb * B + l, mean[l], var[l],
+                      (double)N * HW, eps, momentum);
+    bn_normalise_block(out, inp, k, t, gamma, beta, N, CB, cb, HW, s, B);
 }
 
 // act 0: batch norm alone; 1: followed by y > 0 ? y : slope * y (ReLU when slope = 0)
@@ -173,16 +184,12 @@ void cpu_batchnorm_act_forward_train(float *out, float *save_mean, float *save_r
                      1, slope);
 }
 
-// Shared by training and evaluation mode: in evaluation the statistics are
-// the running ones and the mean terms of dx vanish (train = 1 keeps them).
-// With `out` (the activation's output) the gradient first passes back
-// through the activation: out > 0 ? dy : slope * dy.
-INLINE void bn_backward_block(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *mask,
-                              float s, const float *inp, const float *mean_c, const float *rstd_c,
-                              const float *gamma, int N, int CB, int cb, int HW, int train, const int B) {
-    const double M = (double)N * HW;
-    const float *m = mean_c + cb * B, *r = rstd_c + cb * B, *g = gamma + cb * B;
-    double sdy[MAX_BLK] = {0}, sdyx[MAX_BLK] = {0};
+// One block's sums of dy and dy * xhat, where dy = dout passed back through
+// the activation: mask > 0 ? dout : s * dout (mask = inp, s = 1: none).
+INLINE void bn_backward_sums_block(double *sdy, double *sdyx, const float *dout, const float *mask, float s,
+                                   const float *inp, const float *m, const float *r, int N, int CB, int cb, int HW,
+                                   const int B) {
+    for (int l = 0; l < B; l++) sdy[l] = 0.0, sdyx[l] = 0.0;
     for (int n = 0; n < N; n++) {
         const size_t base = ((size_t)n * CB + cb) * HW * B;
         for (int i = 0; i < HW; i++)
@@ -195,17 +202,12 @@ INLINE void bn_backward_block(float *dinp, float *dgamma, float *dbeta, const fl
                 sdyx[l] += (double)dy * xhat;
             }
     }
-    for (int l = 0; l < B; l++) {
-        if (dgamma) dgamma[cb * B + l] += (float)sdyx[l];
-        if (dbeta) dbeta[cb * B + l] += (float)sdy[l];
-    }
-    if (!dinp) return;
-    float k[MAX_BLK], mdy[MAX_BLK], mdyx[MAX_BLK];
-    for (int l = 0; l < B; l++) {
-        k[l] = g[l] * r[l];
-        mdy[l] = train ? (float)(sdy[l] / M) : 0.0f;
-        mdyx[l] = train ? (float)(sdyx[l] / M) : 0.0f;
-    }
+}
+
+// dinp += k (dy - mdy - xhat mdyx) over one block (train), or k dy (evaluation).
+INLINE void bn_backward_dx_block(float *dinp, const float *dout, const float *mask, float s, const float *inp,
+                                 const float *m, const float *r, const float *k, const float *mdy,
+                                 const float *mdyx, int N, int CB, int cb, int HW, int train, const int B) {
     for (int n = 0; n < N; n++) {
         const size_t base = ((size_t)n * CB + cb) * HW * B;
         for (int i = 0; i < HW; i++)
@@ -218,6 +220,31 @@ INLINE void bn_backward_block(float *dinp, float *dgamma, float *dbeta, const fl
                 dinp[j] += train ? k[l] * (dy - mdy[l] - xhat * mdyx[l]) : k[l] * dy;
             }
     }
+}
+
+// Shared by training and evaluation mode: in evaluation the statistics are
+// the running ones and the mean terms of dx vanish (train = 1 keeps them).
+// With `out` (the activation's output) the gradient first passes back
+// through the activation: out > 0 ? dy : slope * dy.
+INLINE void bn_backward_block(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *mask,
+                              float s, const float *inp, const float *mean_c, const float *rstd_c,
+                              const float *gamma, int N, int CB, int cb, int HW, int train, const int B) {
+    const double M = (double)N * HW;
+    const float *m = mean_c + cb * B, *r = rstd_c + cb * B, *g = gamma + cb * B;
+    double sdy[MAX_BLK], sdyx[MAX_BLK];
+    bn_backward_sums_block(sdy, sdyx, dout, mask, s, inp, m, r, N, CB, cb, HW, B);
+    for (int l = 0; l < B; l++) {
+        if (dgamma) dgamma[cb * B + l] += (float)sdyx[l];
+        if (dbeta) dbeta[cb * B + l] += (float)sdy[l];
+    }
+    if (!dinp) return;
+    float k[MAX_BLK], mdy[MAX_BLK], mdyx[MAX_BLK];
+    for (int l = 0; l < B; l++) {
+        k[l] = g[l] * r[l];
+        mdy[l] = train ? (float)(sdy[l] / M) : 0.0f;
+        mdyx[l] = train ? (float)(sdyx[l] / M) : 0.0f;
+    }
+    bn_backward_dx_block(dinp, dout, mask, s, inp, m, r, k, mdy, mdyx, N, CB, cb, HW, train, B);
 }
 
 static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
@@ -304,5 +331,99 @@ void cpu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const 
             batchnorm_backward_train(dinp, dgamma, dbeta, dy, inp, mean, r, gamma, N, C, HW);
         else
             batchnorm_backward_eval(dinp, dgamma, dbeta, dy, inp, gamma, mean, rstd_or_var, N, C, HW, eps);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// synchronised batch norm (ops/ops.h) on the blocked layout; plain shapes go to the reference
+
+void cpu_batchnorm_stats(double *stats, const float *inp, int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        batchnorm_stats(stats, inp, N, C, HW);
+        return;
+    }
+    const int CB = C / BLK;
+#pragma omp parallel for schedule(static)
+    for (int cb = 0; cb < CB; cb++) {
+        double s[MAX_BLK] = {0}, q[MAX_BLK] = {0};
+        for (int n = 0; n < N; n++) {
+            const float *p = inp + ((size_t)n * CB + cb) * HW * BLK;
+            for (int i = 0; i < HW; i++)
+#pragma omp simd
+                for (int l = 0; l < BLK; l++) {
+                    const double x = p[(size_t)i * BLK + l];
+                    s[l] += x, q[l] += x * x;
+                }
+        }
+        for (int l = 0; l < BLK; l++) stats[cb * BLK + l] = s[l], stats[C + cb * BLK + l] = q[l];
+    }
+}
+
+void cpu_batchnorm_forward_stats(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                 float *running_var, const float *inp, const float *gamma, const float *beta,
+                                 const double *stats, double M, int N, int C, int HW, float eps, float momentum,
+                                 int act, float slope) {
+    if (!cpu_blocked(C, HW, 1)) {
+        batchnorm_forward_stats(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, stats, M, N,
+                                C, HW, eps, momentum, act, slope);
+        return;
+    }
+    FK_CHECK(M > 1, "batch norm in training mode needs more than one value per channel (M=%.0f)", M);
+    const int CB = C / BLK;
+#pragma omp parallel for schedule(static)
+    for (int cb = 0; cb < CB; cb++) {
+        float k[MAX_BLK] = {0}, t[MAX_BLK] = {0};  // BLK of them are used
+        for (int l = 0; l < BLK; l++) {
+            const int c = cb * BLK + l;
+            const double mean = stats[c] / M, v = stats[C + c] / M - mean * mean;
+            bn_keep_stats(&k[l], &t[l], save_mean, save_rstd, running_mean, running_var, c, mean, v > 0.0 ? v : 0.0,
+                          M, eps, momentum);
+        }
+        BY_BLOCK(bn_normalise_block(out, inp, k, t, gamma, beta, N, CB, cb, HW, act ? slope : 1.0f, B));
+    }
+}
+
+void cpu_batchnorm_backward_stats(double *stats, float *dgamma, float *dbeta, const float *dout, const float *out,
+                                  float slope, const float *inp, const float *save_mean, const float *save_rstd,
+                                  int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        batchnorm_backward_stats(stats, dgamma, dbeta, dout, out, slope, inp, save_mean, save_rstd, N, C, HW);
+        return;
+    }
+    const int CB = C / BLK;
+    const float *mask = out ? out : inp, s = out ? slope : 1.0f;
+#pragma omp parallel for schedule(static)
+    for (int cb = 0; cb < CB; cb++) {
+        double sdy[MAX_BLK], sdyx[MAX_BLK];
+        BY_BLOCK(bn_backward_sums_block(sdy, sdyx, dout, mask, s, inp, save_mean + cb * B, save_rstd + cb * B, N, CB,
+                                        cb, HW, B));
+        for (int l = 0; l < BLK; l++) {
+            const int c = cb * BLK + l;
+            stats[c] = sdy[l], stats[C + c] = sdyx[l];
+            if (dgamma) dgamma[c] += (float)sdyx[l];
+            if (dbeta) dbeta[c] += (float)sdy[l];
+        }
+    }
+}
+
+void cpu_batchnorm_backward_apply(float *dinp, const float *dout, const float *out, float slope, const float *inp,
+                                  const float *save_mean, const float *save_rstd, const float *gamma,
+                                  const double *stats, double M, int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        batchnorm_backward_apply(dinp, dout, out, slope, inp, save_mean, save_rstd, gamma, stats, M, N, C, HW);
+        return;
+    }
+    const int CB = C / BLK;
+    const float *mask = out ? out : inp, s = out ? slope : 1.0f;
+#pragma omp parallel for schedule(static)
+    for (int cb = 0; cb < CB; cb++) {
+        float k[MAX_BLK] = {0}, mdy[MAX_BLK] = {0}, mdyx[MAX_BLK] = {0};
+        for (int l = 0; l < BLK; l++) {
+            const int c = cb * BLK + l;
+            k[l] = gamma[c] * save_rstd[c];
+            mdy[l] = (float)(stats[c] / M), mdyx[l] = (float)(stats[C + c] / M);
+        }
+        BY_BLOCK(bn_backward_dx_block(dinp, dout, mask, s, inp, save_mean + cb * B, save_rstd + cb * B, k, mdy, mdyx,
+                                      N, CB, cb, HW, 1, B));
     }
 }

@@ -60,6 +60,17 @@ void cpu_batchnorm_forward_eval(float *out, const float *inp, const float *gamma
 void cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
                                  const float *gamma, const float *running_mean, const float *running_var, int N, int C,
                                  int HW, float eps);
+void cpu_batchnorm_stats(double *stats, const float *inp, int N, int C, int HW);
+void cpu_batchnorm_forward_stats(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                 float *running_var, const float *inp, const float *gamma, const float *beta,
+                                 const double *stats, double M, int N, int C, int HW, float eps, float momentum,
+                                 int act, float slope);
+void cpu_batchnorm_backward_stats(double *stats, float *dgamma, float *dbeta, const float *dout, const float *out,
+                                  float slope, const float *inp, const float *save_mean, const float *save_rstd,
+                                  int N, int C, int HW);
+void cpu_batchnorm_backward_apply(float *dinp, const float *dout, const float *out, float slope, const float *inp,
+                                  const float *save_mean, const float *save_rstd, const float *gamma,
+                                  const double *stats, double M, int N, int C, int HW);
 void cpu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
                                 const float *inp, const float *mean, const float *rstd_or_var, const float *gamma,
                                 int N, int C, int HW, float eps, float slope, int train);

@@ -126,6 +126,17 @@ void cu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const 
 void cu_batchnorm_act_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
                                     float *running_var, const float *inp, const float *gamma, const float *beta,
                                     int N, int C, int HW, float eps, float momentum, float slope);
+void cu_batchnorm_stats(double *stats, const float *inp, int N, int C, int HW);
+void cu_batchnorm_forward_stats(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                float *running_var, const float *inp, const float *gamma, const float *beta,
+                                const double *stats, double M, int N, int C, int HW, float eps, float momentum,
+                                int act, float slope);
+void cu_batchnorm_backward_stats(double *stats, float *dgamma, float *dbeta, const float *dout, const float *out,
+                                 float slope, const float *inp, const float *save_mean, const float *save_rstd,
+                                 int N, int C, int HW);
+void cu_batchnorm_backward_apply(float *dinp, const float *dout, const float *out, float slope, const float *inp,
+                                 const float *save_mean, const float *save_rstd, const float *gamma,
+                                 const double *stats, double M, int N, int C, int HW);
 void cu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
                                const float *inp, const float *mean, const float *rstd_or_var, const float *gamma,
                                int N, int C, int HW, float eps, float slope, int train);

@@ -147,6 +147,113 @@ void cu_batchnorm_forward_eval(float *out, const float *inp, const float *gamma,
 }
 
 // ---------------------------------------------------------------------------
+// synchronised batch norm (ops/ops.h): one block per channel of this part's
+// N samples; stats (2, C) doubles, summed over the parts by the caller
+
+__global__ static void bn_stats(double *stats, const float *inp, int N, int C, int HW) {
+    __shared__ double sh[CU_THREADS];
+    const int c = blockIdx.x;
+    const size_t M = (size_t)N * HW;
+    double s = 0.0, q = 0.0;
+    for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
+        const double x = inp[chan_at(c, C, HW, t)];
+        s += x, q += x * x;
+    }
+    s = cu_block_sum(s, sh);
+    q = cu_block_sum(q, sh);
+    if (threadIdx.x == 0) stats[c] = s, stats[C + c] = q;
+}
+
+__global__ static void bn_forward_stats(float *out, float *save_mean, float *save_rstd, float *rm, float *rv,
+                                        const float *inp, const float *gamma, const float *beta, const double *stats,
+                                        double Mt, int N, int C, int HW, float eps, float momentum, int with_act,
+                                        float slope) {
+    const int c = blockIdx.x;
+    const size_t M = (size_t)N * HW;
+    const double mean = stats[c] / Mt, v = stats[C + c] / Mt - mean * mean, var = v > 0.0 ? v : 0.0;
+    const float rstd = (float)(1.0 / sqrt(var + eps)), m = (float)mean, g = gamma[c], b = beta[c];
+    for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
+        const size_t j = chan_at(c, C, HW, t);
+        const float o = (inp[j] - m) * rstd * g + b;
+        out[j] = with_act ? act(o, slope) : o;
+    }
+    if (threadIdx.x == 0) {
+        save_mean[c] = m, save_rstd[c] = rstd;
+        rm[c] = (1.0f - momentum) * rm[c] + momentum * m;
+        rv[c] = (1.0f - momentum) * rv[c] + momentum * (float)(var * Mt / (Mt - 1.0));
+    }
+}
+
+__global__ static void bn_backward_stats(double *stats, float *dgamma, float *dbeta, const float *dout,
+                                         const float *out, float slope, const float *inp, const float *mean,
+                                         const float *rstd, int N, int C, int HW) {
+    __shared__ double sh[CU_THREADS];
+    const int c = blockIdx.x;
+    const size_t M = (size_t)N * HW;
+    const float m = mean[c], r = rstd[c];
+    double sdy = 0.0, sdyx = 0.0;
+    for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
+        const size_t j = chan_at(c, C, HW, t);
+        const float dy = out && !(out[j] > 0.0f) ? dout[j] * slope : dout[j];
+        sdy += dy;
+        sdyx += (double)dy * ((inp[j] - m) * r);
+    }
+    sdy = cu_block_sum(sdy, sh);
+    sdyx = cu_block_sum(sdyx, sh);
+    if (threadIdx.x == 0) {
+        stats[c] = sdy, stats[C + c] = sdyx;
+        if (dgamma) dgamma[c] += (float)sdyx;
+        if (dbeta) dbeta[c] += (float)sdy;
+    }
+}
+
+__global__ static void bn_backward_apply(float *dinp, const float *dout, const float *out, float slope,
+                                         const float *inp, const float *mean, const float *rstd, const float *gamma,
+                                         const double *stats, double Mt, int N, int C, int HW) {
+    const int c = blockIdx.x;
+    const size_t M = (size_t)N * HW;
+    const float m = mean[c], r = rstd[c], k = gamma[c] * r;
+    const float mdy = (float)(stats[c] / Mt), mdyx = (float)(stats[C + c] / Mt);
+    for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
+        const size_t j = chan_at(c, C, HW, t);
+        const float dy = out && !(out[j] > 0.0f) ? dout[j] * slope : dout[j];
+        dinp[j] += k * (dy - mdy - (inp[j] - m) * r * mdyx);
+    }
+}
+
+void cu_batchnorm_stats(double *stats, const float *inp, int N, int C, int HW) {
+    bn_stats<<<C, CU_THREADS, 0, cu_stream>>>(stats, inp, N, C, HW);
+    CU_LAUNCHED();
+}
+
+void cu_batchnorm_forward_stats(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                                float *running_var, const float *inp, const float *gamma, const float *beta,
+                                const double *stats, double M, int N, int C, int HW, float eps, float momentum,
+                                int with_act, float slope) {
+    FK_CHECK(M > 1, "batch norm in training mode needs more than one value per channel (M=%.0f)", M);
+    bn_forward_stats<<<C, CU_THREADS, 0, cu_stream>>>(out, save_mean, save_rstd, running_mean, running_var, inp,
+                                                      gamma, beta, stats, M, N, C, HW, eps, momentum,
+                                                      with_act ? ACT_ON : ACT_NONE, slope);
+    CU_LAUNCHED();
+}
+
+void cu_batchnorm_backward_stats(double *stats, float *dgamma, float *dbeta, const float *dout, const float *out,
+                                 float slope, const float *inp, const float *save_mean, const float *save_rstd,
+                                 int N, int C, int HW) {
+    bn_backward_stats<<<C, CU_THREADS, 0, cu_stream>>>(stats, dgamma, dbeta, dout, out, slope, inp, save_mean,
+                                                       save_rstd, N, C, HW);
+    CU_LAUNCHED();
+}
+
+void cu_batchnorm_backward_apply(float *dinp, const float *dout, const float *out, float slope, const float *inp,
+                                 const float *save_mean, const float *save_rstd, const float *gamma,
+                                 const double *stats, double M, int N, int C, int HW) {
+    bn_backward_apply<<<C, CU_THREADS, 0, cu_stream>>>(dinp, dout, out, slope, inp, save_mean, save_rstd, gamma,
+                                                       stats, M, N, C, HW);
+    CU_LAUNCHED();
+}
+
+// ---------------------------------------------------------------------------
 // layer norm: one block per sample over M = C HW values
 
 __global__ static void ln_forward(float *out, float *save_mean, float *save_rstd, const float *inp,
