@@ -11,6 +11,7 @@
 #   make config     print what this build has (oneDNN, CUDA) and where it goes
 #   make bench      benchmarks: print figures (bench/)
 #   make bench-profile  where the reference configuration's iteration goes, per layer
+#   make bench-mpi  data-parallel training: 1 process against mpirun -np CORES
 #   make bench-fmnist  the Fashion-MNIST quality benchmark (docs/fmnist/)
 #   make bench-bf16 --precision bf16 against fp32 on Fashion-MNIST (docs/fmnist/bf16.md)
 #   make fixtures   regenerate tests/fixtures with PyTorch (installs python3-torch)
@@ -27,6 +28,8 @@
 #              nvcc is found (on PATH or in /usr/local/cuda/bin).
 #   MPI=1|0    running as N processes under mpirun (src/dist, OpenMPI): on when
 #              mpicc is found.
+#   NCCL=1|0   data-parallel sums on the GPUs (src/backend/cuda/comm.cu): on
+#              with CUDA when nccl.h is in the CUDA toolkit.
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -66,6 +69,7 @@ CUDA_OBJ := $(CUDA_SRC:src/%.cu=$(BUILD)/%.o)
 # The CUDA backend is a module the program opens only where a GPU may answer
 # (src/backend/registry.c), so CPU runs never map cuDNN and cuBLAS.
 CUDA_MODULE := $(if $(CUDA_SRC),$(BUILD)/fakeit-cuda.so)
+NCCL ?= $(if $(and $(CUDA_SRC),$(wildcard $(CUDA_HOME)/include/nccl.h)),1,0)
 
 DEFS    = $(if $(filter 1,$(DNNL)),-DFAKEIT_HAVE_DNNL) $(if $(CUDA_SRC),-DFAKEIT_HAVE_CUDA) \
           $(MPI_CFLAGS)
@@ -74,7 +78,8 @@ FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off 
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(if $(filter 1,$(DNNL)),-ldnnl) \
            $(if $(CUDA_SRC),-rdynamic -ldl) $(MPI_LIBS) -lcjson -lm
-CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcudart_static -lstdc++ -ldl -lrt -lpthread
+CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas $(if $(filter 1,$(NCCL)),-lnccl) \
+            -lcudart_static -lstdc++ -ldl -lrt -lpthread
 NVCC_FLAGS ?= -O3 -std=c++17 -arch=sm_$(CUDA_ARCH) -Xcompiler -fopenmp,-Wall,-Wextra,-fPIC
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
@@ -101,20 +106,21 @@ VERSION := $(shell sed -n 's/^\#define FAKEIT_VERSION "\(.*\)"/\1/p' include/fak
 SONAME  := libfakeit.so.$(firstword $(subst ., ,$(VERSION)))
 SHLIB   := $(BUILD)/libfakeit.so.$(VERSION)
 
-.PHONY: all web config test test-unit test-asan fuzz deps-test bench bench-profile bench-gpu gpu-pack bench-fmnist bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all web config test test-unit test-asan fuzz deps-test bench bench-profile bench-gpu bench-mpi gpu-pack bench-fmnist bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM) $(SHLIB)
 
 config:
 	@echo "build folder $(BUILD), program $(PROGRAM)"
 	@echo "oneDNN CPU backend: $(if $(filter 1,$(DNNL)),yes,no) (DNNL=$(DNNL))"
 	@echo "CUDA: $(if $(filter 1,$(CUDA)),nvcc $(NVCC); $(words $(CUDA_SRC)) kernel files,no) (CUDA=$(CUDA))"
-	@echo "MPI: $(if $(filter 1,$(MPI)),$(MPICC),no) (MPI=$(MPI); sample and upscale split their work under mpirun)"
+	@echo "MPI: $(if $(filter 1,$(MPI)),$(MPICC),no) (MPI=$(MPI); train, sample and upscale run as N processes under mpirun)"
+	@echo "NCCL: $(if $(filter 1,$(NCCL)),yes,no) (NCCL=$(NCCL); the GPUs' sums in data-parallel training)"
 
 # what this folder was built with (options, flags); objects are rebuilt when it changes
 $(BUILD)/config.mk: FORCE
 	@mkdir -p $(BUILD)
-	@echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC) FLAGS=$(FK_CFLAGS) $(CFLAGS)' | cmp -s - $@ || \
-	    echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC) FLAGS=$(FK_CFLAGS) $(CFLAGS)' > $@
+	@echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC) NCCL=$(NCCL) FLAGS=$(FK_CFLAGS) $(CFLAGS)' | cmp -s - $@ || \
+	    echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC) NCCL=$(NCCL) FLAGS=$(FK_CFLAGS) $(CFLAGS)' > $@
 
 $(PROGRAM): $(BUILD)/cli/main.o $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -144,7 +150,7 @@ $(BUILD)/%.o: src/%.c $(BUILD)/config.mk
 
 $(BUILD)/%.o: src/%.cu $(BUILD)/config.mk
 	@mkdir -p $(dir $@)
-	$(NVCC) $(NVCC_FLAGS) -Isrc $(DEFS) -MMD -MP -c -o $@ $<
+	$(NVCC) $(NVCC_FLAGS) -Isrc $(DEFS) $(if $(filter 1,$(NCCL)),-DFAKEIT_HAVE_NCCL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/config.mk
 	@mkdir -p $(dir $@)
@@ -229,6 +235,11 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build-fuzz/libfakeit.a
 $(BUILD)/bench_%: bench/%.c $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# data-parallel training: 1 process against one process per core (bench/mpi.sh)
+bench-mpi: $(PROGRAM)
+	@scripts/install-deps.sh test
+	FAKEIT=./$(PROGRAM) bench/mpi.sh
+
 # On a GPU machine: fakeit's cuda backend against PyTorch eager and
 # torch.compile, side by side (bench/gpu.sh; needs a PyTorch with CUDA).
 bench-gpu: $(PROGRAM) $(BUILD)/bench_speed
@@ -237,7 +248,7 @@ bench-gpu: $(PROGRAM) $(BUILD)/bench_speed
 # What a GPU machine without compilers needs to run scripts/gpu-check.sh:
 # the program, the tests and the benchmark in build/gpu/, and the shared
 # libraries they load (all but the C library and CUDA's) in build/gpu/libs.tar.xz.
-GPU_PACK = $(PROGRAM) $(addprefix $(BUILD)/,$(TESTS)) $(BUILD)/bench_speed $(CUDA_MODULE)
+GPU_PACK = $(PROGRAM) $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(BUILD)/bench_speed $(CUDA_MODULE)
 gpu-pack: $(GPU_PACK)
 	rm -rf $(BUILD)/gpu && mkdir -p $(BUILD)/gpu/libs
 	cp $(GPU_PACK) $(BUILD)/gpu/

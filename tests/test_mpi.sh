@@ -174,9 +174,10 @@ rank_pid() {  # the process of rank $2 in the job training into $1
     done
 }
 mpi 2 "$FAKEIT" train "$tmp/t.fkd" -o "$tmp/kill" --iters 100000 --ngf 16 --ndf 16 --nz 16 --batch 64 --threads 1 \
-    --save-every 5 --sample-every 1000 > "$tmp/kill.log" 2>&1 &
+    --d-iters-early 3 --save-every 2 --sample-every 1000 > "$tmp/kill.log" 2>&1 &
 job=$!
-sleep 2
+for i in $(seq 600); do [ -e "$tmp/kill/state.safetensors" ] && break; sleep 0.1; done  # a checkpoint first
+sleep 0.5
 victim=$(rank_pid "$tmp/kill" 1)
 t0=$(date +%s)
 kill -9 $victim

@@ -164,7 +164,18 @@ typedef struct Backend {
     // Optional: the most device memory this process has held at once, in
     // bytes (benchmarks; NULL for host backends, whose memory the OS counts).
     size_t (*peak_bytes)(void);
+    // Optional (all or none; NULL: sums over the processes of a data-parallel
+    // job go through host memory): sums on the device (NCCL), bootstrapped by
+    // dist_attach. comm_id fills BACKEND_COMM_ID_BYTES bytes on rank 0, every
+    // rank joins with them; both return NULL, or why not. comm_sum adds n
+    // floats (dbl 0) or doubles (dbl 1) in backend memory over the processes,
+    // in place, in a fixed order (the same bits on every process).
+    const char *(*comm_id)(void *id);
+    const char *(*comm_join)(const void *id, int rank, int size);
+    void (*comm_sum)(void *p, size_t n, int dbl);
 } Backend;
+
+enum { BACKEND_COMM_ID_BYTES = 128 };  // Backend.comm_id's identifier (NCCL's unique id)
 
 // Arithmetic of the convolutions and matrix products. fp32 everywhere is the
 // default and what the tests hold every backend to; tf32 and bf16 are opt-in
@@ -191,7 +202,7 @@ extern const char *const backend_precision_names[];  // "fp32", "tf32", "bf16", 
     X(images_from_bytes) X(lerp)
 #define BACKEND_OPTIONAL(X)                                                                                  \
     X(blocked) X(to_native) X(to_plain) X(batchnorm_act_forward_train) X(batchnorm_act_backward) X(unavailable) \
-    X(conv2d_act_forward) X(describe) X(set_precision) X(peak_bytes)
+    X(conv2d_act_forward) X(describe) X(set_precision) X(peak_bytes) X(comm_id) X(comm_join) X(comm_sum)
 
 extern const Backend backend_ref;  // the reference: plain C, the oracle for all others (backend/ref.c)
 #ifdef FAKEIT_HAVE_DNNL

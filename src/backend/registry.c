@@ -35,6 +35,8 @@ void backend_check(const Backend *be) {
              "backend '%s' has a blocked layout without to_native and to_plain", be->name);
     FK_CHECK(!be->batchnorm_act_forward_train == !be->batchnorm_act_backward,
              "backend '%s' fuses batch norm and activation in one direction only", be->name);
+    FK_CHECK(!be->comm_id == !be->comm_join && !be->comm_id == !be->comm_sum,
+             "backend '%s' fills part of the device sums (comm_id, comm_join, comm_sum)", be->name);
 }
 
 #ifdef FAKEIT_HAVE_CUDA

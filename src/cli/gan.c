@@ -147,7 +147,13 @@ const Command cmd_train = {
              "and checks the data set is the run's own. Exit status: 0 done, 1 an error of\n"
              "a file or the disk, 2 a wrong option or a run that cannot start (too little\n"
              "memory, folder in use), 3 training diverged (NaN or infinity; nothing saved\n"
-             "after it), 130/143 stopped by Ctrl-C/SIGTERM after saving.\n",
+             "after it), 130/143 stopped by Ctrl-C/SIGTERM after saving.\n"
+             "\n"
+             "Under mpirun -np N it trains data-parallel: every process computes its part\n"
+             "of each batch (--batch stays the whole batch), batch norm and the gradients\n"
+             "are summed over the processes, and the model is the one a single process\n"
+             "trains, up to the order of the sums; rank 0 alone prints and writes. A signal\n"
+             "undoes the iteration under way and saves (mpirun kills a second later).\n",
     .opts = train_opts, .n_opts = sizeof train_opts / sizeof *train_opts, .size = sizeof(TrainOpts),
     .defaults = train_defaults_v, .max_pos = 1, .exec = exec_train, .parallel = 1,
 };

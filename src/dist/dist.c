@@ -3,9 +3,11 @@
 #include "dist/dist.h"
 
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "backend/backend.h"
 #include "util/util.h"
 
 #ifdef FAKEIT_HAVE_MPI
@@ -52,15 +54,24 @@ void dist_finalize(void) {
 int dist_rank(void) { return rank; }
 int dist_size(void) { return size; }
 
+static DistTally tally;  // the sums so far (dist_tally)
+
+void dist_tally(DistTally *t) { *t = tally; }
+
 #ifdef FAKEIT_HAVE_MPI
 // In-place sum of n values of `elem` bytes; MPI counts are ints: large arrays go in pieces.
 static void sum_in_place(void *v, size_t n, size_t elem, MPI_Datatype type) {
     enum { CHUNK = 1 << 28 };
-    for (size_t i = 0; size > 1 && i < n; i += CHUNK)
+    if (size <= 1) return;
+    const double t0 = MPI_Wtime();
+    for (size_t i = 0; i < n; i += CHUNK)
         MPI_Allreduce(MPI_IN_PLACE, (char *)v + i * elem, (int)(n - i < CHUNK ? n - i : CHUNK), type, MPI_SUM,
                       MPI_COMM_WORLD);
+    tally.calls++, tally.bytes += (double)n * elem, tally.seconds += MPI_Wtime() - t0;
 }
 #endif
+
+void dist_count(size_t bytes, double seconds) { tally.calls++, tally.bytes += (double)bytes, tally.seconds += seconds; }
 
 void dist_sum_f32(float *v, size_t n) {
     (void)v, (void)n;
@@ -103,4 +114,33 @@ int dist_threads_share(void) {
     const int bound = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : (int)online;
     const int share = bound < online ? bound : (int)(online / (local > 0 ? local : 1));
     return share > 0 ? share : 1;
+}
+
+// ---------------------------------------------------------------------------
+// sums on the devices (NCCL), bootstrapped through MPI
+
+static const Backend *device_sums;  // the backend that joined, NULL when none
+
+int dist_attach(const Backend *be) {
+    if (size <= 1 || !be->comm_join) return 0;
+    if (device_sums == be) return 1;
+    char id[BACKEND_COMM_ID_BYTES] = {0};
+    const char *why = rank == 0 ? be->comm_id(id) : NULL;
+    int failed = dist_max_int(why != NULL);
+#ifdef FAKEIT_HAVE_MPI
+    if (!failed) MPI_Bcast(id, (int)sizeof id, MPI_BYTE, 0, MPI_COMM_WORLD);
+#endif
+    if (!failed) why = be->comm_join(id, rank, size);
+    failed = dist_max_int(why != NULL);
+    if (failed && rank == 0)
+        printf("fakeit: the %s backend cannot sum on the devices (%s): the sums go through host memory and MPI\n",
+               be->name, why ? why : "another process could not join");
+    if (!failed) device_sums = be;
+    return !failed;
+}
+
+int dist_device_sums(const Backend *be) { return be && be == device_sums; }
+
+const char *dist_sums_name(const Backend *be) {
+    return dist_device_sums(be) ? "on the GPUs (NCCL)" : be->host_memory ? "MPI" : "MPI through host memory";
 }

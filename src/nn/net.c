@@ -454,6 +454,11 @@ void net_set_sync(Net *net, int on) {
 // net->stats (2, C) summed over the processes, every process getting the sum.
 static void sum_stats(Net *net, int C) {
     const Backend *be = net->be;
+    if (dist_device_sums(be)) {  // asynchronous on the device: counted, not timed
+        be->comm_sum(net->stats, (size_t)2 * C, 1);
+        dist_count((size_t)2 * C * sizeof(double), 0.0);
+        return;
+    }
     if (be->host_memory) {
         dist_sum_f64(net->stats, (size_t)2 * C);
         return;
@@ -466,6 +471,11 @@ static void sum_stats(Net *net, int C) {
 void net_sum_grads(Net *net) {
     if (!net->sync) return;
     const Backend *be = net->be;
+    if (dist_device_sums(be)) {
+        be->comm_sum(net->grads, net->n_params, 0);
+        dist_count(net->n_params * sizeof(float), 0.0);
+        return;
+    }
     if (be->host_memory) {
         dist_sum_f32(net->grads, net->n_params);
         return;

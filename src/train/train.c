@@ -477,6 +477,10 @@ static void print_header(const Run *r) {
     if (c->adam) printf(" betas (%g, %g)", c->beta1, c->beta2);
     printf(", %s, %d critic steps (%d early); backend %s, %d thread%s\n", how, c->d_iters, c->d_iters_warm,
            r->be->name, r->be->get_threads(), r->be->get_threads() == 1 ? "" : "s");
+    if (dist_size() > 1)
+        printf("  data-parallel: %d processes, each about %d of every batch of %d; batch norm's statistics and the "
+               "gradients summed by %s\n",
+               dist_size(), (c->batch + dist_size() - 1) / dist_size(), c->batch, dist_sums_name(r->be));
     if (r->holdout > 0) printf("  %ld images held out of training (%u trained on)\n", r->holdout, r->tds.count);
     if (r->eval_every)
         printf("  SWD every %d generator iterations: %d fakes vs %d reals of %s; real-vs-real floor %.2f\n",
@@ -601,9 +605,12 @@ static int save_state(Run *r) {
     return 0;
 }
 
-static void print_summary(const Run *r, double el, long start_iter, int timed_out) {
+static void print_summary(const Run *r, double el, long start_iter, int timed_out, const DistTally *t0) {
     const Wgan *w = &r->w;
     const char *dir = r->o->run_dir;
+    DistTally t;
+    dist_tally(&t);
+    const long done = w->gen_iter - start_iter;
     printf("%s at generator iteration %ld (epoch %ld) after %.1f s: %.2f s per generator iteration\n",
            r->stop_sig ? "stopped by signal" : timed_out ? "time limit reached" : "done", w->gen_iter, w->epoch,
            el, w->gen_iter > start_iter ? el / (w->gen_iter - start_iter) : 0.0);
@@ -614,6 +621,11 @@ static void print_summary(const Run *r, double el, long start_iter, int timed_ou
         printf("  SWD %.2f at iteration %.0f (real vs real %.2f; %.1f s spent measuring, not counted above)\n",
                r->quality.y[r->quality.n - 1], r->quality.x[r->quality.n - 1], r->tracker.floor.avg,
                r->tracker.seconds);
+    if (dist_size() > 1 && done > 0 && t.calls > t0->calls)
+        printf("  sums over the %d processes: %.0f per generator iteration, %.2f MB, %.1f ms (%.0f%% of the time, "
+               "waiting for the slowest process included)\n",
+               dist_size(), (double)(t.calls - t0->calls) / done, (t.bytes - t0->bytes) / done / 1e6,
+               1e3 * (t.seconds - t0->seconds) / done, el > 0 ? 100 * (t.seconds - t0->seconds) / el : 0.0);
     if (r->stop_sig || timed_out) printf("  continue with: fakeit train --resume %s\n", dir);
 }
 
@@ -635,6 +647,8 @@ static int train_loop(Run *r) {
     const int tty = !r->quiet && isatty(STDERR_FILENO);
     const double t0 = fk_seconds();
     const long start_iter = w->gen_iter, start_images = w->images;
+    DistTally tally0;
+    dist_tally(&tally0);
     long critic_steps = 0;
     int rc = 0, sampled_now = 0, timed_out = 0;
     // seconds of training: measuring time is not counted (nor against --time-limit)
@@ -675,7 +689,7 @@ static int train_loop(Run *r) {
                                                  : REPORT_STOPPED;
     if (write_report(r, st) != 0 && !rc) rc = 1;
     if (!rc) {
-        if (!r->quiet) print_summary(r, fk_seconds() - t0 - r->tracker.seconds, start_iter, timed_out);
+        if (!r->quiet) print_summary(r, fk_seconds() - t0 - r->tracker.seconds, start_iter, timed_out, &tally0);
         if (r->stop_sig) rc = 128 + r->stop_sig;
         else if (stopped && !reached_end(r)) rc = TRAIN_STOPPED;
     }
@@ -685,7 +699,8 @@ static int train_loop(Run *r) {
 
 int train_run(const TrainOpts *o) {
     Run r;
-    int rc = run_open(&r, o);
+    int rc = run_open(&r, o);  // every process agrees on its outcome
+    if (!rc && dist_size() > 1) dist_attach(r.be);
     if (!rc) rc = train_loop(&r);
     run_free(&r);
     return rc;

@@ -6,7 +6,8 @@
 // activation.cu (with element-wise ops), resample.cu, loss.cu, optim.cu
 // (with the data path's byte-to-float gather and the penalty's mix).
 //
-// Device choice: device 0, or FAKEIT_CUDA_DEVICE. The backend is offered
+// Device choice: device 0, or FAKEIT_CUDA_DEVICE; under mpirun the n-th
+// process on a host takes its GPU n (modulo their count). The backend is offered
 // (backend_all) only when a device answers; `fakeit backends` says why not
 // otherwise.
 //
@@ -50,8 +51,9 @@ static const char *cu_unavailable(void) {
         return why;
     }
     if (n == 0) return snprintf(why, sizeof why, "no NVIDIA GPU in this machine"), why;
-    const char *env = getenv("FAKEIT_CUDA_DEVICE");
-    int d = env ? atoi(env) : 0;
+    // under mpirun one process per GPU: the n-th process on this host takes GPU n mod count
+    const char *env = getenv("FAKEIT_CUDA_DEVICE"), *local = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+    int d = env ? atoi(env) : local ? atoi(local) % n : 0;
     if (d < 0 || d >= n) return snprintf(why, sizeof why, "FAKEIT_CUDA_DEVICE=%s: this machine has %d GPU(s)", env, n), why;
     if ((e = cudaGetDeviceProperties(&prop, d)) != cudaSuccess)
         return snprintf(why, sizeof why, "GPU %d: %s", d, cudaGetErrorString(e)), why;
@@ -297,4 +299,9 @@ extern "C" const Backend backend_cuda = {
     .describe = cu_describe,
     .set_precision = cu_set_precision,
     .peak_bytes = cu_peak_bytes,
+#ifdef FAKEIT_HAVE_NCCL
+    .comm_id = cu_comm_id,
+    .comm_join = cu_comm_join,
+    .comm_sum = cu_comm_sum,
+#endif
 };

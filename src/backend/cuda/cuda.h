@@ -126,6 +126,11 @@ void cu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const 
 void cu_batchnorm_act_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
                                     float *running_var, const float *inp, const float *gamma, const float *beta,
                                     int N, int C, int HW, float eps, float momentum, float slope);
+#ifdef FAKEIT_HAVE_NCCL
+const char *cu_comm_id(void *id);
+const char *cu_comm_join(const void *id, int rank, int size);
+void cu_comm_sum(void *p, size_t n, int dbl);
+#endif
 void cu_batchnorm_stats(double *stats, const float *inp, int N, int C, int HW);
 void cu_batchnorm_forward_stats(float *out, float *save_mean, float *save_rstd, float *running_mean,
                                 float *running_var, const float *inp, const float *gamma, const float *beta,
