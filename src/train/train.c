@@ -38,6 +38,7 @@ typedef struct {
     const TrainOpts *o;
     int quiet;                            // --quiet, or not the process that prints (dist_lead)
     int stop_sig;                         // the stop signal any of the job's processes caught
+    int undone;                           // an iteration was interrupted by it and undone
     int lock;                             // RUN/.lock's descriptor (-1: not held)
     const Backend *be;
     WganConfig cfg;
@@ -626,6 +627,8 @@ static void print_summary(const Run *r, double el, long start_iter, int timed_ou
                "waiting for the slowest process included)\n",
                dist_size(), (double)(t.calls - t0->calls) / done, (t.bytes - t0->bytes) / done / 1e6,
                1e3 * (t.seconds - t0->seconds) / done, el > 0 ? 100 * (t.seconds - t0->seconds) / el : 0.0);
+    if (r->undone) printf("  the iteration under way when the signal came was undone: the state is that of iteration %ld\n",
+                          w->gen_iter);
     if (r->stop_sig || timed_out) printf("  continue with: fakeit train --resume %s\n", dir);
 }
 
@@ -665,7 +668,10 @@ static int train_loop(Run *r) {
             timed_out = 1;
             break;
         }
-        if (wgan_iteration(w)) continue;  // interrupted and undone: the signal is agreed above
+        if (wgan_iteration(w)) {  // interrupted and undone: the signal is agreed above
+            r->undone = 1;
+            continue;
+        }
         critic_steps += w->last_d_iters;
         const double el = r->seconds = fk_seconds() - t0 - r->tracker.seconds;
         rc = log_iteration(r, el, (w->images - start_images) / (el > 0 ? el : 1), critic_steps, start_iter, tty);
