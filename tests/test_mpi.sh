@@ -199,5 +199,13 @@ out=$(mpi 2 "$FAKEIT" train "$tmp/b130" -o "$tmp/fold" --iters 1 $T_OPTS 2>&1); 
 check "train on a folder under mpirun: rank 0 prepares it, every rank trains on it" \
     '[ $rc = 0 ] && [ -s "$tmp/fold/data.fkd" ] && [ -s "$tmp/fold/state.safetensors" ]'
 
+E_OPTS="--ngf 8 --ndf 8 --nz 8 --batch 16 --threads 1 --d-iters-early 2 --iters 4 --eval-every 2 --eval-n 20 --lr-d 1e-6 --lr-g 1e-6"
+"$FAKEIT" train "$tmp/t.fkd" -o "$tmp/ev1" $E_OPTS > /dev/null 2>&1
+mpi 2 "$FAKEIT" train "$tmp/t.fkd" -o "$tmp/ev2" $E_OPTS > /dev/null 2>&1; rc=$?
+check "--eval-every under mpirun: the SWD of one process at the same iterations (within 1e-3)" \
+    '[ $rc = 0 ] && paste -d, <(cut -d, -f1,13 "$tmp/ev1/metrics.csv") <(cut -d, -f1,13 "$tmp/ev2/metrics.csv") |
+     awk -F, '"'"'NR > 1 && $2 != "" { n++; d = $2 - $4; if (d < 0) d = -d; if ($1 != $3 || d > 1e-3 * $2) bad++ }
+                  END { exit !(n == 2 && !bad) }'"'"''
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
