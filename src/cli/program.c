@@ -140,7 +140,10 @@ int fk_main(int argc, char **argv) {
             if (!freopen("/dev/null", "w", stdout)) fk_error("cannot silence rank %d's output", dist_rank());
             fk_error_quiet(1);
         }
-        if (dist_size() > 1 && !getenv("OMP_NUM_THREADS")) host_set_threads(dist_threads_share());
+        if (dist_size() > 1) {
+            dist_local_size();  // every process together (a collective call); known from then on
+            if (!getenv("OMP_NUM_THREADS")) host_set_threads(dist_threads_share());
+        }
         rc = opts_run(cmd, argc - 1, argv + 1);
         fk_error_quiet(quiet);
         // a failure of this rank alone (rank 0 succeeded) is told with its rank

@@ -99,16 +99,23 @@ int dist_max_int(int v) {
     return v;
 }
 
-int dist_threads_share(void) {
-    if (size <= 1) return 0;
-    int local = 1;
+int dist_local_size(void) {
+    static int local;  // asked once (a collective call)
+    if (local) return local;
+    local = 1;
 #ifdef FAKEIT_HAVE_MPI
     MPI_Comm node;  // the job's processes on this host
-    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+    if (size > 1 && MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
         MPI_Comm_size(node, &local);
         MPI_Comm_free(&node);
     }
 #endif
+    return local;
+}
+
+int dist_threads_share(void) {
+    if (size <= 1) return 0;
+    const int local = dist_local_size();
     cpu_set_t set;
     const long online = sysconf(_SC_NPROCESSORS_ONLN);
     const int bound = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : (int)online;

@@ -45,6 +45,9 @@ int dist_device_sums(const struct Backend *be);
 // What carries the sums of data-parallel training on `be`, for headers.
 const char *dist_sums_name(const struct Backend *be);
 
+// The job's processes on this host (1 alone); the first call is collective
+// (fk_main makes it through dist_threads_share).
+int dist_local_size(void);
 // Threads for each process of this job on this host by default: the cores
 // it is bound to (mpirun's binding), else this host's cores shared out among
 // the job's processes on it; 0 when alone (keep the usual default).

@@ -400,13 +400,14 @@ static int pick_backend(Run *r) {
 static int check_memory(const Run *r) {
     const WganConfig *c = &r->cfg;
     const double need = wgan_memory_estimate(c, (double)r->ds.count * ds_image_bytes(&r->ds) * (r->holdout > 0 ? 2 : 1));
-    const double avail = (double)fk_mem_available();
+    const int local = dist_local_size();  // under mpirun the host's memory is shared by its processes
+    const double avail = (double)fk_mem_available() / local;
     if (avail <= 0 || need <= avail || !r->be->host_memory) return 0;
     char a[32], b[32];
-    fk_error("%s: this run needs about %s of memory (batch %d, %dx%d images, widths %d/%d) and %s is available: "
+    fk_error("%s: this run needs about %s of memory (batch %d, %dx%d images, widths %d/%d) and %s is available%s: "
              "lower --batch, the image size or --ngf/--ndf",
              r->o->run_dir, fk_bytes_str(need, a, sizeof a), c->batch, c->isize, c->isize, c->ngf, c->ndf,
-             fk_bytes_str(avail, b, sizeof b));
+             fk_bytes_str(avail, b, sizeof b), local > 1 ? " to each of this host's processes" : "");
     return 2;
 }
 
