@@ -12,6 +12,62 @@
 // ---------------------------------------------------------------------------
 // Batch normalisation: one mean and variance per channel over (N, H, W).
 
+// Channel c of training-mode batch norm, given the batch's mean and biased
+// variance over its M values: this part's N samples normalised (then ReLU /
+// LeakyReLU with `act`), the batch statistics saved, the running ones moved
+// (with the unbiased variance).
+static void bn_channel_forward(float *out, float *save_mean, float *save_rstd, float *running_mean,
+                               float *running_var, const float *inp, const float *gamma, const float *beta, int c,
+                               double mean, double var, double M, int N, int C, int HW, float eps, float momentum,
+                               int act, float slope) {
+    const float rstd = (float)(1.0 / sqrt(var + eps)), m = (float)mean;
+    for (int n = 0; n < N; n++) {
+        const float *x = inp + ((size_t)n * C + c) * HW;
+        float *o = out + ((size_t)n * C + c) * HW;
+        for (int i = 0; i < HW; i++) {
+            const float y = (x[i] - m) * rstd * gamma[c] + beta[c];
+            o[i] = act && y <= 0.0f ? y * slope : y;
+        }
+    }
+    save_mean[c] = m;
+    save_rstd[c] = rstd;
+    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
+    running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)(var * M / (M - 1));
+}
+
+// The gradient reaching batch norm's output: dout, through the activation when `out` is given.
+static inline float bn_dy(const float *dout, const float *out, float slope, size_t j) {
+    return out && out[j] <= 0.0f ? dout[j] * slope : dout[j];
+}
+
+// Channel c's sums of dy and dy * xhat over N samples.
+static void bn_channel_sums(double *sum_dy, double *sum_dy_xhat, const float *dout, const float *out, float slope,
+                            const float *inp, float m, float rstd, int N, int C, int HW, int c) {
+    double s = 0.0, sx = 0.0;
+    for (int n = 0; n < N; n++) {
+        const size_t base = ((size_t)n * C + c) * HW;
+        for (int i = 0; i < HW; i++) {
+            const float dy = bn_dy(dout, out, slope, base + i);
+            s += dy;
+            sx += (double)dy * ((inp[base + i] - m) * rstd);
+        }
+    }
+    *sum_dy = s, *sum_dy_xhat = sx;
+}
+
+// dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)) over channel c.
+static void bn_channel_dx(float *dinp, const float *dout, const float *out, float slope, const float *inp, float m,
+                          float rstd, float gamma, float mean_dy, float mean_dy_xhat, int N, int C, int HW, int c) {
+    const float k = gamma * rstd;
+    for (int n = 0; n < N; n++) {
+        const size_t base = ((size_t)n * C + c) * HW;
+        for (int i = 0; i < HW; i++) {
+            const float xhat = (inp[base + i] - m) * rstd;
+            dinp[base + i] += k * (bn_dy(dout, out, slope, base + i) - mean_dy - xhat * mean_dy_xhat);
+        }
+    }
+}
+
 void batchnorm_forward_train(float *out, float *save_mean, float *save_rstd,
                              float *running_mean, float *running_var,
                              const float *inp, const float *gamma, const float *beta,
@@ -35,17 +91,8 @@ void batchnorm_forward_train(float *out, float *save_mean, float *save_rstd,
             }
         }
         const double var = sq / (double)M;  // biased: used to normalise
-        const float rstd = (float)(1.0 / sqrt(var + eps));
-        const float m = (float)mean;
-        for (int n = 0; n < N; n++) {
-            const float *x = inp + ((size_t)n * C + c) * HW;
-            float *o = out + ((size_t)n * C + c) * HW;
-            for (int i = 0; i < HW; i++) o[i] = (x[i] - m) * rstd * gamma[c] + beta[c];
-        }
-        save_mean[c] = m;
-        save_rstd[c] = rstd;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)(var * (double)M / (double)(M - 1));
+        bn_channel_forward(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, c, mean, var,
+                           (double)M, N, C, HW, eps, momentum, 0, 0.0f);
     }
 }
 
@@ -55,31 +102,13 @@ void batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const fl
     const double M = (double)N * HW;
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < C; c++) {
-        const float m = save_mean[c], rstd = save_rstd[c];
-        double sum_dy = 0.0, sum_dy_xhat = 0.0;
-        for (int n = 0; n < N; n++) {
-            const float *x = inp + ((size_t)n * C + c) * HW;
-            const float *dy = dout + ((size_t)n * C + c) * HW;
-            for (int i = 0; i < HW; i++) {
-                sum_dy += dy[i];
-                sum_dy_xhat += (double)dy[i] * ((x[i] - m) * rstd);
-            }
-        }
+        double sum_dy, sum_dy_xhat;
+        bn_channel_sums(&sum_dy, &sum_dy_xhat, dout, NULL, 0.0f, inp, save_mean[c], save_rstd[c], N, C, HW, c);
         if (dgamma) dgamma[c] += (float)sum_dy_xhat;
         if (dbeta) dbeta[c] += (float)sum_dy;
-        if (!dinp) continue;
-        // dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat))
-        const float k = gamma[c] * rstd;
-        const float mean_dy = (float)(sum_dy / M), mean_dy_xhat = (float)(sum_dy_xhat / M);
-        for (int n = 0; n < N; n++) {
-            const float *x = inp + ((size_t)n * C + c) * HW;
-            const float *dy = dout + ((size_t)n * C + c) * HW;
-            float *dx = dinp + ((size_t)n * C + c) * HW;
-            for (int i = 0; i < HW; i++) {
-                const float xhat = (x[i] - m) * rstd;
-                dx[i] += k * (dy[i] - mean_dy - xhat * mean_dy_xhat);
-            }
-        }
+        if (dinp)
+            bn_channel_dx(dinp, dout, NULL, 0.0f, inp, save_mean[c], save_rstd[c], gamma[c], (float)(sum_dy / M),
+                          (float)(sum_dy_xhat / M), N, C, HW, c);
     }
 }
 
@@ -138,13 +167,6 @@ void batchnorm_stats(double *stats, const float *inp, int N, int C, int HW) {
     }
 }
 
-// The whole batch's mean and biased variance from its sums (never below zero).
-static inline void bn_moments(const double *stats, double M, int C, int c, double *mean, double *var) {
-    *mean = stats[c] / M;
-    const double v = stats[C + c] / M - *mean * *mean;
-    *var = v > 0.0 ? v : 0.0;
-}
-
 void batchnorm_forward_stats(float *out, float *save_mean, float *save_rstd, float *running_mean,
                              float *running_var, const float *inp, const float *gamma, const float *beta,
                              const double *stats, double M, int N, int C, int HW, float eps, float momentum,
@@ -152,27 +174,10 @@ void batchnorm_forward_stats(float *out, float *save_mean, float *save_rstd, flo
     FK_CHECK(M > 1, "batch norm in training mode needs more than one value per channel (M=%.0f)", M);
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < C; c++) {
-        double mean, var;
-        bn_moments(stats, M, C, c, &mean, &var);
-        const float rstd = (float)(1.0 / sqrt(var + eps)), m = (float)mean;
-        for (int n = 0; n < N; n++) {
-            const float *x = inp + ((size_t)n * C + c) * HW;
-            float *o = out + ((size_t)n * C + c) * HW;
-            for (int i = 0; i < HW; i++) {
-                const float y = (x[i] - m) * rstd * gamma[c] + beta[c];
-                o[i] = act && y <= 0.0f ? y * slope : y;
-            }
-        }
-        save_mean[c] = m;
-        save_rstd[c] = rstd;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * m;
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)(var * M / (M - 1));
+        const double mean = stats[c] / M, v = stats[C + c] / M - mean * mean;  // never below zero
+        bn_channel_forward(out, save_mean, save_rstd, running_mean, running_var, inp, gamma, beta, c, mean,
+                           v > 0.0 ? v : 0.0, M, N, C, HW, eps, momentum, act, slope);
     }
-}
-
-// The gradient reaching batch norm's output: dout, through the activation when `out` is given.
-static inline float bn_dy(const float *dout, const float *out, float slope, size_t j) {
-    return out && out[j] <= 0.0f ? dout[j] * slope : dout[j];
 }
 
 void batchnorm_backward_stats(double *stats, float *dgamma, float *dbeta, const float *dout, const float *out,
@@ -180,19 +185,9 @@ void batchnorm_backward_stats(double *stats, float *dgamma, float *dbeta, const 
                               int N, int C, int HW) {
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < C; c++) {
-        const float m = save_mean[c], rstd = save_rstd[c];
-        double sum_dy = 0.0, sum_dy_xhat = 0.0;
-        for (int n = 0; n < N; n++) {
-            const size_t base = ((size_t)n * C + c) * HW;
-            for (int i = 0; i < HW; i++) {
-                const float dy = bn_dy(dout, out, slope, base + i);
-                sum_dy += dy;
-                sum_dy_xhat += (double)dy * ((inp[base + i] - m) * rstd);
-            }
-        }
-        stats[c] = sum_dy, stats[C + c] = sum_dy_xhat;
-        if (dgamma) dgamma[c] += (float)sum_dy_xhat;
-        if (dbeta) dbeta[c] += (float)sum_dy;
+        bn_channel_sums(&stats[c], &stats[C + c], dout, out, slope, inp, save_mean[c], save_rstd[c], N, C, HW, c);
+        if (dgamma) dgamma[c] += (float)stats[C + c];
+        if (dbeta) dbeta[c] += (float)stats[c];
     }
 }
 
@@ -200,17 +195,9 @@ void batchnorm_backward_apply(float *dinp, const float *dout, const float *out, 
                               const float *save_mean, const float *save_rstd, const float *gamma,
                               const double *stats, double M, int N, int C, int HW) {
 #pragma omp parallel for schedule(static)
-    for (int c = 0; c < C; c++) {
-        const float m = save_mean[c], rstd = save_rstd[c], k = gamma[c] * rstd;
-        const float mean_dy = (float)(stats[c] / M), mean_dy_xhat = (float)(stats[C + c] / M);
-        for (int n = 0; n < N; n++) {
-            const size_t base = ((size_t)n * C + c) * HW;
-            for (int i = 0; i < HW; i++) {
-                const float xhat = (inp[base + i] - m) * rstd;
-                dinp[base + i] += k * (bn_dy(dout, out, slope, base + i) - mean_dy - xhat * mean_dy_xhat);
-            }
-        }
-    }
+    for (int c = 0; c < C; c++)
+        bn_channel_dx(dinp, dout, out, slope, inp, save_mean[c], save_rstd[c], gamma[c], (float)(stats[c] / M),
+                      (float)(stats[C + c] / M), N, C, HW, c);
 }
 
 // ---------------------------------------------------------------------------

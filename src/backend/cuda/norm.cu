@@ -19,6 +19,33 @@ __device__ __forceinline__ size_t chan_at(int c, int C, int HW, size_t t) {
     return ((t / HW) * C + c) * (size_t)HW + t % HW;
 }
 
+// Channel c (this block) of training-mode batch norm, given the batch's mean
+// and biased variance over its Mt values: this part's N samples normalised
+// (then the activation with with_act), the batch statistics saved, the
+// running ones moved (unbiased variance).
+__device__ static void bn_channel_forward(float *out, float *save_mean, float *save_rstd, float *rm, float *rv,
+                                          const float *inp, const float *gamma, const float *beta, int c,
+                                          double mean, double var, double Mt, int N, int C, int HW, float eps,
+                                          float momentum, int with_act, float slope) {
+    const size_t M = (size_t)N * HW;
+    const float rstd = (float)(1.0 / sqrt(var + eps)), m = (float)mean, g = gamma[c], b = beta[c];
+    for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
+        const size_t j = chan_at(c, C, HW, t);
+        const float o = (inp[j] - m) * rstd * g + b;
+        out[j] = with_act ? act(o, slope) : o;
+    }
+    if (threadIdx.x == 0) {
+        save_mean[c] = m, save_rstd[c] = rstd;
+        rm[c] = (1.0f - momentum) * rm[c] + momentum * m;
+        rv[c] = (1.0f - momentum) * rv[c] + momentum * (float)(var * Mt / (Mt - 1.0));
+    }
+}
+
+// The gradient reaching batch norm's output: dout, through the activation when `out` is given.
+__device__ __forceinline__ float bn_dy(const float *dout, const float *out, float slope, size_t j) {
+    return out && !(out[j] > 0.0f) ? dout[j] * slope : dout[j];
+}
+
 __global__ static void bn_forward_train(float *out, float *save_mean, float *save_rstd, float *rm, float *rv,
                                         const float *inp, const float *gamma, const float *beta, int N, int C, int HW,
                                         float eps, float momentum, int with_act, float slope) {
@@ -34,17 +61,8 @@ __global__ static void bn_forward_train(float *out, float *save_mean, float *sav
         q += d * d;
     }
     const double var = cu_block_sum(q, sh) / (double)M;
-    const float rstd = (float)(1.0 / sqrt(var + eps)), m = (float)mean, g = gamma[c], b = beta[c];
-    for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
-        const size_t j = chan_at(c, C, HW, t);
-        const float o = (inp[j] - m) * rstd * g + b;
-        out[j] = with_act ? act(o, slope) : o;
-    }
-    if (threadIdx.x == 0) {
-        save_mean[c] = m, save_rstd[c] = rstd;
-        rm[c] = (1.0f - momentum) * rm[c] + momentum * m;
-        rv[c] = (1.0f - momentum) * rv[c] + momentum * (float)(var * (double)M / (double)(M - 1));
-    }
+    bn_channel_forward(out, save_mean, save_rstd, rm, rv, inp, gamma, beta, c, mean, var, (double)M, N, C, HW, eps,
+                       momentum, with_act, slope);
 }
 
 // The backward pass of every batch-norm variant. train: mean and rstd_or_var
@@ -61,7 +79,7 @@ __global__ static void bn_backward(float *dinp, float *dgamma, float *dbeta, con
     double sdy = 0.0, sdyx = 0.0;
     for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
         const size_t j = chan_at(c, C, HW, t);
-        const float dy = with_act ? (out[j] > 0.0f ? dout[j] : dout[j] * slope) : dout[j];
+        const float dy = bn_dy(dout, with_act ? out : NULL, slope, j);
         sdy += dy;
         sdyx += (double)dy * ((inp[j] - m) * rstd);
     }
@@ -75,7 +93,7 @@ __global__ static void bn_backward(float *dinp, float *dgamma, float *dbeta, con
     const float k = gamma[c] * rstd, mdy = (float)(sdy / (double)M), mdyx = (float)(sdyx / (double)M);
     for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
         const size_t j = chan_at(c, C, HW, t);
-        const float dy = with_act ? (out[j] > 0.0f ? dout[j] : dout[j] * slope) : dout[j];
+        const float dy = bn_dy(dout, with_act ? out : NULL, slope, j);
         if (train) {
             const float xhat = (inp[j] - m) * rstd;
             dinp[j] += k * (dy - mdy - xhat * mdyx);
@@ -169,19 +187,9 @@ __global__ static void bn_forward_stats(float *out, float *save_mean, float *sav
                                         double Mt, int N, int C, int HW, float eps, float momentum, int with_act,
                                         float slope) {
     const int c = blockIdx.x;
-    const size_t M = (size_t)N * HW;
-    const double mean = stats[c] / Mt, v = stats[C + c] / Mt - mean * mean, var = v > 0.0 ? v : 0.0;
-    const float rstd = (float)(1.0 / sqrt(var + eps)), m = (float)mean, g = gamma[c], b = beta[c];
-    for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
-        const size_t j = chan_at(c, C, HW, t);
-        const float o = (inp[j] - m) * rstd * g + b;
-        out[j] = with_act ? act(o, slope) : o;
-    }
-    if (threadIdx.x == 0) {
-        save_mean[c] = m, save_rstd[c] = rstd;
-        rm[c] = (1.0f - momentum) * rm[c] + momentum * m;
-        rv[c] = (1.0f - momentum) * rv[c] + momentum * (float)(var * Mt / (Mt - 1.0));
-    }
+    const double mean = stats[c] / Mt, v = stats[C + c] / Mt - mean * mean;  // never below zero
+    bn_channel_forward(out, save_mean, save_rstd, rm, rv, inp, gamma, beta, c, mean, v > 0.0 ? v : 0.0, Mt, N, C, HW,
+                       eps, momentum, with_act, slope);
 }
 
 __global__ static void bn_backward_stats(double *stats, float *dgamma, float *dbeta, const float *dout,
@@ -194,7 +202,7 @@ __global__ static void bn_backward_stats(double *stats, float *dgamma, float *db
     double sdy = 0.0, sdyx = 0.0;
     for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
         const size_t j = chan_at(c, C, HW, t);
-        const float dy = out && !(out[j] > 0.0f) ? dout[j] * slope : dout[j];
+        const float dy = bn_dy(dout, out, slope, j);
         sdy += dy;
         sdyx += (double)dy * ((inp[j] - m) * r);
     }
@@ -216,7 +224,7 @@ __global__ static void bn_backward_apply(float *dinp, const float *dout, const f
     const float mdy = (float)(stats[c] / Mt), mdyx = (float)(stats[C + c] / Mt);
     for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
         const size_t j = chan_at(c, C, HW, t);
-        const float dy = out && !(out[j] > 0.0f) ? dout[j] * slope : dout[j];
+        const float dy = bn_dy(dout, out, slope, j);
         dinp[j] += k * (dy - mdy - (inp[j] - m) * r * mdyx);
     }
 }
