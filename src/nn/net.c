@@ -444,28 +444,38 @@ void net_set_sync(Net *net, int on) {
     int C = 1;
     for (int i = 0; i < net->n_layers; i++)
         if (net->layers[i].kind == LAYER_BATCHNORM && net->layers[i].id.C > C) C = net->layers[i].id.C;
-    net->stats = (double *)net->be->alloc((size_t)4 * C);  // 2 C doubles
+    net->stats = (double *)net->be->alloc((size_t)4 * C + 2);  // 2 C + 1 doubles (sum_stats)
     if (!net->be->host_memory) {
-        net->host_stats = fk_malloc((size_t)2 * C * sizeof(double));
+        net->host_stats = fk_malloc(((size_t)2 * C + 1) * sizeof(double));
         net->host_grads = fk_malloc((net->n_params ? net->n_params : 1) * sizeof(float));
     }
 }
 
-// net->stats (2, C) summed over the processes, every process getting the sum.
-static void sum_stats(Net *net, int C) {
+// net->stats (2, C) summed over the processes, every process getting the
+// sum. With count >= 0 (a forward's first batch norm) this process's sample
+// count rides along as one more double, and its sum, the whole batch, goes
+// to net->sync_n: no call of its own.
+static void sum_stats(Net *net, int C, long count) {
     const Backend *be = net->be;
+    const size_t n = (size_t)2 * C + (count >= 0);
+    double whole = 0;
     if (dist_device_sums(be)) {  // asynchronous on the device: counted, not timed
-        be->comm_sum(net->stats, (size_t)2 * C, 1);
-        dist_count((size_t)2 * C * sizeof(double), 0.0);
-        return;
+        if (count >= 0) whole = (double)count, be->upload((float *)(net->stats + 2 * C), (const float *)&whole, 2);
+        be->comm_sum(net->stats, n, 1);
+        if (count >= 0) be->download((float *)&whole, (const float *)(net->stats + 2 * C), 2);
+        dist_count(n * sizeof(double), 0.0);
+    } else if (be->host_memory) {
+        if (count >= 0) net->stats[2 * C] = (double)count;
+        dist_sum_f64(net->stats, n);
+        whole = net->stats[2 * C];
+    } else {
+        be->download((float *)net->host_stats, (const float *)net->stats, (size_t)4 * C);
+        if (count >= 0) net->host_stats[2 * C] = (double)count;
+        dist_sum_f64(net->host_stats, n);
+        be->upload((float *)net->stats, (const float *)net->host_stats, (size_t)4 * C);
+        whole = net->host_stats[2 * C];
     }
-    if (be->host_memory) {
-        dist_sum_f64(net->stats, (size_t)2 * C);
-        return;
-    }
-    be->download((float *)net->host_stats, (const float *)net->stats, (size_t)4 * C);
-    dist_sum_f64(net->host_stats, (size_t)2 * C);
-    be->upload((float *)net->stats, (const float *)net->host_stats, (size_t)4 * C);
+    if (count >= 0) net->sync_n = (long)whole;
 }
 
 void net_sum_grads(Net *net) {
@@ -491,7 +501,7 @@ static void bn_sync_forward(Net *net, const Layer *L, float *y, const float *x, 
     const Backend *be = net->be;
     const int C = L->id.C, HW = L->id.H * L->id.W;
     be->batchnorm_stats(net->stats, x, N, C, HW);
-    sum_stats(net, C);
+    sum_stats(net, C, net->sync_n < 0 ? N : -1);  // the first one learns the whole batch
     be->batchnorm_forward_stats(y, net->acts + L->save, net->acts + L->save + C, net->buffers + L->rm,
                                 net->buffers + L->rv, x, net->params + L->w, net->params + L->b, net->stats,
                                 (double)net->sync_n * HW, N, C, HW, L->u.norm.eps, L->u.norm.momentum, L->fused,
@@ -506,7 +516,7 @@ static void bn_sync_backward(Net *net, const Layer *L, float *dx, float *dw, flo
     const float *out = L->fused ? y : NULL, *mean = net->acts + L->save, *rstd = net->acts + L->save + C;
     be->batchnorm_backward_stats(net->stats, dw, db, dy, out, slope, x, mean, rstd, N, C, HW);
     if (!dx) return;  // the same on every process: whether a layer's input gradient is wanted is structural
-    sum_stats(net, C);
+    sum_stats(net, C, -1);
     be->batchnorm_backward_apply(dx, dy, out, slope, x, mean, rstd, w, net->stats, (double)net->sync_n * HW, N, C,
                                  HW);
 }
@@ -519,11 +529,7 @@ const float *net_forward(Net *net, const float *inp, int N) {
     FK_CHECK(N >= !net->sync && N <= net->batch, "forward with batch %d but activations are for batches up to %d", N,
              net->batch);
     const Backend *be = net->be;
-    if (net->sync && net->training && net->n_buffers) {  // the whole batch, for batch norm's M
-        double total = N;
-        dist_sum_f64(&total, 1);
-        net->sync_n = (long)total;
-    }
+    net->sync_n = -1;  // the whole batch: learnt by the first batch norm (sum_stats)
     if (N > 0 && net->edge_in != NET_NONE) {
         be->to_native(net->acts + net->edge_in, inp, N, net->in.C, net->in.H, net->in.W, 0);
         inp = net->acts + net->edge_in;

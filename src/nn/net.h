@@ -133,8 +133,9 @@ typedef struct Net {
     // Data parallelism (net_set_sync): this process holds its part of each
     // batch; training-mode batch norm sums its statistics over the job's
     // processes (dist) in every pass. sync_n: the whole batch of the last
-    // forward; stats (2 * largest C doubles, backend memory) and its host
-    // copy for a device backend; host_grads stages the gradients likewise.
+    // forward (-1 until its first batch norm has summed it); stats (2 *
+    // largest C + 1 doubles, backend memory) and its host copy for a device
+    // backend; host_grads stages the gradients likewise.
     int sync;
     long sync_n;
     double *stats, *host_stats;
