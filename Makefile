@@ -106,7 +106,7 @@ VERSION := $(shell sed -n 's/^\#define FAKEIT_VERSION "\(.*\)"/\1/p' include/fak
 SONAME  := libfakeit.so.$(firstword $(subst ., ,$(VERSION)))
 SHLIB   := $(BUILD)/libfakeit.so.$(VERSION)
 
-.PHONY: all web config test test-unit test-asan fuzz deps-test bench bench-profile bench-gpu bench-mpi gpu-pack bench-fmnist bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all web config test test-unit test-asan fuzz deps-test bench bench-profile bench-gpu bench-mpi gpu-pack bench-fmnist bench-bikes bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM) $(SHLIB)
 
 config:
@@ -190,6 +190,7 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM)
 	FAKEIT=./$(PROGRAM) FAKEIT_DNNL=$(DNNL) FAKEIT_CUDA=$(if $(CUDA_SRC),1,0) \
 	    $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_cli.sh
 	FAKEIT=./$(PROGRAM) $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_crash.sh
+	FAKEIT=./$(PROGRAM) tests/test_model.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_export.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_SR_MODEL=models/bikes-x4.safetensors tests/test_browser.sh
 	FAKEIT=./$(PROGRAM) FAKEIT_MPI=$(MPI) FAKEIT_SR_MODEL=models/bikes-x4.safetensors TENSOR_DIFF=$(BUILD)/tensor_diff \
@@ -285,6 +286,11 @@ bench-profile:
 # The Fashion-MNIST quality benchmark (about an hour on 2 cores): fakeit
 # WGAN and WGAN-GP for the same training time, PyTorch's reference for the
 # same iterations, SWD over time; results in docs/fmnist/.
+bench-bikes:
+	@scripts/install-deps.sh bench
+	$(MAKE) fakeit $(BUILD)/bench_curves
+	bench/bikes.sh
+
 bench-fmnist:
 	@scripts/install-deps.sh bench
 	$(MAKE) fakeit $(BUILD)/bench_curves

@@ -1,9 +1,11 @@
 // curves.c: the Fashion-MNIST benchmark's charts (bench/fmnist.sh).
-// usage: bench_curves SWD.csv FLOOR PREFIX
+// and the 64x64 bike study's (bench/bikes.sh).
+// usage: bench_curves SWD.csv FLOOR PREFIX [TITLE]
 // SWD.csv rows "run,gen_iter,seconds,swd" (runs wgan, wgangp, pytorch, and
-// wgan_sN, pytorch_sN for other seeds); writes PREFIX_iters.png (SWD against
+// wgan_sN, pytorch_sN for other seeds; any other run key is drawn under its
+// own name in a colour of its own); writes PREFIX_iters.png (SWD against
 // generator iterations) and PREFIX_seconds.png (against training seconds),
-// the floor dashed.
+// the floor dashed. TITLE replaces the Fashion-MNIST title.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 #include "util/util.h"
 
 #define MAXP 4096
-#define MAXR 8
+#define MAXR 12
 
 typedef struct {
     char key[32], name[64];
@@ -21,8 +23,20 @@ typedef struct {
     int n;
 } Run;
 
-// Name and colour from the run's key (no _sN: seed 1); other seeds in a paler shade.
-static void describe(Run *r) {
+// Name and colour from the run's key (no _sN: seed 1); other seeds in a paler
+// shade; a key of another benchmark is its own name, coloured by its order.
+static void describe(Run *r, int index) {
+    static const double palette[][3] = {{0.85, 0.35, 0.10}, {0.10, 0.35, 0.75}, {0.10, 0.60, 0.25}, {0.55, 0.25, 0.65},
+                                        {0.80, 0.60, 0.05}, {0.35, 0.35, 0.35}, {0.00, 0.65, 0.70}, {0.85, 0.20, 0.55},
+                                        {0.45, 0.30, 0.10}, {0.55, 0.75, 0.20}, {0.20, 0.20, 0.55}, {0.95, 0.45, 0.45}};
+    const size_t stem = strcspn(r->key, "_");  // Fashion-MNIST's keys: wgan, wgangp, pytorch, each maybe _sN
+    const int fmnist = (stem == 4 && !strncmp(r->key, "wgan", 4)) || (stem == 6 && !strncmp(r->key, "wgangp", 6)) ||
+                       (stem == 7 && !strncmp(r->key, "pytorch", 7));
+    if (!fmnist) {
+        memcpy(r->name, r->key, sizeof r->key);  // key (32) fits name (64), NUL included
+        r->r = palette[index % MAXR][0], r->g = palette[index % MAXR][1], r->b = palette[index % MAXR][2];
+        return;
+    }
     const char *seed = strstr(r->key, "_s");
     const double pale = seed ? 0.45 : 0.0;
     double c[3] = {0.85, 0.35, 0.10};
@@ -34,8 +48,8 @@ static void describe(Run *r) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: bench_curves SWD.csv FLOOR PREFIX\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: bench_curves SWD.csv FLOOR PREFIX [TITLE]\n");
         return 2;
     }
     FILE *f = fopen(argv[1], "r");
@@ -54,7 +68,7 @@ int main(int argc, char **argv) {
         if (r == nr) {
             if (nr == MAXR) continue;
             snprintf(runs[nr].key, sizeof runs[nr].key, "%s", key);
-            describe(&runs[nr++]);
+            describe(&runs[nr], nr), nr++;
         }
         Run *R = &runs[r];
         if (R->n < MAXP) R->it[R->n] = a, R->sec[R->n] = b, R->swd[R->n++] = c;
@@ -68,7 +82,8 @@ int main(int argc, char **argv) {
                                  runs[r].g, runs[r].b};
         char path[1024];
         snprintf(path, sizeof path, "%s_%s.png", argv[3], axis ? "seconds" : "iters");
-        if (chart_curves(path, "Fashion-MNIST: SWD x1000 of 1000 fakes vs 1000 test images (lower is better)",
+        const char *title = argc == 5 ? argv[4] : "Fashion-MNIST: SWD x1000 of 1000 fakes vs 1000 test images (lower is better)";
+        if (chart_curves(path, title,
                          axis ? "training seconds (2 cores)" : "generator iterations", s, nr, floor_v,
                          "test vs other test images") != 0)
             return 1;

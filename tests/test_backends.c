@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "gan/augment.h"
 #include "nn/dcgan.h"
 #include "nn/net.h"
 #include "ops/ops.h"
@@ -391,6 +392,31 @@ static void test_resample(const int *a) {
 }
 
 // ---------------------------------------------------------------------------
+// differentiable augmentation: plain NCHW images (the network's edges), the
+// parameter rows from the trainer's draws with the edge rows first
+
+static void test_augment(int N, int C, int H, int W) {
+    char what[160];
+    const size_t n = (size_t)N * C * H * W;
+    float *q = fk_malloc((size_t)N * AUG_PARAMS * sizeof(float));
+    augment_draw(&rng, AUGMENT_ALL, q, N, H, W);
+    const float edges[3][AUG_PARAMS] = {{0, 1, 1, 0, 0, 0, 0, 0},
+                                        {0.3f, 0.2f, 1.4f, (float)(W / 8 + 1), (float)-(H / 8 + 1), -2, -1, (float)(H / 2)},
+                                        {-0.4f, 1.9f, 0.6f, (float)-(W / 8 + 1), 1, (float)(W - 2), (float)(H - 1), 3}};
+    for (int i = 0; i < N && i < 3; i++) memcpy(q + i * AUG_PARAMS, edges[i], sizeof edges[i]);
+    Pair p = {dev_from(ref, q, N * AUG_PARAMS, 1, 1, 1), dev_from(be, q, N * AUG_PARAMS, 1, 1, 1), N * AUG_PARAMS, 1, 1, 1};
+    Pair x = pair((int)n, 1, 1, 1, 0), y = pair((int)n, 1, 1, 1, 0), dy = pair((int)n, 1, 1, 1, 0), dx = pair((int)n, 1, 1, 1, 0);
+    ref->augment_forward(y.r, x.r, p.r, N, C, H, W), be->augment_forward(y.f, x.f, p.f, N, C, H, W);
+    snprintf(what, sizeof what, "augment %dx%dx%dx%d forward", N, C, H, W);
+    check_pair(what, y);
+    ref->augment_backward(dx.r, dy.r, p.r, N, C, H, W), be->augment_backward(dx.f, dy.f, p.f, N, C, H, W);
+    snprintf(what, sizeof what, "augment %dx%dx%dx%d backward +=", N, C, H, W);
+    check_pair(what, dx);
+    drop(p), drop(x), drop(y), drop(dy), drop(dx);
+    free(q);
+}
+
+// ---------------------------------------------------------------------------
 // flat ops: element-wise, linear, optimisers, clipping
 
 static void test_flat(size_t n) {
@@ -724,6 +750,9 @@ int main(int argc, char **argv) {
             test_prelu(norm_cases[i]);
         }
         for (size_t i = 0; i < sizeof resample_cases / sizeof *resample_cases; i++) test_resample(resample_cases[i]);
+        test_augment(5, 3, 64, 64);
+        test_augment(3, 3, 9, 7);
+        test_augment(4, 1, 16, 12);
         test_flat(1000003);
         test_flat(7);
         test_linear(5, 300, 7);

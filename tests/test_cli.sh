@@ -97,8 +97,9 @@ expect 2 "train: missing data set, exit 2 naming it" "$tmp/none.fkd: cannot open
 expect 2 "train: bad option value, exit 2" "--lr-g needs a number from 0 to 1e30: fast" -- \
     "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run" --lr-g fast
 expect 2 "train: --resume of a folder without a run, exit 2" "nothing to resume" -- "$FAKEIT" train --resume "$tmp"
-expect 0 "train --help documents every option with its default" "--lr-d X +the critic's learning rate \(default 5e-5\)" -- \
-    "$FAKEIT" train --help
+expect 0 "train --help documents every option with its default (the default recipe's)" \
+    "--lr-d X +the critic's learning rate \(default 0.0002\)" -- "$FAKEIT" train --help
+expect 0 "train --help lists the recipes with their settings" "original +the WGAN of Arjovsky et al" -- "$FAKEIT" train --help
 "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run" --iters 100000 "${small[@]}" > "$tmp/train.out" 2> "$tmp/train.err" &
 pid=$!
 for _ in $(seq 1 100); do [ -s "$tmp/run/metrics.csv" ] && [ "$(wc -l < "$tmp/run/metrics.csv")" -ge 3 ] && break; sleep 0.1; done
@@ -167,6 +168,26 @@ expect 2 "train --loss wgan-gp refuses a batch-norm critic, exit 2" "per sample:
     "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_x" --loss wgan-gp --critic-norm batch
 expect 2 "train --loss with an unknown name, exit 2" "--loss is wgan or wgan-gp: hinge" -- \
     "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_x" --loss hinge
+# recipes and DiffAugment
+expect 0 "train with no recipe: fast, DiffAugment, its length" "recipe fast; 2 generator iterations" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_fast" --iters 2 --d-iters-early 2 "${small[@]}"
+expect 0 "the run report lists the augmentation" 'DiffAugment","translation,cutout,color' -- \
+    cat "$tmp/run_fast/report.html"
+expect 0 "--recipe original: RMSprop 5e-5 for both, 5 critic steps, no augmentation" \
+    "recipe original; 1 generator iteration .*RMSprop lr G 5e-05 D 5e-05, clip 0.01, 5 critic steps \(2 early\)" -- \
+    bash -c "'$FAKEIT' train '$tmp/d.fkd' -o '$tmp/run_orig' --recipe original --iters 1 --d-iters-early 2 ${small[*]} | tr '\n' ' '"
+expect 0 "--recipe original: no augmentation in its report" "^not augmented$" -- \
+    bash -c "grep -q DiffAugment '$tmp/run_orig/report.html' || echo not augmented"
+expect 0 "--recipe wgan-gp --loss wgan: the loss's own defaults, not the recipe's Adam" "RMSprop lr G 5e-05 D 5e-05, clip" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_gpw" --recipe wgan-gp --loss wgan --iters 1 --d-iters-early 2 "${small[@]}"
+expect 0 "an option given explicitly wins over the recipe" "RMSprop lr G 0.001 D 0.0002" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_lr" --lr-g 1e-3 --iters 1 --d-iters-early 2 "${small[@]}"
+expect 2 "--recipe with an unknown name, exit 2" "--recipe takes fast, original, seed or wgan-gp" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_x" --recipe best
+expect 2 "--augment with an unknown policy, exit 2" "--augment takes translation, cutout and color" -- \
+    "$FAKEIT" train "$tmp/d.fkd" -o "$tmp/run_x" --augment translation,flip
+expect 2 "--recipe cannot change on --resume" "--recipe cannot change on --resume" -- \
+    "$FAKEIT" train --resume "$tmp/run_fast" --recipe original
 # eval
 expect 0 "eval of a model: SWD beside the real-vs-real floor" "reals vs other reals" -- \
     "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/run/netG.safetensors" -n 10

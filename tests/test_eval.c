@@ -196,6 +196,49 @@ static void test_small_helpers(void) {
     tl_check(fabs(eval_mean_pair_distance(two, 2, 4, 10, 1) - 5.0) < 1e-12, "pair distance: two images 5 apart");
 }
 
+// Colour: white ground and grey strokes have none; a frame of a pure hue
+// lands in its 30-degree bin; hues spread evenly give log2(12) bits.
+static void test_colour(void) {
+    enum { S = 16, HW = S * S };
+    const int n = 24;
+    uint8_t *pix = fk_malloc((size_t)n * 3 * HW);
+    memset(pix, 255, (size_t)n * 3 * HW);
+    for (int i = 0; i < n; i++) {
+        uint8_t *im = pix + (size_t)i * 3 * HW;
+        for (int p = 0; p < 2 * S; p++) {  // two rows of "frame", 12.5% of the pixels
+            if (i < 12) {  // hue 30 i degrees, full saturation and value
+                const double h = i * 30.0 / 60.0, f = h - (int)h;
+                double rgb[3];
+                const int k = (int)h % 6;
+                const double up = f, down = 1 - f;
+                const double tab[6][3] = {{1, up, 0}, {down, 1, 0}, {0, 1, up}, {0, down, 1}, {up, 0, 1}, {1, 0, down}};
+                for (int c = 0; c < 3; c++) rgb[c] = tab[k][c];
+                for (int c = 0; c < 3; c++) im[c * HW + S * 4 + p] = (uint8_t)(255 * rgb[c] + 0.5);
+            } else {
+                for (int c = 0; c < 3; c++) im[c * HW + S * 4 + p] = 80;  // a grey stroke
+            }
+        }
+    }
+    EvalColour all, hues, greys;
+    eval_colour(&all, pix, n, S);
+    eval_colour(&hues, pix, 12, S);
+    eval_colour(&greys, pix + (size_t)12 * 3 * HW, 12, S);
+    int one_each = 1;
+    for (int k = 0; k < EVAL_HUE_BINS; k++) one_each &= fabs(hues.hist[k] - 1.0 / 12) < 1e-12;
+    tl_check(hues.coloured == 12 && one_each && fabs(hues.entropy - log2(12.0)) < 1e-9,
+             "colour: 12 frames of hues 0, 30, ... 330 degrees fill one bin each (entropy %.3f bits)", hues.entropy);
+    tl_check(greys.coloured == 0 && greys.entropy == 0 && all.coloured == 12,
+             "colour: grey strokes on white have no colour (%zu of 12 coloured)", greys.coloured);
+    tl_check(fabs(eval_hue_distance(&hues, &all)) < 1e-12 && hues.colourfulness > greys.colourfulness,
+             "colour: the hue histogram counts coloured images only; coloured frames are more colourful (%.1f vs %.1f)",
+             hues.colourfulness, greys.colourfulness);
+    EvalColour red;
+    eval_colour(&red, pix, 1, S);
+    tl_check(red.hist[0] == 1.0 && eval_hue_distance(&red, &hues) > 0.9,
+             "colour: one red frame is all in bin 0, far from an even spread (distance %.2f)", eval_hue_distance(&red, &hues));
+    free(pix);
+}
+
 int main(void) {
     if (st_load(&fx, "tests/fixtures/swd.safetensors") != 0) return 2;
     test_swd_oracle();
@@ -203,5 +246,6 @@ int main(void) {
     test_swd_properties();
     test_nearest();
     test_small_helpers();
+    test_colour();
     return tl_summary();
 }

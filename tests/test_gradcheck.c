@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "gan/augment.h"
 #include "ops/ops.h"
 #include "util/rng.h"
 #include "util/util.h"
@@ -332,6 +333,33 @@ static void check_resample(const Backend *be, int op, int N, int C, int H, int W
     run_case(&c);
 }
 
+// ---------------------------------------------------------------------------
+// differentiable augmentation: i = N C H W, aux[0] the parameter rows
+
+static void augment_fwd(Case *c, float *out) {
+    c->be->augment_forward(out, c->in[0], c->aux[0], c->i[0], c->i[1], c->i[2], c->i[3]);
+}
+static void augment_bwd(Case *c, const float *dout, float *d[MAXIN]) {
+    if (d[0]) c->be->augment_backward(d[0], dout, c->aux[0], c->i[0], c->i[1], c->i[2], c->i[3]);
+}
+
+// Rows from the trainer's draws with `policy`, the first ones replaced by
+// the edges: the identity, the largest shifts both ways with a cutout
+// hanging over the top-left and then the bottom-right corner.
+static void check_augment(const Backend *be, unsigned policy, int N, int C, int H, int W) {
+    Case c = {.be = be, .i = {N, C, H, W}, .forward = augment_fwd, .backward = augment_bwd};
+    snprintf(c.name, sizeof c.name, "augment %u N%d C%d %dx%d", policy, N, C, H, W);
+    add_input(&c, "inp", (size_t)N * C * H * W, -1, 1);
+    c.out_n = (size_t)N * C * H * W;
+    float *q = c.aux[0] = fk_calloc((size_t)N * AUG_PARAMS, sizeof(float));
+    augment_draw(&rng, policy, q, N, H, W);
+    const float edges[3][AUG_PARAMS] = {{0, 1, 1, 0, 0, 0, 0, 0},
+                                        {0.3f, 0.2f, 1.4f, (float)(W / 8 + 1), (float)-(H / 8 + 1), -2, -1, (float)(H / 2)},
+                                        {-0.4f, 1.9f, 0.6f, (float)-(W / 8 + 1), 1, (float)(W - 2), (float)(H - 1), 3}};
+    for (int n = 0; n < N && n < 3 && policy == AUGMENT_ALL; n++) memcpy(q + n * AUG_PARAMS, edges[n], sizeof edges[n]);
+    run_case(&c);
+}
+
 static void add_fwd(Case *c, float *out) { c->be->add_forward(out, c->in[0], c->in[1], (size_t)c->i[0]); }
 static void add_bwd(Case *c, const float *dout, float *d[MAXIN]) { c->be->add_backward(d[0], d[1], dout, (size_t)c->i[0]); }
 static void mean_fwd(Case *c, float *out) { c->be->mean_batch_forward(out, c->in[0], c->i[0], c->i[1]); }
@@ -459,6 +487,11 @@ static void check_all(const Backend *be) {
     check_resample(be, BICUBIC, 2, 3, 5, 4, 2);
     check_resample(be, BICUBIC, 1, 2, 2, 3, 4);  // every tap near an edge
     check_resample(be, BICUBIC, 1, 1, 1, 1, 3);  // all taps on one pixel
+    check_augment(be, AUGMENT_ALL, 4, 3, 8, 8);  // every policy, the edge rows first
+    check_augment(be, AUGMENT_ALL, 3, 3, 9, 7);  // odd sizes, H != W
+    check_augment(be, AUGMENT_COLOR, 2, 3, 5, 6);
+    check_augment(be, AUGMENT_TRANSLATION | AUGMENT_CUTOUT, 3, 1, 8, 8);  // grey images
+    check_augment(be, AUGMENT_ALL, 2, 1, 16, 16);
     check_add(be, 23);
     check_mean_batch(be, 4, 6);
     check_mean_batch(be, 3, 1);

@@ -22,6 +22,7 @@
 
 #include "nn/checkpoint.h"
 #include "nn/net.h"
+#include "gan/augment.h"
 #include "gan/runstate.h"
 #include "data/dataset.h"
 #include "util/rng.h"
@@ -396,6 +397,41 @@ static void test_resume_gp(void) {
              "resume gp: the model file keeps loss, critic norm, lambda and betas");
 }
 
+// DiffAugment: its parameters come from the run's generator after each
+// step's noise, so a resumed run draws the same ones (clipping and the
+// penalty, whose interpolates mix the augmented pair); the model file keeps
+// the policy; and it changes the training (the same run without it differs).
+static void test_resume_augment(void) {
+    char data[512], straight[512], split[512], plain[512];
+    snprintf(data, sizeof data, "%s/discs.fkd", tmp);
+    for (int gp = 0; gp < 2; gp++) {
+        snprintf(straight, sizeof straight, "%s/aug%d-straight", tmp, gp);
+        snprintf(split, sizeof split, "%s/aug%d-split", tmp, gp);
+        snprintf(plain, sizeof plain, "%s/aug%d-plain", tmp, gp);
+        TrainOpts o;
+        int rc = 0;
+        for (int k = 0; k < 3; k++) {
+            small_config(&o, data, k == 0 ? straight : k == 1 ? split : plain, k == 1 ? 4 : 8);
+            if (gp) wgan_defaults_gp(&o.cfg), o.cfg.critic_norm = DCGAN_NORM_LAYER;
+            o.cfg.augment = k == 2 ? 0 : AUGMENT_ALL;
+            rc |= train_run(&o);
+        }
+        small_config(&o, NULL, split, 8);
+        o.resume = 1;
+        rc |= train_run(&o);
+        tl_check(rc == 0, "resume augment%s: four runs finish", gp ? " gp" : "");
+        tl_check(same_state(straight, split),
+                 "resume augment%s: 8 iterations straight = 4 + resume + 4, every state tensor bit for bit", gp ? " gp" : "");
+        tl_check(!same_state(straight, plain), "resume augment%s: the same run without augmentation trains otherwise",
+                 gp ? " gp" : "");
+        WganConfig c;
+        char sp[600];
+        snprintf(sp, sizeof sp, "%s/netG.safetensors", split);
+        tl_check(wgan_config_read(sp, &c) == 0 && c.augment == AUGMENT_ALL, "resume augment%s: the model file keeps the policy",
+                 gp ? " gp" : "");
+    }
+}
+
 // Model metadata: a field missing or not a number is refused; the fields
 // WGAN-GP added are optional (files written before load with the defaults).
 static void test_config_fields(void) {
@@ -765,6 +801,7 @@ int main(void) {
     test_config_fields();
     test_resume();
     test_resume_gp();
+    test_resume_augment();
     test_resume_threads();
     test_resume_old_state();
     test_sampling();

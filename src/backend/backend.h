@@ -152,6 +152,9 @@ typedef struct Backend {
     // the training loop's data path (ops/ops.h): images gathered from bytes, the penalty's mix
     void (*images_from_bytes)(float *dst, const unsigned char *pixels, const unsigned *index, int n, size_t img);
     void (*lerp)(float *out, const float *a, const float *b, const float *alpha, int n, size_t img);
+    // differentiable augmentation (DiffAugment) of plain NCHW images, params (N, AUG_PARAMS) in backend memory
+    void (*augment_forward)(float *out, const float *inp, const float *params, int N, int C, int H, int W);
+    void (*augment_backward)(float *dinp, const float *dout, const float *params, int N, int C, int H, int W);
 
     // Optional: NULL, or why this build's backend cannot run on this machine
     // (no device); backend_all() then leaves it out.
@@ -199,7 +202,7 @@ extern const char *const backend_precision_names[];  // "fp32", "tf32", "bf16", 
     X(upsample_bicubic_backward) X(add_forward) X(add_backward) X(mean_batch_forward) X(mean_batch_backward)   \
     X(wgan_loss_forward) X(wgan_loss_backward) X(grad_penalty) X(l1_loss_forward) X(l1_loss_backward)          \
     X(mse_loss_forward) X(mse_loss_backward) X(rmsprop_step) X(adam_step) X(clip_weights)                      \
-    X(images_from_bytes) X(lerp)
+    X(images_from_bytes) X(lerp) X(augment_forward) X(augment_backward)
 #define BACKEND_OPTIONAL(X)                                                                                  \
     X(blocked) X(to_native) X(to_plain) X(batchnorm_act_forward_train) X(batchnorm_act_backward) X(unavailable) \
     X(conv2d_act_forward) X(describe) X(set_precision) X(peak_bytes) X(comm_id) X(comm_join) X(comm_sum)

@@ -72,4 +72,6 @@ const Backend backend_ref = {
     .clip_weights = clip_weights,
     .images_from_bytes = images_from_bytes,
     .lerp = lerp,
+    .augment_forward = augment_forward,
+    .augment_backward = augment_backward,
 };

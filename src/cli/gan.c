@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "gan/augment.h"
 #include "gan/sample.h"
 #include "gan/wgan.h"
 #include "nn/dcgan.h"
+#include "train/recipe.h"
 #include "train/train.h"
 
 // ---------------------------------------------------------------------------
@@ -23,6 +25,9 @@ static const OptSpec train_opts[] = {
     OPT("output", 'o', OPT_STR, AT(T, run_dir), 0, 0, "DIR", "the run folder (required for a new run; created with its parents)"),
     OPT("resume", 0, OPT_STR, AT(T, run_dir), 0, 0, "DIR", "continue the run in DIR (its configuration is kept)",
      .set = AT(T, resume)),
+    OPT("recipe", 0, OPT_STR, AT(T, recipe), 0, 0, "NAME",
+     "the settings to start from (those given explicitly win): fast, original, seed or wgan-gp, listed below",
+     .dflt = 1),
     OPT("iters", 0, OPT_LONG, AT(T, iters), 1, LONG_MAX, "N", "stop after N generator iterations in all",
      .set = AT(T, iters_set)),
     OPT("epochs", 0, OPT_LONG, AT(T, epochs), 1, LONG_MAX, "N", "or after N passes over the data", .dflt = 1,
@@ -50,6 +55,9 @@ static const OptSpec train_opts[] = {
     OPT("critic-norm", 0, OPT_CHOICE, AT(T, cfg.critic_norm), 0, 0, "batch|none|layer",
      "the critic's normalisation (none with wgan-gp, which also accepts layer, not batch)", .names = norm_names,
      .values = norm_values, .dflt = 1, .mark = WGAN_GIVEN_CRITIC_NORM),
+    OPT("augment", 0, OPT_STR, AT(T, augment), 0, 0, "LIST",
+     "differentiable augmentation of every image the critic sees (DiffAugment, Zhao et al. 2020): any of "
+     "translation,cutout,color, or none"),
     OPT("d-iters", 0, OPT_INT, AT(T, cfg.d_iters), 1, 100000, "N", "critic steps per generator step", .dflt = 1,
      .mark = WGAN_GIVEN_D_ITERS),
     OPT("d-iters-early", 0, OPT_INT, AT(T, cfg.d_iters_warm), 1, 100000, "N",
@@ -79,7 +87,73 @@ static const OptSpec train_opts[] = {
 };
 #undef T
 
-static void train_defaults_v(void *o) { train_defaults(o); }
+// The command's defaults are the default recipe's (what --help shows).
+static void train_defaults_v(void *o) {
+    train_defaults(o);
+    train_recipe_apply(train_recipe_find(train_recipe_default), o);
+    ((TrainOpts *)o)->recipe = train_recipe_default;
+}
+
+// Whether the option called `name` was given.
+static int given(const Command *cmd, const OptParse *p, const char *name) {
+    for (int i = 0; i < cmd->n_opts; i++)
+        if (!strcmp(cmd->opts[i].name, name)) return (int)(p->given >> i & 1);
+    return 0;
+}
+
+static size_t opt_bytes(OptKind k) {
+    switch (k) {
+    case OPT_LONG: return sizeof(long);
+    case OPT_U64: return sizeof(uint64_t);
+    case OPT_REAL:
+    case OPT_MINUTES: return sizeof(double);
+    case OPT_STR: return sizeof(const char *);
+    default: return sizeof(int);
+    }
+}
+
+// A new run's configuration: the recipe's, with every option given
+// explicitly kept. A loss other than the recipe's brings its own defaults
+// for the settings not given (the original's for wgan, the paper's for
+// wgan-gp), so that --recipe wgan-gp --loss wgan is the original's clipping.
+static int apply_recipe(const Command *cmd, TrainOpts *o, const OptParse *p) {
+    const TrainRecipe *r = train_recipe_find(o->recipe);
+    if (!r) return opts_usage_error(cmd, "--recipe takes fast, original, seed or wgan-gp", o->recipe);
+    TrainOpts base = *o;
+    train_recipe_apply(r, &base);
+    // every field an option sets takes the recipe's value unless an option given sets it (--lr sets two)
+    for (int i = 0; i < cmd->n_opts; i++) {
+        const size_t fields[2] = {cmd->opts[i].at, cmd->opts[i].also};
+        for (int f = 0; f < 2; f++) {
+            int set = 0;
+            for (int k = 0; k < cmd->n_opts && fields[f]; k++)
+                set |= (p->given >> k & 1) && (cmd->opts[k].at == fields[f] || cmd->opts[k].also == fields[f]);
+            if (fields[f] && !set) memcpy((char *)o + fields[f] - 1, (char *)&base + fields[f] - 1, opt_bytes(cmd->opts[i].kind));
+        }
+    }
+    if (!given(cmd, p, "augment")) o->cfg.augment = base.cfg.augment;
+    if (!given(cmd, p, "iters") && !given(cmd, p, "epochs")) o->iters = base.iters, o->epochs = base.epochs;
+    if (given(cmd, p, "loss") && o->cfg.loss != base.cfg.loss) {
+        WganConfig own;
+        wgan_defaults(&own);
+        if (o->cfg.loss == WGAN_LOSS_GP) wgan_defaults_gp(&own);
+        WganConfig *c = &o->cfg;
+#define OWN(opt, field) if (!given(cmd, p, opt)) c->field = own.field
+        OWN("adam", adam);
+        OWN("beta1", beta1);
+        OWN("beta2", beta2);
+        OWN("d-iters", d_iters);
+        OWN("d-iters-early", d_iters_warm);
+        OWN("early-iters", warm_iters);
+        OWN("early-every", warm_every);
+        OWN("critic-norm", critic_norm);
+#undef OWN
+        if (!given(cmd, p, "lr-g") && !given(cmd, p, "lr")) c->lr_g = own.lr_g;
+        if (!given(cmd, p, "lr-d") && !given(cmd, p, "lr")) c->lr_d = own.lr_d;
+        if (c->loss == WGAN_LOSS_GP) wgan_loss_defaults(c, p->marks);  // Adam always, the early steps as --d-iters
+    }
+    return 0;
+}
 
 // What --resume accepts: the targets, what is written when, where the run
 // computes (said once when it differs from the run's) and evaluation. The
@@ -108,8 +182,19 @@ static int exec_train(const Command *cmd, void *opts, const OptParse *p) {
         return opts_usage_error(cmd, "a data set or a folder of images is required (fakeit prepare makes data sets)",
                                 NULL);
     if (o->iters_set && o->epochs_set) return opts_usage_error(cmd, "give --iters or --epochs, not both", NULL);
+    if (!o->resume) {
+        const int rc = apply_recipe(cmd, o, p);
+        if (rc) return rc;
+    }
     if (o->iters_set) o->epochs = 0;
-    wgan_loss_defaults(&o->cfg, p->marks);
+    if (o->epochs_set) o->iters = 0;
+    if (o->augment) {
+        unsigned policy;
+        if (augment_parse(o->augment, &policy) != 0)
+            return opts_usage_error(cmd, "--augment takes translation, cutout and color, joined by commas, or none",
+                                    o->augment);
+        o->cfg.augment = (int)policy;
+    }
     if (o->cfg.loss == WGAN_LOSS_GP && o->cfg.critic_norm == DCGAN_NORM_BATCH)
         return opts_usage_error(cmd, "WGAN-GP's penalty is per sample: --critic-norm none or layer", "batch");
     return train_run(o);
@@ -121,11 +206,12 @@ const Command cmd_train = {
     .usage = "fakeit train DATA.fkd -o RUN_DIR [options]\n"
              "fakeit train IMAGE_DIR -o RUN_DIR [options]\n"
              "fakeit train --resume RUN_DIR [DATA.fkd] [--iters N | --epochs N]",
-    .about = "Trains the Wasserstein GAN of Arjovsky et al. exactly as the reference code\n"
-             "does: DCGAN generator and critic for the data set's image size and channels,\n"
-             "RMSprop, critic weights clipped before each critic step, 5 critic steps per\n"
-             "generator step (100 for the first 25 generator iterations and every 500th),\n"
-             "a new real batch for every critic step, real and fake in separate passes.\n"
+    .about = "Trains a Wasserstein GAN (Arjovsky et al.) as their reference code does:\n"
+             "DCGAN generator and critic for the data set's image size and channels,\n"
+             "critic weights clipped before each critic step, several critic steps per\n"
+             "generator step (more in the early iterations), a new real batch for every\n"
+             "critic step, real and fake in separate passes; with the settings of a recipe\n"
+             "(below: by default fast, which adds differentiable augmentation).\n"
              "Writes to RUN_DIR: netG.safetensors and netD.safetensors (PyTorch state_dict\n"
              "names), state.safetensors (exact resume), metrics.csv, real_samples.png,\n"
              "fake_samples_NNNNNN.png from a fixed noise batch, loss.png, and report.html\n"
@@ -138,7 +224,10 @@ const Command cmd_train = {
              "clipping, a gradient penalty lambda * (||grad D(xhat)|| - 1)^2 at random\n"
              "interpolates of real and fake (exact gradient), a critic without batch norm,\n"
              "Adam 1e-4 with betas (0, 0.9) and 5 critic steps throughout by default; any\n"
-             "option given explicitly still wins. The defaults below are the original's.\n"
+             "option given explicitly still wins.\n"
+             "\n"
+             TRAIN_RECIPES_HELP
+             "The defaults below are the default recipe's.\n"
              "\n"
              "One process per run folder (RUN_DIR/.lock); every file is written whole or\n"
              "not at all, so a kill -9 at any moment leaves a run that --resume continues\n"
@@ -173,7 +262,7 @@ static const OptSpec sample_opts[] = {
     OPT_SEED(S, seed, "noise seed"),
     OPT("rank-by-critic", 0, OPT_INT, AT(S, rank_k), 1, 10000000, "K",
      "score the N fakes with the run's critic and keep the K it rates most real (lowest scores)"),
-    OPT("critic", 0, OPT_STR, AT(S, critic), 0, 0, "FILE", "the critic (default: netD.safetensors beside MODEL)"),
+    OPT("critic", 0, OPT_STR, AT(S, critic), 0, 0, "FILE", "the critic (default: NAME-critic.safetensors beside NAME.safetensors, else netD.safetensors beside MODEL)"),
     OPT("upscale", 0, OPT_STR, AT(S, upscale), 0, 0, "SR_MODEL",
      "write the fakes upscaled by a super-resolution model (fakeit sr-train; models/bikes-x4.safetensors ships); "
      "bicubic: by bicubic interpolation, x4"),

@@ -319,8 +319,37 @@ typedef struct {
     SwdResult sf, sr;
     Copies cp;
     Diversity dv;
+    EvalColour cf, cr;  // colour of the fakes and of the reals (RGB only: cr.n 0 otherwise)
     double seconds, swd_seconds;
 } Report;
+
+// Colours: the share of images with a coloured part, how evenly their hues
+// spread, and how far the fakes' hue histogram is from the reals'.
+static const char *colour_verdict(const EvalColour *f, const EvalColour *r) {
+    if (!r->coloured) return "the real images have no colours to match";
+    const double share = ((double)f->coloured / f->n) / ((double)r->coloured / r->n);
+    const double spread = r->entropy > 0 ? f->entropy / r->entropy : 1.0;
+    if (share < 0.8 || spread < 0.9 || eval_hue_distance(f, r) > 0.25)
+        return "fewer or other colours than the real images (see the hue shares)";
+    if (share > 1.25) return "more coloured than the real images";
+    return "as varied as the real images: as many coloured, hues spread alike";
+}
+
+static void print_colour(const EvalColour *c, const char *what) {
+    printf("  %-6s %5.1f%% coloured, hue entropy %.2f bits, colourfulness %5.1f; hues (0, 30, ... 330 deg):", what,
+           c->n ? 100.0 * c->coloured / c->n : 0.0, c->entropy, c->colourfulness);
+    for (int k = 0; k < EVAL_HUE_BINS; k++) printf(" %2.0f", 100 * c->hist[k]);
+    printf("\n");
+}
+
+static cJSON *colour_json(const EvalColour *c) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "coloured_share", c->n ? (double)c->coloured / c->n : 0.0);
+    cJSON_AddNumberToObject(o, "hue_entropy", c->entropy);
+    cJSON_AddNumberToObject(o, "colourfulness", c->colourfulness);
+    cJSON_AddItemToObject(o, "hue_shares", num_array(c->hist, EVAL_HUE_BINS));
+    return o;
+}
 
 static void print_report(const Report *r) {
     const Copies *c = &r->cp;
@@ -343,6 +372,13 @@ static void print_report(const Report *r) {
     printf("  fakes with a near-twin fake (< %.1fx the real nearest distance): %.1f%% of %zu\n", TWIN_RATIO,
            100 * d->twin_share, d->nf);
     printf("  -> %s\n", diversity_verdict(d));
+    if (r->cr.n) {
+        printf("\ncolour (a pixel is coloured at HSV saturation >= 0.3 and value >= 0.25; an image at 2%% of them)\n");
+        print_colour(&r->cf, "fakes");
+        print_colour(&r->cr, "reals");
+        printf("  hue histograms' distance (total variation, 0 to 1): %.2f\n", eval_hue_distance(&r->cf, &r->cr));
+        printf("  -> %s\n", colour_verdict(&r->cf, &r->cr));
+    }
     printf("\n(%.1f s, of which SWD %.1f s)\n", r->seconds, r->swd_seconds);
 }
 
@@ -365,6 +401,13 @@ static cJSON *report_json(const EvalOpts *o, const Report *r) {
     cJSON_AddNumberToObject(dv, "ratio", d->ratio);
     cJSON_AddNumberToObject(dv, "twin_share", d->twin_share);
     cJSON_AddStringToObject(dv, "verdict", diversity_verdict(d));
+    if (r->cr.n) {
+        cJSON *co = cJSON_AddObjectToObject(j, "colour");
+        cJSON_AddItemToObject(co, "fake", colour_json(&r->cf));
+        cJSON_AddItemToObject(co, "real", colour_json(&r->cr));
+        cJSON_AddNumberToObject(co, "hue_distance", eval_hue_distance(&r->cf, &r->cr));
+        cJSON_AddStringToObject(co, "verdict", colour_verdict(&r->cf, &r->cr));
+    }
     cJSON_AddNumberToObject(j, "seconds", r->seconds);
     return j;
 }
@@ -439,6 +482,7 @@ int eval_run(const EvalOpts *o) {
     r.nt = train.count;
     find_copies(&r.cp, &train, &fk, n, o->seed);
     diversity(&r.dv, &fk, &ra, n, r.cp.med_rr, o->seed);
+    if (C == 3) eval_colour(&r.cf, fk.pix, n, S), eval_colour(&r.cr, ra.pix, n, S);
     r.seconds = fk_seconds() - t0;
     sheet_path(sheet, sizeof sheet, o);
     r.sheet = sheet;

@@ -105,3 +105,49 @@ void eval_swd(SwdResult *r, const uint8_t *ra, const uint8_t *fakes, int n, int 
     swd_images(r, ra, fakes, n, C, S, seed + 1);
 }
 
+
+// ---------------------------------------------------------------------------
+// colour
+
+void eval_colour(EvalColour *c, const uint8_t *pix, size_t n, int S) {
+    memset(c, 0, sizeof *c);
+    c->n = n;
+    const size_t HW = (size_t)S * S;
+    double M = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *r = pix + i * 3 * HW, *g = r + HW, *b = g + HW;
+        double hx = 0, hy = 0, wsum = 0, rg = 0, rg2 = 0, yb = 0, yb2 = 0;
+        size_t coloured = 0;
+        for (size_t p = 0; p < HW; p++) {
+            const double R = r[p] / 255.0, G = g[p] / 255.0, B = b[p] / 255.0;
+            const double mx = fmax(R, fmax(G, B)), mn = fmin(R, fmin(G, B)), sat = mx > 0 ? (mx - mn) / mx : 0;
+            const double a = R - G, y = 0.5 * (R + G) - B;  // the opponent axes of the colourfulness M
+            rg += a, rg2 += a * a, yb += y, yb2 += y * y;
+            if (sat < 0.3 || mx < 0.25) continue;
+            double h = mx == R ? (G - B) / (mx - mn) : mx == G ? 2.0 + (B - R) / (mx - mn) : 4.0 + (R - G) / (mx - mn);
+            h *= M_PI / 3.0;  // radians
+            hx += sat * cos(h), hy += sat * sin(h), wsum += sat;
+            coloured++;
+        }
+        rg /= HW, yb /= HW;
+        const double srg = sqrt(fmax(rg2 / HW - rg * rg, 0)), syb = sqrt(fmax(yb2 / HW - yb * yb, 0));
+        M += 255.0 * (sqrt(srg * srg + syb * syb) + 0.3 * sqrt(rg * rg + yb * yb));
+        if (coloured * 50 < HW || wsum <= 0) continue;
+        double h = atan2(hy, hx);
+        if (h < 0) h += 2 * M_PI;
+        int bin = (int)(h / (2 * M_PI) * EVAL_HUE_BINS + 0.5) % EVAL_HUE_BINS;  // bins centred on 0, 30, ... degrees
+        c->hist[bin] += 1;
+        c->coloured++;
+    }
+    c->colourfulness = n ? M / n : 0.0;
+    for (int k = 0; k < EVAL_HUE_BINS; k++) {
+        if (c->coloured) c->hist[k] /= (double)c->coloured;
+        if (c->hist[k] > 0) c->entropy -= c->hist[k] * log2(c->hist[k]);
+    }
+}
+
+double eval_hue_distance(const EvalColour *a, const EvalColour *b) {
+    double d = 0.0;
+    for (int k = 0; k < EVAL_HUE_BINS; k++) d += fabs(a->hist[k] - b->hist[k]);
+    return d / 2;
+}

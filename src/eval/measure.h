@@ -31,6 +31,21 @@ void eval_perm(uint32_t *p, uint32_t n, uint64_t seed);
 // `count` images of `img` bytes; returns how many there were.
 size_t eval_take(uint8_t *dst, const uint8_t *pix, size_t count, size_t img, size_t skip, size_t n, uint64_t seed);
 
+// Colour (RGB images): a pixel is coloured when its HSV saturation is at
+// least 0.3 and its value at least 0.25 (not the white ground, not grey or
+// black strokes); an image has a colour when at least 2% of its pixels are
+// coloured, its hue then the saturation-weighted circular mean of theirs.
+enum { EVAL_HUE_BINS = 12 };  // 30 degrees each, red first
+typedef struct {
+    size_t n, coloured;                // images, and those with a colour
+    double hist[EVAL_HUE_BINS];        // their hues, as shares of the coloured images
+    double entropy;                    // of hist, in bits (log2 12 = 3.58 for hues spread evenly)
+    double colourfulness;              // mean over the images of Hasler and Suesstrunk's colourfulness M
+} EvalColour;
+void eval_colour(EvalColour *c, const uint8_t *pix, size_t n, int S);
+// Total variation distance between two hue histograms (0 the same, 1 disjoint).
+double eval_hue_distance(const EvalColour *a, const EvalColour *b);
+
 // The SWD figures of `fakeit eval --seed seed`: reals ra, fakes, n images each.
 void eval_swd(SwdResult *r, const uint8_t *ra, const uint8_t *fakes, int n, int C, int S, uint64_t seed);
 

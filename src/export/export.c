@@ -167,7 +167,7 @@ int export_onnx(const char *model, ExportKind kind, const char *out) {
     char *meta = file_metadata(file);
     if (!meta) return 1;
     if (kind == EXPORT_CRITIC && !gen_is_run(model) && meta_is(meta, "role", "generator")) {
-        char *beside = fk_beside(model, "netD.safetensors");  // a generator file: its critic beside it
+        char *beside = gen_critic_beside(model);  // a generator file: its critic beside it
         snprintf(file, sizeof file, "%s", beside);
         free(beside), free(meta);
         if (!(meta = file_metadata(file))) return 1;

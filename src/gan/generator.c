@@ -32,6 +32,20 @@ const char *gen_model_path(const char *path, int critic, char *buf, size_t n) {
     return buf;
 }
 
+char *gen_critic_beside(const char *generator_file) {
+    const char *base = strrchr(generator_file, '/');
+    base = base ? base + 1 : generator_file;
+    const size_t len = strlen(generator_file), ext = strlen(".safetensors");
+    if (strcmp(base, model_names[0]) != 0 && len > ext && !strcmp(generator_file + len - ext, ".safetensors")) {
+        char *pair = fk_malloc(len + 8);
+        snprintf(pair, len + 8, "%.*s-critic.safetensors", (int)(len - ext), generator_file);
+        struct stat st;
+        if (stat(pair, &st) == 0) return pair;
+        free(pair);
+    }
+    return fk_beside(generator_file, model_names[1]);
+}
+
 Net *gen_load(const Backend *be, const char *path, int critic, WganConfig *cfg) {
     char file[4200];
     gen_model_path(path, critic, file, sizeof file);

@@ -25,6 +25,10 @@ const char *gen_model_path(const char *path, int critic, char *buf, size_t n);
 // The generator (critic = 0) or critic (1) of a model file or run folder,
 // built from the configuration stored in the file, activations set for its
 // training batch; NULL after printing what is wrong.
+// The critic that goes with a generator file (malloc'd): NAME-critic.safetensors
+// beside NAME.safetensors (a shipped pair, models/bikes-64*), else
+// netD.safetensors beside it (a run's pair).
+char *gen_critic_beside(const char *generator_file);
 Net *gen_load(const Backend *be, const char *path, int critic, WganConfig *cfg);
 
 // n fakes (n, C, S, S) in [-1, 1] into host memory, made in full batches from

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gan/augment.h"
 #include "nn/checkpoint.h"
 #include "nn/safetensors.h"
 #include "util/util.h"
@@ -23,6 +24,8 @@
     X(warm_every, int)
 // added with WGAN-GP; files written before lack them and get the defaults
 #define OPTIONAL_FIELDS(X) X(loss, int) X(critic_norm, int) X(gp_lambda, double)
+// added with DiffAugment, written only when in use (files without it stay as they were)
+#define AUGMENT_FIELDS(X) X(augment, int)
 
 char *wgan_config_json(const WganConfig *c, const char *role) {
     cJSON *o = cJSON_CreateObject();
@@ -34,6 +37,7 @@ char *wgan_config_json(const WganConfig *c, const char *role) {
     cJSON_AddStringToObject(o, #name, v);
     CONFIG_FIELDS(PUT)
     OPTIONAL_FIELDS(PUT)
+    if (c->augment) { AUGMENT_FIELDS(PUT) }
 #undef PUT
     snprintf(v, sizeof v, "%" PRIu64, c->seed);
     cJSON_AddStringToObject(o, "seed", v);
@@ -67,6 +71,7 @@ int wgan_config_parse(const char *metadata, WganConfig *c, const char *path) {
 #define GET_OPT(name, type) GET_FIELD(name, type, 0)
     CONFIG_FIELDS(GET)
     OPTIONAL_FIELDS(GET_OPT)
+    AUGMENT_FIELDS(GET_OPT)
 #undef GET
 #undef GET_OPT
 #undef GET_FIELD
@@ -76,7 +81,7 @@ int wgan_config_parse(const char *metadata, WganConfig *c, const char *path) {
     // the ranges of train's options (a generator narrower than 2 has no channels left at its last layer)
     if (!bad && (!dcgan_size_ok(c->isize) || c->isize > 4096 || (c->nc != 1 && c->nc != 3) || c->nz < 1 ||
                  c->ngf < 2 || c->ndf < 1 || c->n_extra < 0 || c->n_extra > 100 || c->batch < 2 || c->batch > 65536 ||
-                 (c->loss != WGAN_LOSS_CLIP && c->loss != WGAN_LOSS_GP) || c->critic_norm < 0 || c->critic_norm > 2 || c->nz > 100000 || c->ngf > 100000 || c->ndf > 100000))
+                 (c->loss != WGAN_LOSS_CLIP && c->loss != WGAN_LOSS_GP) || c->critic_norm < 0 || c->critic_norm > 2 || c->augment < 0 || c->augment > AUGMENT_ALL || c->nz > 100000 || c->ngf > 100000 || c->ndf > 100000))
         bad = "sizes";
     cJSON_Delete(o);
     if (bad) {

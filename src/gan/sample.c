@@ -126,8 +126,8 @@ int sample_run(const SampleOpts *o) {
     gen_model_path(o->model, 0, mpath, sizeof mpath);
     if (!(G = gen_load(be, mpath, 0, &cfg))) goto done;
     if (o->rank_k > 0) {
-        // the critic: --critic, else netD.safetensors beside the generator
-        const char *critic = o->critic ? o->critic : (cpath = fk_beside(mpath, "netD.safetensors"));
+        // the critic: --critic, else the one beside the generator
+        const char *critic = o->critic ? o->critic : (cpath = gen_critic_beside(mpath));
         if (!(D = gen_load(be, critic, 1, &dc))) {
             fk_error("--rank-by-critic needs the run's critic: %s (or name it with --critic)", critic);
             goto done;

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "dist/dist.h"
+#include "gan/augment.h"
+#include "ops/ops.h"
 #include "util/util.h"
 
 void wgan_defaults(WganConfig *c) {
@@ -77,7 +79,7 @@ double wgan_memory_estimate(const WganConfig *c, double data_bytes) {
     const double ag = dcgan_floats(c, 1, &pg), ad = dcgan_floats(c, 0, &pd);
     const int moments = c->adam ? 2 : 1;
     const double per_image = 2 * ag + (c->loss == WGAN_LOSS_GP ? 4 : 2) * ad  // activations and their gradients
-                             + 3.0 * c->nc * c->isize * c->isize;               // real, fake, interpolates
+                             + (c->augment ? 6.0 : 3.0) * c->nc * c->isize * c->isize;  // real, fake, interpolates (augmented)
     return 4.0 * ((pg + pd) * (2 + moments) + (double)c->batch * per_image) + data_bytes;
 }
 
@@ -130,6 +132,11 @@ int wgan_init(Wgan *w, const WganConfig *cfg, const Backend *be, const Dataset *
         for (int i = 0; i < cfg->batch; i++) one[i] = 1.0f;
         be->upload(w->ones, one, (size_t)cfg->batch);
         free(one);
+    }
+    if (cfg->augment) {
+        w->aug_real = be->alloc(img), w->aug_fake = be->alloc(img), w->daug = be->alloc(img);
+        w->aug_params = be->alloc((size_t)2 * cfg->batch * AUG_PARAMS);
+        w->host_aug = fk_malloc((size_t)2 * cfg->batch * AUG_PARAMS * sizeof(float));
     }
     if (ds) {
         w->order = fk_malloc((size_t)(ds->count ? ds->count : 1) * sizeof(uint32_t));
@@ -221,6 +228,8 @@ void wgan_free(Wgan *w) {
     be->free(w->z), be->free(w->dscore), be->free(w->loss);
     if (w->xhat) be->free(w->xhat), be->free(w->gx), be->free(w->vgx), be->free(w->ones), be->free(w->alpha);
     if (w->pixels_store) be->free(w->pixels_store), be->free((float *)w->index);
+    if (w->aug_params) be->free(w->aug_real), be->free(w->aug_fake), be->free(w->daug), be->free(w->aug_params);
+    free(w->host_aug);
     free(w->host_alpha);
     free(w->host_z);
     free(w->order);
@@ -291,11 +300,53 @@ static void penalty_step(Wgan *w, const float *real, const float *fake, int n, i
     net_penalty_backward(D, w->ones, w->vgx);
 }
 
+// DiffAugment's rows for a critic step whose real batch has `all` samples,
+// this process's n of them from lo: every process draws the rows of the
+// whole step (the reals', then one per fake of the batch) so that the
+// trainer's stream stays one, and uploads its own — its reals' to rows
+// [0, n), its fakes' (those next_noise gave it) from row `batch` on.
+static void part_of(const Wgan *w, int all, int *lo, int *n);
+static void augment_critic_rows(Wgan *w, int all, int lo, int n) {
+    if (!w->cfg.augment) return;
+    const int B = w->cfg.batch, S = w->cfg.isize;
+    float *real_rows = w->host_aug, *fake_rows = w->host_aug + (size_t)B * AUG_PARAMS;
+    augment_draw(&w->rng, (unsigned)w->cfg.augment, real_rows, all, S, S);
+    augment_draw(&w->rng, (unsigned)w->cfg.augment, fake_rows, B, S, S);
+    int elo, en;
+    part_of(w, B - all, &elo, &en);
+    float *dev = w->aug_params, *dev_fake = w->aug_params + (size_t)B * AUG_PARAMS;
+    if (n) {
+        w->be->upload(dev, real_rows + (size_t)lo * AUG_PARAMS, (size_t)n * AUG_PARAMS);
+        w->be->upload(dev_fake, fake_rows + (size_t)lo * AUG_PARAMS, (size_t)n * AUG_PARAMS);
+    }
+    if (en)
+        w->be->upload(dev_fake + (size_t)n * AUG_PARAMS, fake_rows + (size_t)(all + elo) * AUG_PARAMS,
+                      (size_t)en * AUG_PARAMS);
+}
+
+// The generator step's rows: one per fake of the batch, this process's part
+// (as next_noise gives it) from row `batch` on.
+static void augment_generator_rows(Wgan *w) {
+    if (!w->cfg.augment) return;
+    const int B = w->cfg.batch, S = w->cfg.isize;
+    float *rows = w->host_aug + (size_t)B * AUG_PARAMS;
+    augment_draw(&w->rng, (unsigned)w->cfg.augment, rows, B, S, S);
+    int lo, n;
+    part_of(w, B, &lo, &n);
+    if (n) w->be->upload(w->aug_params + (size_t)B * AUG_PARAMS, rows + (size_t)lo * AUG_PARAMS, (size_t)n * AUG_PARAMS);
+}
+
 // The critic step on this process's n of `all` reals and nf of `nf_all` fakes.
 static void critic_update(Wgan *w, const float *real, int n, int all, const float *fake, int nf, int nf_all,
                           const float *alpha) {
     const int gp = w->cfg.loss == WGAN_LOSS_GP;
     Net *D = w->D;
+    if (w->cfg.augment) {  // the critic sees only augmented images (rows from augment_critic_rows)
+        const int C = w->cfg.nc, S = w->cfg.isize;
+        if (n) w->be->augment_forward(w->aug_real, real, w->aug_params, n, C, S, S);
+        if (nf) w->be->augment_forward(w->aug_fake, fake, w->aug_params + (size_t)w->cfg.batch * AUG_PARAMS, nf, C, S, S);
+        real = w->aug_real, fake = w->aug_fake;
+    }
     if (!gp) net_clip_weights(D, (float)w->cfg.clip);
     net_zero_grads(D);
     batch_loss(w, WGAN_LOSS_D_REAL, net_forward(D, real, n), n, all, +1.0f);
@@ -309,6 +360,7 @@ static void critic_update(Wgan *w, const float *real, int n, int all, const floa
 }
 
 void wgan_critic_update(Wgan *w, const float *real, int n, const float *fake, int nf, const float *alpha) {
+    augment_critic_rows(w, n, 0, n);
     critic_update(w, real, n, n, fake, nf, nf, alpha);
 }
 
@@ -322,6 +374,7 @@ static void critic_step(Wgan *w, const float *real, int n, int all, const float 
 }
 
 void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const float *alpha) {
+    augment_critic_rows(w, n, 0, n);
     critic_step(w, real, n, n, z, w->cfg.batch, alpha);  // the fake batch is always a full batch
 }
 
@@ -329,11 +382,21 @@ void wgan_critic_step(Wgan *w, const float *real, int n, const float *z, const f
 static void generator_step(Wgan *w, const float *z, int nb) {
     const Backend *be = w->be;
     const size_t img = (size_t)nb * w->cfg.nc * w->cfg.isize * w->cfg.isize;
+    augment_generator_rows(w);
     net_zero_grads(w->G);
     const float *fake = net_forward(w->G, z, nb);
-    batch_loss(w, WGAN_LOSS_G, net_forward(w->D, fake, nb), nb, w->cfg.batch, +1.0f);
+    const float *rows = w->aug_params + (size_t)w->cfg.batch * AUG_PARAMS;
+    const int C = w->cfg.nc, S = w->cfg.isize;
+    if (w->cfg.augment && nb) be->augment_forward(w->aug_fake, fake, rows, nb, C, S, S);
+    batch_loss(w, WGAN_LOSS_G, net_forward(w->D, w->cfg.augment ? w->aug_fake : fake, nb), nb, w->cfg.batch, +1.0f);
     be->zero(w->dfake, img);
-    net_backward(w->D, w->dscore, w->dfake, 0);  // frozen critic: its gradients stay as they are
+    if (w->cfg.augment) {  // through the frozen critic, then back through the augmentation
+        be->zero(w->daug, img);
+        net_backward(w->D, w->dscore, w->daug, 0);
+        if (nb) be->augment_backward(w->dfake, w->daug, rows, nb, C, S, S);
+    } else {
+        net_backward(w->D, w->dscore, w->dfake, 0);  // frozen critic: its gradients stay as they are
+    }
     net_backward(w->G, w->dfake, NULL, 1);
     net_sum_grads(w->G);
     optim_step(&w->og, w->G);
@@ -417,6 +480,7 @@ int wgan_iteration(Wgan *w) {
         const int nb = next_noise(w, all, lo, n);
         if (w->host_alpha)  // every process draws all of them: the generator's stream stays one
             for (int b = 0; b < all; b++) w->host_alpha[b] = (float)rng_uniform(&w->rng);
+        augment_critic_rows(w, all, lo, n);
         critic_step(w, w->real, n, all, w->z, nb, w->host_alpha ? w->host_alpha + lo : NULL);
         j++;
         if (w->interrupt && w->interrupt(w->interrupt_user)) {

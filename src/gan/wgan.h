@@ -10,6 +10,13 @@
 // of the critic steps (the generator step still follows), as in the original.
 // Critic loss = D(real) - D(fake); -Loss_D is the Wasserstein estimate.
 //
+// DiffAugment (cfg.augment, Zhao et al. 2020): every image on its way into
+// the critic — reals and fakes of each critic step, the penalty's
+// interpolates (of the augmented pair), the fakes of the generator step — is
+// augmented with its own random parameters, drawn after the step's noise
+// (and alphas) from the trainer's generator; the generator learns through
+// the augmentation's backward pass.
+//
 // WGAN-GP (Gulrajani et al. 2017, loss WGAN_LOSS_GP): no clipping; each
 // critic step adds lambda * mean_n (||grad_x D(xhat_n)|| - 1)^2 at
 // xhat = alpha real + (1 - alpha) fake, one alpha ~ U[0, 1) per sample, with
@@ -43,6 +50,7 @@ typedef struct {
     int d_iters_warm;      // 100, while gen_iter < warm_iters or gen_iter % warm_every == 0
     int warm_iters;        // 25
     int warm_every;        // 500
+    int augment;           // AUGMENT_* bits (gan/augment.h): DiffAugment before every critic pass; 0: none
     uint64_t seed;
 } WganConfig;
 
@@ -99,6 +107,10 @@ typedef struct {
     void *interrupt_user;
     struct WganUndo *undo;  // that start, kept while interrupt is set
     float *xhat, *gx, *vgx, *ones;  // WGAN-GP: interpolates, their input gradient and its adjoint, dout = 1
+    // DiffAugment (cfg.augment): the augmented reals and fakes the critic sees,
+    // the gradient at the augmented fakes, and the parameter rows (2 batch,
+    // AUG_PARAMS): reals' rows first, then the fakes' (backend and host memory)
+    float *aug_real, *aug_fake, *daug, *aug_params, *host_aug;
     float *alpha;          // WGAN-GP: (batch) the interpolation weights, uploaded
     float *host_alpha;     // (batch) one alpha per sample, drawn on the host
     float *host_z;         // (batch, nz) staging for noise

@@ -178,6 +178,27 @@ void images_from_bytes(float *dst, const unsigned char *pixels, const unsigned *
 // b; out may be a.
 void lerp(float *out, const float *a, const float *b, const float *alpha, int n, size_t img);
 
+// ---- differentiable augmentation (DiffAugment, Zhao et al. 2020) -----------
+// The same kind of random change applied to real and fake images on their way
+// into the critic, differentiable so that the generator learns through it.
+// inp, out (N, C, H, W); params (N, AUG_PARAMS), one row per sample, drawn by
+// the trainer (gan/augment.c), in the op's memory:
+//   AUG_BRIGHT b:   x1 = x + b
+//   AUG_SAT s:      x2 = (x1 - m1) s + m1, m1 the mean of x1 over the channels
+//                   at each pixel
+//   AUG_CONTRAST c: x3 = (x2 - m2) c + m2, m2 the mean of x2 over the sample
+//   AUG_DX, AUG_DY: out[c][h][w] = x3[c][h - dy][w - dx], 0 where that falls
+//                   outside (integers held as floats)
+//   AUG_CUT_X, AUG_CUT_Y, AUG_CUT: out = 0 on the square of side AUG_CUT
+//                   whose top-left corner is (x, y), clipped to the image
+// A row (0, 1, 1, 0, 0, 0, 0, 0) leaves the sample as it is. Sums over a
+// sample are taken in double. out must not be inp.
+enum { AUG_BRIGHT, AUG_SAT, AUG_CONTRAST, AUG_DX, AUG_DY, AUG_CUT_X, AUG_CUT_Y, AUG_CUT, AUG_PARAMS };
+void augment_forward(float *out, const float *inp, const float *params, int N, int C, int H, int W);
+// dinp (N, C, H, W) += the gradient of the loss with respect to inp, given
+// dout (N, C, H, W) with respect to out (the parameters are not learned).
+void augment_backward(float *dinp, const float *dout, const float *params, int N, int C, int H, int W);
+
 // ---- losses: each writes the scalar loss to *loss (one float) ---------------
 // WGAN score: loss = sign * mean(score), score (N) the critic's per-sample
 // output. Critic loss (minimised) = D(real) - D(fake): wgan_loss(real, +1)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "draw/chart.h"
+#include "gan/augment.h"
 #include "gan/runstate.h"
 #include "util/files.h"
 #include "util/util.h"
@@ -168,7 +169,8 @@ static const char *const config_rows[][2] = {
     {"batch", "batch"},            {"loss", "loss"},           {"critic norm", "critic_norm"},
     {"batch norm in G", "bn_g"},   {"optimiser", "adam"},      {"lr G", "lr_g"},
     {"lr D", "lr_d"},              {"clip", "clip"},           {"GP lambda", "gp_lambda"},
-    {"critic steps", "d_iters"},   {"early critic steps", "d_iters_warm"}, {"seed", "seed"},
+    {"critic steps", "d_iters"},   {"early critic steps", "d_iters_warm"}, {"DiffAugment", "augment"},
+    {"seed", "seed"},
     {"backend", "backend"},        {"precision", "precision"}, {"threads", "threads"},
     {"sample every", "sample_every"}, {"SWD every", "eval_every"},
 };
@@ -185,6 +187,7 @@ static void add_config(cJSON *page, const cJSON *meta) {
         else if (!strcmp(key, "critic_norm")) v = atoi(v) == 0 ? "batch" : atoi(v) == 1 ? "layer" : "none";
         else if (!strcmp(key, "bn_g")) v = atoi(v) ? "yes" : "no";
         else if (!strcmp(key, "eval_every") && atoi(v) == 0) v = "never";
+        else if (!strcmp(key, "augment")) augment_format((unsigned)atoi(v), buf, sizeof buf), v = buf;
         else if (!strncmp(key, "lr_", 3) || !strcmp(key, "clip")) snprintf(buf, sizeof buf, "%g", atof(v)), v = buf;
         cJSON *row = cJSON_CreateArray();
         cJSON_AddItemToArray(row, cJSON_CreateString(config_rows[i][0]));

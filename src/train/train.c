@@ -17,6 +17,7 @@
 #include "draw/grid.h"
 #include "eval/measure.h"
 #include "eval/tracker.h"
+#include "gan/augment.h"
 #include "gan/runstate.h"
 #include "train/metrics.h"
 #include "train/report.h"
@@ -468,6 +469,12 @@ static void print_header(const Run *r) {
     const Wgan *w = &r->w;
     printf("fakeit train: %s (%u images, %dx%d, %d channel%s) -> %s\n", r->data, r->ds.count, c->isize, c->isize,
            c->nc, c->nc > 1 ? "s" : "", r->o->run_dir);
+    if (!r->o->resume && r->o->recipe) {
+        printf("  recipe %s; ", r->o->recipe);
+        if (r->iters > 0) printf("%ld generator iteration%s", r->iters, r->iters == 1 ? "" : "s");
+        else printf("%ld epoch%s", r->epochs, r->epochs == 1 ? "" : "s");
+        printf(" (the ETA is on every progress line)\n");
+    }
     static const char *norms[] = {"batch", "layer", "no"};
     char how[96];
     if (c->loss == WGAN_LOSS_GP)
@@ -479,6 +486,11 @@ static void print_header(const Run *r) {
     if (c->adam) printf(" betas (%g, %g)", c->beta1, c->beta2);
     printf(", %s, %d critic steps (%d early); backend %s, %d thread%s\n", how, c->d_iters, c->d_iters_warm,
            r->be->name, r->be->get_threads(), r->be->get_threads() == 1 ? "" : "s");
+    if (c->augment) {
+        char aug[64];
+        augment_format((unsigned)c->augment, aug, sizeof aug);
+        printf("  DiffAugment: %s, on every image the critic sees\n", aug);
+    }
     if (dist_size() > 1)
         printf("  data-parallel: %d processes, each about %d of every batch of %d; batch norm's statistics and the "
                "gradients summed by %s\n",

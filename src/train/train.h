@@ -18,6 +18,8 @@ typedef struct {
     const char *run_dir;   // RUN_DIR
     const char *backend;   // NULL: the default
     const char *precision; // NULL: fp32
+    const char *augment;   // --augment as given (parsed into cfg.augment by the command)
+    const char *recipe;    // --recipe as given (the command sets cfg and the length from it; train/recipe.h)
     long iters;            // generator iterations to reach (0: use epochs)
     long epochs;           // data passes (default 25, as the original)
     int threads;           // 0: all cores

@@ -142,6 +142,8 @@ const Backend backend_cpu = {
     .clip_weights = cpu_clip_weights,
     .images_from_bytes = images_from_bytes,
     .lerp = lerp,
+    .augment_forward = augment_forward,
+    .augment_backward = augment_backward,
     .set_precision = cpu_set_precision,
 };
 

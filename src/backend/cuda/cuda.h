@@ -195,5 +195,7 @@ void cu_clip_weights(float *p, size_t n, float c);
 
 void cu_images_from_bytes(float *dst, const unsigned char *pixels, const unsigned *index, int n, size_t img);
 void cu_lerp(float *out, const float *a, const float *b, const float *alpha, int n, size_t img);
+void cu_augment_forward(float *out, const float *inp, const float *params, int N, int C, int H, int W);
+void cu_augment_backward(float *dinp, const float *dout, const float *params, int N, int C, int H, int W);
 
 #endif
