@@ -6,7 +6,9 @@
 #   3. only a backend's own files include its private headers (src/backend/B/);
 #   4. every quoted #include names a header that exists (src/-relative);
 #   5. no function in src/ is longer than MAX_LINES, except those listed in
-#      LONG_OK with the reason they stay long.
+#      LONG_OK with the reason they stay long;
+#   6. no build output is tracked by git (objects, archives, shared libraries,
+#      dependency files): builds go to the ignored build*/ folders.
 # usage: tests/check_structure.sh [SRC_DIR]   (prints "N passed, N failed")
 set -u
 src=${1:-src}
@@ -98,6 +100,13 @@ while IFS= read -r l; do
     if [ $ok -eq 1 ]; then allowed="$allowed$l"$'\n'; else over="$over$l"$'\n'; fi
 done <<< "$long"
 check "$([ -z "$over" ]; echo $?)" "no function in src/ over $MAX_LINES lines$([ -n "$allowed" ] && echo " ($(grep -c . <<< "$allowed") listed as kept)")" "${over%$'\n'}"
+
+# 6. build outputs in the repository (the checkout's own files; a copy outside git has none to list)
+if git -C "$src/.." rev-parse --is-inside-work-tree > /dev/null 2>&1; then
+    outputs=$(git -C "$src/.." ls-files | grep -E '\.(o|a|so|d)$|\.so\.[0-9.]+$' || true)
+    check "$([ -z "$outputs" ]; echo $?)" "no build output tracked by git (.o, .a, .so, .d)$([ -n "$outputs" ] && echo ": $(grep -c . <<< "$outputs")")" \
+        "$(head -5 <<< "$outputs")"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -191,7 +191,19 @@ expect 2 "--recipe cannot change on --resume" "--recipe cannot change on --resum
 # eval
 expect 0 "eval of a model: SWD beside the real-vs-real floor" "reals vs other reals" -- \
     "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/run/netG.safetensors" -n 10
-expect 0 "eval writes nearest.png beside the model" "nearest.png" -- ls "$tmp/run"
+expect 0 "eval of a run's model writes nearest.png and eval.json into the run" "eval.json.*nearest.png" -- \
+    bash -c "ls '$tmp/run' | tr '\n' ' '"
+mkdir -p "$tmp/installed" "$tmp/cwd"
+cp "$tmp/run/netG.safetensors" "$tmp/installed/model.safetensors"
+expect 0 "eval of a model file outside a run writes into the current folder, not beside the model" "^cwd: eval.json nearest.png ; installed: model.safetensors $" -- \
+    bash -c "cd '$tmp/cwd' && '$(readlink -f "$FAKEIT")' eval --real '$tmp/all.fkd' --fake '$tmp/installed/model.safetensors' -n 10 > /dev/null &&
+             echo \"cwd: \$(ls | tr '\n' ' '); installed: \$(ls '$tmp/installed' | tr '\n' ' ')\""
+expect 0 "eval -o DIR writes there" "eval.json" -- \
+    bash -c "'$FAKEIT' eval --real '$tmp/all.fkd' --fake '$tmp/installed/model.safetensors' -n 10 -o '$tmp/evalout' > /dev/null && ls '$tmp/evalout'"
+expect 1 "eval: an output it cannot write is an error (exit 1), never announced as written" "sheet: NOT written" -- \
+    "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/installed/model.safetensors" -n 10 -o /dev/null/x
+expect 1 "eval: the failed write names the folder and what to do" "/dev/null/x/nearest.png: .*-o DIR" -- \
+    "$FAKEIT" eval --real "$tmp/all.fkd" --fake "$tmp/installed/model.safetensors" -n 10 -o /dev/null/x
 # a run folder wherever a model is expected: RUN means RUN/netG.safetensors
 expect 0 "sample RUN: the run's generator" "wrote grid $tmp/g_run.png" -- \
     "$FAKEIT" sample "$tmp/run" -n 6 --grid "$tmp/g_run.png"

@@ -9,7 +9,9 @@ static const OptSpec eval_opts[] = {
      .required = 1),
     OPT("count", 'n', OPT_INT, AT(E, n), 2, 1000000, "N", "images per set (at most half the reals)", .dflt = 1),
     OPT("train", 0, OPT_STR, AT(E, train), 0, 0, "DATA.fkd", "training set for copy detection (default: --real)"),
-    OPT("sheet", 0, OPT_STR, AT(E, sheet), 0, 0, "FILE.png", "where nearest.png goes (default: beside MODEL, else .)"),
+    OPT("output", 'o', OPT_STR, AT(E, out_dir), 0, 0, "DIR",
+     "where eval.json and nearest.png go (default: the run folder for a run, else the current folder)"),
+    OPT("sheet", 0, OPT_STR, AT(E, sheet), 0, 0, "FILE.png", "write nearest.png as FILE.png instead (eval.json beside it)"),
     OPT("json", 0, OPT_FLAG, AT(E, json), 0, 0, NULL, "print every figure as one JSON object on the last line"),
     OPT("swd-only", 0, OPT_FLAG, AT(E, swd_only), 0, 0, NULL, "only the sliced Wasserstein distance (fast)"),
     OPT_SEED(E, seed, "seed for the choice of images, patches, noise"),
@@ -37,7 +39,10 @@ const Command cmd_eval = {
              "    size and 1/4 size) against the typical distance between training images;\n"
              "    nearest.png shows the closest fakes over their training images;\n"
              "  - a mode-collapse alarm from the fakes' diversity against the reals'.\n"
-             "Every figure also goes to eval.json beside nearest.png (for a run folder:\n"
+             "Every figure also goes to eval.json beside nearest.png: in the run folder for\n"
+             "a run (RUN_DIR or RUN_DIR/netG.safetensors), else in the current folder or\n"
+             "-o DIR; a model file's folder (an installed model) is never written to. A\n"
+             "file that cannot be written is an error (exit 1). (For a run folder:\n"
              "RUN_DIR/eval.json, which the run's report.html shows).\n"
              "MODEL is a generator (RUN_DIR/netG.safetensors, or the run folder RUN_DIR:\n"
              "N fakes are drawn), DIR a folder of images (centre-cropped to the real\n"

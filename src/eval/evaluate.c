@@ -240,16 +240,26 @@ static int write_sheet(const char *path, const Copies *c, const ImgSet *fk, cons
     return rc;
 }
 
-// Where nearest.png goes: --sheet, else beside a model file (in a run folder), else here.
+// Where nearest.png goes: --sheet; else -o DIR; else the run folder when the
+// fakes are a run's (RUN or RUN/netG.safetensors, whose report shows
+// eval.json); else the current folder — never beside a model file that is
+// not a run's (an installed model's folder is not ours to write).
 static void sheet_path(char *dst, size_t len, const EvalOpts *o) {
-    struct stat st;
-    char file[4200];
+    char dir[4200];
     if (o->sheet) {
         snprintf(dst, len, "%s", o->sheet);
         return;
     }
-    const int model = gen_is_run(o->fake) || (stat(o->fake, &st) == 0 && S_ISREG(st.st_mode) && !ds_is_dataset(o->fake));
-    char *p = fk_beside(model ? gen_model_path(o->fake, 0, file, sizeof file) : "", "nearest.png");
+    snprintf(dir, sizeof dir, "%s", o->out_dir ? o->out_dir : ".");
+    if (!o->out_dir && gen_is_run(o->fake)) snprintf(dir, sizeof dir, "%s", o->fake);
+    if (!o->out_dir && !gen_is_run(o->fake)) {
+        const char *slash = strrchr(o->fake, '/');
+        char parent[4200];
+        snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - o->fake) : 1, slash ? o->fake : ".");
+        if (gen_is_run(parent) && !strcmp(slash ? slash + 1 : o->fake, "netG.safetensors"))
+            snprintf(dir, sizeof dir, "%s", parent);
+    }
+    char *p = fk_join(dir, "nearest.png");
     snprintf(dst, len, "%s", p);
     free(p);
 }
@@ -320,6 +330,7 @@ typedef struct {
     Copies cp;
     Diversity dv;
     EvalColour cf, cr;  // colour of the fakes and of the reals (RGB only: cr.n 0 otherwise)
+    int written;        // nearest.png and eval.json were written
     double seconds, swd_seconds;
 } Report;
 
@@ -365,8 +376,11 @@ static void print_report(const Report *r) {
     printf("  closest fake: %.2fx; flagged (< %.1fx at either size): %zu of %zu\n", c->min_ratio, COPY_RATIO,
            c->flagged, r->n);
     printf("  -> %s\n", copy_verdict(c));
-    printf("  sheet: %s (top: the %d fakes closest to training images; bottom: those images)\n", r->sheet,
-           r->n < SHEET ? (int)r->n : SHEET);
+    if (r->written)
+        printf("  sheet: %s (top: the %d fakes closest to training images; bottom: those images)\n", r->sheet,
+               r->n < SHEET ? (int)r->n : SHEET);
+    else
+        printf("  sheet: NOT written (%s; see the error above)\n", r->sheet);
     printf("\ndiversity\n");
     printf("  mean pairwise distance: fakes %.1f, reals %.1f, ratio %.2f\n", d->fake, d->real, d->ratio);
     printf("  fakes with a near-twin fake (< %.1fx the real nearest distance): %.1f%% of %zu\n", TWIN_RATIO,
@@ -489,6 +503,8 @@ int eval_run(const EvalOpts *o) {
     rc = write_sheet(sheet, &r.cp, &fk, &train, n);
     cJSON *j = report_json(o, &r);
     if (!rc && save_report_json(sheet, j) != 0) rc = 1;
+    r.written = rc == 0;
+    if (rc) fk_error("%s: the sheet and eval.json could not be written there: give a folder you can write with -o DIR", sheet);
     if (o->json) print_json(j);
     else {
         cJSON_Delete(j);

@@ -23,7 +23,8 @@ typedef struct {
     const char *real;     // DATA.fkd
     const char *fake;     // a model (netG.safetensors or a run folder), a folder of images or DATA.fkd
     const char *train;    // DATA.fkd for copy detection (default: real)
-    const char *sheet;    // nearest.png (default: beside the model, else ./nearest.png)
+    const char *sheet;    // nearest.png (default: out_dir/nearest.png)
+    const char *out_dir;  // where eval.json and nearest.png go (NULL: the run folder for a run, else .)
     const char *backend;  // for generating from a model
     const char *precision;  // NULL: fp32
     int n;                // images per set (default 2000)
@@ -33,7 +34,7 @@ typedef struct {
 } EvalOpts;
 
 void eval_defaults(EvalOpts *o);
-// 0 after reporting, 2 on bad inputs, 1 when the sheet cannot be written.
+// 0 after reporting, 2 on bad inputs, 1 when the sheet or eval.json cannot be written.
 int eval_run(const EvalOpts *o);
 
 #endif

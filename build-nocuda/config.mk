@@ -1,1 +1,0 @@
-DNNL=1 CUDA_SRC=

@@ -1,2 +1,0 @@
-build-nocuda/ops/elementwise.o: src/ops/elementwise.c src/ops/ops.h
-src/ops/ops.h:

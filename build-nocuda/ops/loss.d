@@ -1,2 +1,0 @@
-build-nocuda/ops/loss.o: src/ops/loss.c src/ops/ops.h
-src/ops/ops.h:
