@@ -177,6 +177,7 @@ deps-test:
 # A program outside the source tree finds the shipped model through FAKEIT_SR_MODEL.
 test-unit: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM)
 	tests/check_structure.sh
+	tests/check_links.sh
 	$(BUILD)/test_engine
 	$(BUILD)/test_gradcheck
 	$(BUILD)/test_backends

@@ -42,6 +42,15 @@ expect 2 "inspect without a file: exit 2" "fakeit inspect: missing FILE" -- "$FA
 expect 2 "inspect with two files: exit 2 naming the second" "unexpected argument: b.safetensors" -- \
     "$FAKEIT" inspect a.safetensors b.safetensors
 expect 0 "every command has --help" "^usage: fakeit info DATA.fkd" -- "$FAKEIT" info --help
+docs_ok() {  # each command's --help ends with the manual's page, and the page is there
+    for c in bikes prepare info train sample interp eval upscale sr-train sr-eval report export backends inspect version help; do
+        page=$("$FAKEIT" "$c" --help | tail -1 | sed -n 's/^The manual: \(docs\/[a-z-]*\.md\) .*/\1/p')
+        [ -n "$page" ] && [ -f "$page" ] || { echo "$c: '$page'"; return; }
+    done
+    echo "all pages there"
+}
+expect 0 "every command's --help ends with the docs page that covers it" "^all pages there$" -- docs_ok
+expect 0 "fakeit help points at the manual" "The manual: README.md and docs/" -- "$FAKEIT" help
 expect 0 "inspect lists a fixture's tensors" "D\.grad\.main\.initial:3-8:conv\.weight +F32 +\[8, 3, 4, 4\]" -- \
     "$FAKEIT" inspect tests/fixtures/engine.safetensors
 expect 1 "inspect of a missing file names it" "$tmp/none.safetensors: cannot open" -- "$FAKEIT" inspect "$tmp/none.safetensors"

@@ -55,7 +55,7 @@ static int exec_prepare(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_prepare = {
-    .name = "prepare", .group = "data", .synopsis = "DIR|FILE... -o DATA.fkd",
+    .docs = "docs/data.md", .name = "prepare", .group = "data", .synopsis = "DIR|FILE... -o DATA.fkd",
     .summary = "pack a folder of images (or IDX files) into a data set",
     .usage = "fakeit prepare DIR|FILE... -o DATA.fkd [options]",
     .about = "Packs images into one data set for training. Folders are searched\n"
@@ -94,7 +94,7 @@ static int exec_info(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_info = {
-    .name = "info", .group = "data", .synopsis = "DATA.fkd", .summary = "summary of a data set",
+    .docs = "docs/data.md", .name = "info", .group = "data", .synopsis = "DATA.fkd", .summary = "summary of a data set",
     .usage = "fakeit info DATA.fkd", .about = "Prints the summary of a data set made by fakeit prepare.\n",
     .min_pos = 1, .max_pos = 1, .pos = "DATA.fkd", .exec = exec_info,
 };
@@ -130,7 +130,7 @@ static int exec_bikes(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_bikes = {
-    .name = "bikes", .group = "data", .synopsis = "-n N -o DIR", .summary = "draw the built-in road-bike images",
+    .docs = "docs/data.md", .name = "bikes", .group = "data", .synopsis = "-n N -o DIR", .summary = "draw the built-in road-bike images",
     .usage = "fakeit bikes -n N -o DIR [--size S] [--seed SEED]",
     .about = "Draws N side views of road bikes as PNG files bike_00000.png ... in DIR,\n"
              "with bikes.csv naming each file's background. About a quarter stand on a\n"

@@ -28,7 +28,7 @@ static int exec_eval(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_eval = {
-    .name = "eval", .group = "training", .synopsis = "--real DATA.fkd --fake MODEL|DIR|DATA.fkd",
+    .docs = "docs/evaluation.md", .name = "eval", .group = "training", .synopsis = "--real DATA.fkd --fake MODEL|DIR|DATA.fkd",
     .summary = "measure fakes: SWD, copies, mode collapse",
     .usage = "fakeit eval --real DATA.fkd --fake MODEL|DIR|DATA.fkd [-n N] [--json] [options]",
     .about = "Measures fakes against real images:\n"

@@ -201,7 +201,7 @@ static int exec_train(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_train = {
-    .name = "train", .group = "training", .synopsis = "DATA.fkd|DIR -o RUN_DIR",
+    .docs = "docs/training.md", .name = "train", .group = "training", .synopsis = "DATA.fkd|DIR -o RUN_DIR",
     .summary = "train a Wasserstein GAN (--resume RUN_DIR continues)",
     .usage = "fakeit train DATA.fkd -o RUN_DIR [options]\n"
              "fakeit train IMAGE_DIR -o RUN_DIR [options]\n"
@@ -282,7 +282,7 @@ static int exec_sample(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_sample = {
-    .name = "sample", .group = "training", .synopsis = "MODEL -n N -o DIR",
+    .docs = "docs/training.md", .name = "sample", .group = "training", .synopsis = "MODEL -n N -o DIR",
     .summary = "draw fakes from a trained generator", .usage = "fakeit sample MODEL -n N [-o DIR] [--grid FILE.png] [options]",
     .about = "Draws N fakes from a generator saved by fakeit train (RUN_DIR/netG.safetensors,\n"
              "or the run folder RUN_DIR itself): individual PNGs fake_00000.png ... in DIR\n"
@@ -318,7 +318,7 @@ static int exec_interp(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_interp = {
-    .name = "interp", .group = "training", .synopsis = "MODEL -o strip.png",
+    .docs = "docs/training.md", .name = "interp", .group = "training", .synopsis = "MODEL -o strip.png",
     .summary = "walks between random latent points", .usage = "fakeit interp MODEL -o strip.png [options]",
     .about = "Renders R walks of S steps between random latent points, by spherical\n"
              "interpolation, one walk per row. MODEL is a generator file or a run folder.\n",

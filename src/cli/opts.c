@@ -231,6 +231,8 @@ static void wrap(FILE *f, const char *text, int col, int indent) {
     fputc('\n', f);
 }
 
+static void help_options(const Command *cmd, FILE *f);
+
 void opts_help(const Command *cmd, FILE *f) {
     const char *u = cmd->usage;
     for (int first = 1; *u; first = 0) {
@@ -239,7 +241,11 @@ void opts_help(const Command *cmd, FILE *f) {
         u += len + (u[len] == '\n');
     }
     if (cmd->about) fprintf(f, "\n%s", cmd->about);
-    if (!cmd->n_opts) return;
+    if (cmd->n_opts) help_options(cmd, f);
+    if (cmd->docs) fprintf(f, "\nThe manual: %s in fakeit's source (README.md links every page).\n", cmd->docs);
+}
+
+static void help_options(const Command *cmd, FILE *f) {
     void *d = cmd->size ? fk_calloc(1, cmd->size) : NULL;
     if (d && cmd->defaults) cmd->defaults(d);
     fputs("\noptions:\n", f);

@@ -85,6 +85,7 @@ struct Command {
     int min_pos, max_pos;          // positional arguments allowed (max -1: any number)
     const char *pos;               // their name in messages ("DIR|FILE...")
     int parallel;                  // 1: runs as N processes under mpirun, splitting its work (dist/dist.h)
+    const char *docs;              // the manual's page that covers it ("docs/training.md"), the end of --help
     // The work, on the parsed options (NULL when size is 0): checks what the
     // table cannot say, calls the library and returns the exit status.
     int (*exec)(const Command *cmd, void *opts, const OptParse *p);

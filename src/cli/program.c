@@ -68,22 +68,22 @@ static int exec_help(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 static const Command cmd_backends = {
-    .name = "backends", .group = "other", .summary = "list the compute backends this build has",
+    .docs = "docs/commands.md", .name = "backends", .group = "other", .summary = "list the compute backends this build has",
     .usage = "fakeit backends", .about = "Lists the compute backends of this build; the default is marked.\n",
     .exec = exec_backends,
 };
 static const Command cmd_inspect = {
-    .name = "inspect", .group = "other", .synopsis = "FILE",
+    .docs = "docs/commands.md", .name = "inspect", .group = "other", .synopsis = "FILE",
     .summary = "list the tensors of a safetensors file (checkpoint, fixture)", .usage = "fakeit inspect FILE",
     .about = "Lists the tensors of a safetensors file (name, dtype, shape) and its metadata.\n", .min_pos = 1,
     .max_pos = 1, .pos = "FILE (a safetensors file)", .exec = exec_inspect,
 };
 static const Command cmd_version = {
-    .name = "version", .group = "other", .summary = "print the version", .usage = "fakeit version",
+    .docs = "docs/commands.md", .name = "version", .group = "other", .summary = "print the version", .usage = "fakeit version",
     .exec = exec_version,
 };
 static const Command cmd_help = {
-    .name = "help", .group = "other", .summary = "print this help", .usage = "fakeit help", .exec = exec_help,
+    .docs = "docs/commands.md", .name = "help", .group = "other", .summary = "print this help", .usage = "fakeit help", .exec = exec_help,
 };
 
 static const Command *const commands[] = {
@@ -108,6 +108,7 @@ static void usage(FILE *f) {
         }
     }
     fputs("\n'fakeit COMMAND --help' describes a command's options.\n", f);
+    fputs("The manual: README.md and docs/ in fakeit's source (docs/commands.md for these).\n", f);
 }
 
 int fk_main(int argc, char **argv) {

@@ -12,7 +12,7 @@ static int exec_report(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_report = {
-    .name = "report", .group = "training", .synopsis = "RUN_DIR",
+    .docs = "docs/report-and-export.md", .name = "report", .group = "training", .synopsis = "RUN_DIR",
     .summary = "(re)write the run's report.html, to watch it in a browser",
     .usage = "fakeit report RUN_DIR",
     .about = "Writes RUN_DIR/report.html: the run's configuration and data set, charts of the\n"
@@ -57,7 +57,7 @@ static int exec_export(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_export = {
-    .name = "export", .group = "other", .synopsis = "MODEL -o FILE.onnx",
+    .docs = "docs/report-and-export.md", .name = "export", .group = "other", .synopsis = "MODEL -o FILE.onnx",
     .summary = "write a model as ONNX, or a browser page that samples it",
     .usage = "fakeit export MODEL -o FILE.onnx [--critic FILE.onnx]\n"
              "fakeit export MODEL --web DIR [--upscale SR_MODEL]",

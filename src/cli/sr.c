@@ -43,7 +43,7 @@ static int exec_upscale(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_upscale = {
-    .name = "upscale", .group = "training", .synopsis = "IN... -o OUT",
+    .docs = "docs/super-resolution.md", .name = "upscale", .group = "training", .synopsis = "IN... -o OUT",
     .summary = "super-resolution of images or folders",
     .usage = "fakeit upscale IN... -o OUT [--model SR_MODEL|bicubic] [--tile T]",
     .about = "Upscales images (files, or every image file of a folder) with a fakeit\n"
@@ -103,7 +103,7 @@ static int exec_srtrain(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_srtrain = {
-    .name = "sr-train", .group = "training", .synopsis = "DIR|DATA... -o SR_MODEL",
+    .docs = "docs/super-resolution.md", .name = "sr-train", .group = "training", .synopsis = "DIR|DATA... -o SR_MODEL",
     .summary = "train a super-resolution network",
     .usage = "fakeit sr-train DIR|FILE|DATA.fkd... -o SR_MODEL [options]\n"
              "fakeit sr-train DIR|FILE|DATA.fkd... -o SR_MODEL --resume [--iters N]",
@@ -142,7 +142,7 @@ static int exec_sreval(const Command *cmd, void *opts, const OptParse *p) {
 }
 
 const Command cmd_sreval = {
-    .name = "sr-eval", .group = "training", .synopsis = "[--model M] HR...",
+    .docs = "docs/super-resolution.md", .name = "sr-eval", .group = "training", .synopsis = "[--model M] HR...",
     .summary = "PSNR / SSIM of a super-resolution model vs bicubic",
     .usage = "fakeit sr-eval [--model SR_MODEL] HR... [--compare DIR] [--json]",
     .about = "Measures a super-resolution model on high-resolution images (files,\n"
