@@ -23,7 +23,7 @@ static void fast(WganConfig *c) {
 }
 
 const TrainRecipe train_recipes[] = {
-    {"fast", fast, 10000},
+    {"fast", fast, 6000},
     {"original", original, 0},
     {"seed", seed, 5000},
     {"wgan-gp", gp, 5000},

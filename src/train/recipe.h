@@ -12,7 +12,7 @@
     "Recipes (--recipe NAME; options given explicitly change any of their settings):\n"           \
     "  fast      the default: width 32 (ngf = ndf = 32), clipping 0.01, RMSprop with\n"           \
     "            lr-d 2e-4 and lr-g 4e-4, 5 early iterations of 100 critic steps,\n"             \
-    "            DiffAugment translation,cutout,color; 10000 generator iterations\n"             \
+    "            DiffAugment translation,cutout,color; 6000 generator iterations\n"             \
     "  original  the WGAN of Arjovsky et al. as its reference code trains it:\n"                 \
     "            width 64, clipping 0.01, RMSprop 5e-5, 5 critic steps (100 for\n"              \
     "            the first 25 generator iterations and every 500th); 25 epochs\n"                \
