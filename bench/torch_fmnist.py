@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
 sys.path.insert(0, HERE)
 from oracle import write_safetensors  # noqa: E402
-from torch_wgan import load_fkd, reference_pair  # noqa: E402
+from torch_wgan import load_fkd, reference_iteration, reference_pair  # noqa: E402
 
 
 def save_generator(G, path, size, nc, nz, width, batch, seed):
@@ -70,30 +70,7 @@ def main():
         i = 0
         while i < batches and gen_iterations < a.iters:
             t0 = time.perf_counter()
-            for p in D.parameters():
-                p.requires_grad = True
-            Diters = 100 if gen_iterations < 25 or gen_iterations % 500 == 0 else 5
-            j = 0
-            while j < Diters and i < batches:
-                j += 1
-                for p in D.parameters():
-                    p.data.clamp_(-0.01, 0.01)
-                idx = order[i * a.batch:(i + 1) * a.batch]
-                i += 1
-                real = (torch.from_numpy(pix[idx].astype(np.float32)) / 255 - 0.5) / 0.5
-                D.zero_grad()
-                D(real).backward(one)
-                noise.resize_(a.batch, a.nz, 1, 1).normal_(0, 1)
-                with torch.no_grad():
-                    fake = G(noise)
-                D(fake).backward(mone)
-                optD.step()
-            for p in D.parameters():
-                p.requires_grad = False
-            G.zero_grad()
-            noise.resize_(a.batch, a.nz, 1, 1).normal_(0, 1)
-            D(G(noise)).backward(one)
-            optG.step()
+            i = reference_iteration(G, D, optG, optD, pix, order, i, a.batch, noise, gen_iterations, one, mone)
             gen_iterations += 1
             trained += time.perf_counter() - t0
             log.write(f'{gen_iterations},{trained:.3f}\n')

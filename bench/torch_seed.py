@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_wgan import load_fkd, reference_pair  # noqa: E402
+from torch_wgan import load_fkd, reference_iteration, reference_pair  # noqa: E402
 
 
 def write_fkd(path, images):
@@ -76,30 +76,7 @@ def main():
         epochs += 1
         i = 0
         while i * a.batch < count and time.perf_counter() - start < a.minutes * 60:
-            for p in D.parameters():
-                p.requires_grad = True
-            diters = 100 if gen_iter < 25 or gen_iter % 500 == 0 else 5
-            j = 0
-            while j < diters and i * a.batch < count:
-                j += 1
-                for p in D.parameters():
-                    p.data.clamp_(-0.01, 0.01)
-                idx = order[i * a.batch:(i + 1) * a.batch]
-                i += 1
-                real = (torch.from_numpy(pix[idx].astype(np.float32)) / 255 - 0.5) / 0.5
-                D.zero_grad()
-                D(real).backward(one)
-                noise.normal_(0, 1)
-                with torch.no_grad():
-                    fake = G(noise)
-                D(fake).backward(mone)
-                optD.step()
-            for p in D.parameters():
-                p.requires_grad = False
-            G.zero_grad()
-            noise.normal_(0, 1)
-            D(G(noise)).backward(one)
-            optG.step()
+            i = reference_iteration(G, D, optG, optD, pix, order, i, a.batch, noise, gen_iter, one, mone)
             gen_iter += 1
     seconds = time.perf_counter() - start
     out = []

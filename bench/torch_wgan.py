@@ -54,6 +54,39 @@ def reference_pair(size, nz, nc, width):
     return G, D, torch.optim.RMSprop(G.parameters(), lr=5e-5), torch.optim.RMSprop(D.parameters(), lr=5e-5)
 
 
+def reference_iteration(G, D, optG, optD, pix, order, i, batch, noise, gen_iter, one, mone):
+    """One generator iteration of main.py's loop from batch i of the shuffled pass `order`: 100 critic
+    steps for the first 25 generator iterations and every 500th, else 5, each on a new real batch,
+    clipped to [-0.01, 0.01] before it (the pass's end cuts them short), then the generator step.
+    Returns the next batch index."""
+    batches = (len(order) + batch - 1) // batch
+    for p in D.parameters():
+        p.requires_grad = True
+    diters = 100 if gen_iter < 25 or gen_iter % 500 == 0 else 5
+    j = 0
+    while j < diters and i < batches:
+        j += 1
+        for p in D.parameters():
+            p.data.clamp_(-0.01, 0.01)
+        idx = order[i * batch:(i + 1) * batch]
+        i += 1
+        real = (torch.from_numpy(pix[idx].astype(np.float32)) / 255 - 0.5) / 0.5
+        D.zero_grad()
+        D(real).backward(one)
+        noise.normal_(0, 1)
+        with torch.no_grad():
+            fake = G(noise)
+        D(fake).backward(mone)
+        optD.step()
+    for p in D.parameters():
+        p.requires_grad = False
+    G.zero_grad()
+    noise.normal_(0, 1)
+    D(G(noise)).backward(one)
+    optG.step()
+    return i
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('data')
