@@ -6,11 +6,13 @@
 #   make            build ./fakeit, build/libfakeit.a and build/libfakeit.so (include/fakeit.h)
 #   make test       deps + unit, oracle and gradient tests + the same under sanitizers
 #                   + the unit tests of a build with the reference backend alone (DNNL=0)
+#                   and of one without LIBXSMM (XSMM=0)
 #   make test-unit  the suite against one build (BUILD, DNNL, CUDA as given)
 #   make test-asan  the C tests under AddressSanitizer and UBSan only
 #   make config     print what this build has (oneDNN, CUDA) and where it goes
 #   make bench      benchmarks: print figures (bench/)
 #   make bench-profile  where the reference configuration's iteration goes, per layer
+#   make bench-conv every convolution pass alone: ms, GFLOP/s, share of the FMA peak
 #   make bench-mpi  data-parallel training: 1 process against mpirun -np CORES
 #   make bench-fmnist  the Fashion-MNIST quality benchmark (docs/fmnist/)
 #   make bench-bf16 --precision bf16 against fp32 on Fashion-MNIST (docs/fmnist/bf16.md)
@@ -24,6 +26,9 @@
 # Optional parts are detected, not toggled by hand; each can be forced:
 #   DNNL=1|0   the oneDNN CPU backend (src/backend/cpu): on when <dnnl.h> is found.
 #              DNNL=0 builds the reference backend alone, into build-nodnnl/.
+#   XSMM=1|0   LIBXSMM's convolutions in the CPU backend (src/backend/cpu/xsmm.c,
+#              Debian's libxsmm-dev): on with DNNL when <libxsmm.h> is found.
+#              XSMM=0 builds the CPU backend on oneDNN alone, into build-noxsmm/.
 #   CUDA=1|0   CUDA kernels (src/backend/cuda/*.cu, compiled by nvcc): on when
 #              nvcc is found (on PATH or in /usr/local/cuda/bin).
 #   MPI=1|0    running as N processes under mpirun (src/dist, OpenMPI): on when
@@ -39,6 +44,7 @@ PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
 
 DNNL ?= $(shell printf '\043include <dnnl.h>\n' | $(CC) -E -x c - > /dev/null 2>&1 && echo 1 || echo 0)
+XSMM ?= $(if $(filter 1,$(DNNL)),$(shell printf '\043include <libxsmm.h>\n' | $(CC) -E -x c - > /dev/null 2>&1 && echo 1 || echo 0),0)
 NVCC ?= $(firstword $(shell command -v nvcc 2> /dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
 CUDA ?= $(if $(NVCC),1,0)
 MPICC ?= $(shell command -v mpicc 2> /dev/null)
@@ -49,7 +55,7 @@ CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 CUDA_ARCH ?= 90
 
 # Every build configuration has its own folder, so switching never mixes objects.
-BUILD ?= build$(if $(filter 0,$(DNNL)),-nodnnl)
+BUILD ?= build$(if $(filter 0,$(DNNL)),-nodnnl,$(if $(filter 0,$(XSMM)),-noxsmm))
 # The program: ./fakeit for the default build, else inside its build folder.
 PROGRAM ?= $(if $(filter build,$(BUILD)),fakeit,$(BUILD)/fakeit)
 
@@ -62,7 +68,8 @@ endif
 PKGS    = vips cairo zlib
 SRC      := $(sort $(wildcard src/*/*.c src/*/*/*.c))
 CPU_SRC  := $(filter src/backend/cpu/%,$(SRC))
-LIB_SRC  := $(filter-out src/cli/main.c $(if $(filter 1,$(DNNL)),,$(CPU_SRC)),$(SRC))
+LIB_SRC  := $(filter-out src/cli/main.c $(if $(filter 1,$(DNNL)),,$(CPU_SRC)) \
+                         $(if $(filter 1,$(XSMM)),,src/backend/cpu/xsmm.c),$(SRC))
 CUDA_SRC := $(if $(filter 1,$(CUDA)),$(sort $(wildcard src/backend/cuda/*.cu)))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 CUDA_OBJ := $(CUDA_SRC:src/%.cu=$(BUILD)/%.o)
@@ -71,12 +78,13 @@ CUDA_OBJ := $(CUDA_SRC:src/%.cu=$(BUILD)/%.o)
 CUDA_MODULE := $(if $(CUDA_SRC),$(BUILD)/fakeit-cuda.so)
 NCCL ?= $(if $(and $(CUDA_SRC),$(wildcard $(CUDA_HOME)/include/nccl.h)),1,0)
 
-DEFS    = $(if $(filter 1,$(DNNL)),-DFAKEIT_HAVE_DNNL) $(if $(CUDA_SRC),-DFAKEIT_HAVE_CUDA) \
+DEFS    = $(if $(filter 1,$(DNNL)),-DFAKEIT_HAVE_DNNL) $(if $(filter 1,$(XSMM)),-DFAKEIT_HAVE_XSMM) $(if $(CUDA_SRC),-DFAKEIT_HAVE_CUDA) \
           $(MPI_CFLAGS)
 # -fPIC: the same objects make libfakeit.a (the program, the tests) and libfakeit.so
 FK_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fopenmp -ffp-contract=off -fPIC -MMD -MP -Isrc -Iinclude $(DEFS) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(if $(filter 1,$(DNNL)),-ldnnl) \
+           $(if $(filter 1,$(XSMM)),-lxsmmext -lxsmm -lxsmmnoblas -lpthread -lrt -ldl) \
            $(if $(CUDA_SRC),-rdynamic -ldl) $(MPI_LIBS) -lcjson -lm
 CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas $(if $(filter 1,$(NCCL)),-lnccl) \
             -lcudart_static -lstdc++ -ldl -lrt -lpthread
@@ -98,6 +106,11 @@ TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_tra
 TEST_TOOLS := tensor_diff  # programs the shell tests call
 # the CPU backend's blocked layouts, forced whatever the CPU (only with oneDNN)
 BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
+# its convolution paths, each forced everywhere it can run, and its rule under
+# the instruction sets oneDNN can be held to (a cap: on a smaller CPU it is a
+# second run of the CPU's own)
+CONV_PATHS := $(if $(filter 1,$(DNNL)),dnnl gemm $(if $(filter 1,$(XSMM)),xsmm))
+CONV_ISAS := $(if $(filter 1,$(DNNL)),AVX2 AVX512_CORE_BF16)
 
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -106,12 +119,13 @@ VERSION := $(shell sed -n 's/^\#define FAKEIT_VERSION "\(.*\)"/\1/p' include/fak
 SONAME  := libfakeit.so.$(firstword $(subst ., ,$(VERSION)))
 SHLIB   := $(BUILD)/libfakeit.so.$(VERSION)
 
-.PHONY: all web config test test-unit test-asan fuzz deps-test bench bench-profile bench-gpu bench-mpi gpu-pack bench-fmnist bench-bikes bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all web config test test-unit test-asan fuzz deps-test bench bench-profile bench-conv bench-gpu bench-mpi gpu-pack bench-fmnist bench-bikes bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM) $(SHLIB)
 
 config:
 	@echo "build folder $(BUILD), program $(PROGRAM)"
 	@echo "oneDNN CPU backend: $(if $(filter 1,$(DNNL)),yes,no) (DNNL=$(DNNL))"
+	@echo "LIBXSMM convolutions in it: $(if $(filter 1,$(XSMM)),yes,no) (XSMM=$(XSMM); which passes run on it: FAKEIT_CPU_CONV, docs/performance.md)"
 	@echo "CUDA: $(if $(filter 1,$(CUDA)),nvcc $(NVCC); $(words $(CUDA_SRC)) kernel files,no) (CUDA=$(CUDA))"
 	@echo "MPI: $(if $(filter 1,$(MPI)),$(MPICC),no) (MPI=$(MPI); train, sample and upscale run as N processes under mpirun)"
 	@echo "NCCL: $(if $(filter 1,$(NCCL)),yes,no) (NCCL=$(NCCL); the GPUs' sums in data-parallel training)"
@@ -119,7 +133,7 @@ config:
 # what this folder was built with (options, flags); objects are rebuilt when it changes
 $(BUILD)/config.mk: FORCE
 	@mkdir -p $(BUILD)
-	@echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC) NCCL=$(NCCL) FLAGS=$(FK_CFLAGS) $(CFLAGS)' | cmp -s - $@ || \
+	@echo 'DNNL=$(DNNL) XSMM=$(XSMM) CUDA_SRC=$(CUDA_SRC) NCCL=$(NCCL) FLAGS=$(FK_CFLAGS) $(CFLAGS)' | cmp -s - $@ || \
 	    echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC) NCCL=$(NCCL) FLAGS=$(FK_CFLAGS) $(CFLAGS)' > $@
 
 $(PROGRAM): $(BUILD)/cli/main.o $(BUILD)/libfakeit.a | $(CUDA_MODULE)
@@ -182,6 +196,8 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM)
 	$(BUILD)/test_gradcheck
 	$(BUILD)/test_backends
 	$(foreach b,$(BLOCKS),FAKEIT_CPU_BLOCK=$(b) $(BUILD)/test_backends && ) true
+	$(foreach e,$(CONV_PATHS),FAKEIT_CPU_CONV=$(e) $(BUILD)/test_backends && ) true
+	$(foreach i,$(CONV_ISAS),ONEDNN_MAX_CPU_ISA=$(i) $(BUILD)/test_backends && ) true
 	$(BUILD)/test_oracle tests/fixtures/engine.safetensors
 	$(BUILD)/test_data
 	$(BUILD)/test_train
@@ -214,6 +230,7 @@ test: deps-test
 	$(MAKE) test-unit
 	$(MAKE) test-asan
 	$(MAKE) DNNL=0 test-unit
+	$(if $(filter 1,$(XSMM)),$(MAKE) XSMM=0 test-unit)
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS_TEST)
 
 # libFuzzer harnesses (Debian's clang) for every parser of outside bytes, in
@@ -283,6 +300,16 @@ bench-profile:
 	./fakeit bikes -n 1200 -o "$$tmp/bikes" --size 64 > /dev/null && \
 	./fakeit prepare "$$tmp/bikes" -o "$$tmp/bikes64.fkd" --size 64 > /dev/null && \
 	$(BUILD)/bench_speed "$$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 3 --sample-reps 1 --profile
+
+# Every convolution of the reference configuration one pass at a time
+# (bench/conv.c), on the backend's rule and on each library forced, side by side.
+bench-conv:
+	$(MAKE) CFLAGS="-O3 -g" $(BUILD)/bench_peak
+	$(MAKE) $(BUILD)/bench_conv
+	@peak=$$($(BUILD)/bench_peak 2 | sed -n 's/^peak threads=2 .*gflops=//p') && echo "FMA peak, 2 threads: $$peak GFLOP/s" && \
+	for p in fp32 $(BENCH_CONV_BF16); do for e in $(if $(filter 1,$(XSMM)),rule dnnl xsmm,rule); do \
+	    if [ $$e = rule ]; then $(BUILD)/bench_conv --peak $$peak --precision $$p; \
+	    else FAKEIT_CPU_CONV=$$e $(BUILD)/bench_conv --peak $$peak --precision $$p; fi || exit 1; done; done
 
 # The Fashion-MNIST quality benchmark (about an hour on 2 cores): fakeit
 # WGAN and WGAN-GP for the same training time, PyTorch's reference for the

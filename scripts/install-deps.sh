@@ -5,7 +5,7 @@
 #
 # usage: scripts/install-deps.sh [build|test|fixtures|bench|photos]
 #   build     compiler, make, pkg-config, cJSON, libvips, cairo, zlib, a font,
-#             oneDNN (the fast CPU backend) (default)
+#             oneDNN and LIBXSMM (the fast CPU backend) (default)
 #   test      also clang with libFuzzer and OpenMP, for the fuzzing harnesses,
 #             Chromium and python3 (a local web server), for the browser
 #             tests of the run report and the sampler, and OpenMPI (sample and
@@ -21,7 +21,7 @@
 #             evaluates on (Debian's wallpapers and scikit-image's sample photos)
 set -euo pipefail
 
-build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core libdnnl-dev)
+build=(gcc make libc6-dev pkg-config libcjson-dev libvips-dev libcairo2-dev zlib1g-dev fonts-dejavu-core libdnnl-dev libxsmm-dev)
 test=(clang libclang-rt-14-dev libomp-14-dev chromium python3 libopenmpi-dev openmpi-bin)
 fixtures=(python3 python3-torch python3-numpy)
 bench=(python3 python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist)

@@ -21,6 +21,33 @@ int cpu_blocked(int C, int H, int W);
 void cpu_blocked_to_plain(float *dst, const float *src, int N, int C, int HW, int acc);
 void cpu_plain_to_blocked(float *dst, const float *src, int N, int C, int HW, int acc);
 
+// ---- LIBXSMM convolutions (xsmm.c, built with FAKEIT_HAVE_XSMM); which
+// library runs each pass is decided in dnnl.c
+// 1 when LIBXSMM can run this convolution (transposed: ConvTranspose2d) on
+// the backend's blocked layout, fp32; shapes as the ops' (ops/ops.h)
+int cpu_xsmm_can(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P);
+// out = conv(inp, w), overwritten; no bias
+void cpu_xsmm_forward(int transposed, float *out, const float *inp, const float *w, int N, int C, int H, int W,
+                      int OC, int K, int S, int P);
+// dinp += the input gradient of dout
+void cpu_xsmm_backward_data(int transposed, float *dinp, const float *dout, const float *w, int N, int C, int H,
+                            int W, int OC, int K, int S, int P);
+// dw += the weight gradient of dout
+void cpu_xsmm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,
+                               int W, int OC, int K, int S, int P);
+
+// ---- convolutions as matrix products (gemm.c); same shapes, bf16: the
+// matrix operands in bf16
+void cpu_gemm_forward(int transposed, float *out, const float *inp, const float *w, int N, int C, int H, int W,
+                      int OC, int K, int S, int P, int bf16);
+void cpu_gemm_backward_data(int transposed, float *dinp, const float *dout, const float *w, int N, int C, int H,
+                            int W, int OC, int K, int S, int P, int bf16);
+void cpu_gemm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,
+                               int W, int OC, int K, int S, int P, int bf16);
+// c (M, N) = a (M, K) x b (K, N) on oneDNN (dnnl.c), row-major, fp32 result;
+// ta: a stored transposed (K, M); bf16: a and b are bf16 (uint16_t)
+void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int bf16);
+
 // ---- memory (cpu.c)
 // 64-byte aligned, zeroed; aborts when memory is exhausted.
 float *cpu_aligned(size_t bytes);

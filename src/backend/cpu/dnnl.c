@@ -209,6 +209,35 @@ static Prim *prim_new(const int *key, const_dnnl_op_desc_t desc, const_dnnl_prim
 }
 
 // ---------------------------------------------------------------------------
+// matrix products (gemm.c's convolutions): c (M, N) = a (M, K) x b (K, N),
+// row-major, overwritten; `ta`: a is stored as its transpose (K, M); a and b
+// are bf16 (uint16_t) when `bf16`, else fp32; c is fp32.
+
+void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int bf16) {
+    const int key[15] = {2, ta, M, K, N, bf16, omp_get_max_threads()};
+    Prim *pr = prim_find(key);
+    if (!pr) {
+        dn_init();
+        const dnnl_data_type_t t = bf16 ? dnnl_bf16 : dnnl_f32;
+        const dnnl_dims_t da = {M, K}, db = {K, N}, dc = {M, N};
+        dnnl_memory_desc_t ma, mb, mc;
+        DN(dnnl_memory_desc_init_by_tag(&ma, 2, da, t, ta ? dnnl_ba : dnnl_ab));
+        DN(dnnl_memory_desc_init_by_tag(&mb, 2, db, t, dnnl_ab));
+        DN(dnnl_memory_desc_init_by_tag(&mc, 2, dc, dnnl_f32, dnnl_ab));
+        dnnl_matmul_desc_t md;
+        DN(dnnl_matmul_desc_init(&md, &ma, &mb, NULL, &mc));
+        dnnl_primitive_desc_t pd;
+        pr = prim_new(key, &md, NULL, &pd, 0, 0.0f);
+        add_arg(pr, DNNL_ARG_SRC, ARG_IN, ma, pd_md(pd, dnnl_query_src_md));
+        add_arg(pr, DNNL_ARG_WEIGHTS, ARG_IN, mb, pd_md(pd, dnnl_query_weights_md));
+        add_arg(pr, DNNL_ARG_DST, ARG_OUT, mc, pd_md(pd, dnnl_query_dst_md));
+        DN(dnnl_primitive_desc_destroy(pd));
+    }
+    void *ptr[3] = {(void *)a, (void *)b, c};
+    prim_run(pr, ptr);
+}
+
+// ---------------------------------------------------------------------------
 // precision
 
 // 1: convolutions read bf16 copies of their inputs and weights (made by the
@@ -236,11 +265,12 @@ enum { FWD, BWD_DATA, BWD_WEIGHTS };
 typedef struct {
     int transposed, N, C, H, W, OC, K, S, P, bias;
     int OH, OW;
+    int bf16;  // the primitive reads bf16 operands (conv_path decides)
     dnnl_dims_t src, wei, bia, dst, strides, pad_l, pad_r;
 } ConvShape;
 
 static ConvShape conv_shape(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P, int bias) {
-    ConvShape s = {transposed, N, C, H, W, OC, K, S, P, bias, 0, 0, {0}, {0}, {0}, {0}, {0}, {0}, {0}};
+    ConvShape s = {transposed, N, C, H, W, OC, K, S, P, bias, 0, 0, 0, {0}, {0}, {0}, {0}, {0}, {0}, {0}};
     s.OH = transposed ? convt_out_size(H, K, S, P) : conv_out_size(H, K, S, P);
     s.OW = transposed ? convt_out_size(W, K, S, P) : conv_out_size(W, K, S, P);
     s.src[0] = N, s.src[1] = C, s.src[2] = H, s.src[3] = W;
@@ -275,7 +305,7 @@ static dnnl_memory_desc_t md_any_in(int ndims, const dnnl_dims_t dims, int bf16)
 // src, weights -> dst; backward data diff_dst, weights -> diff_src; backward
 // weights src, diff_dst -> diff_weights, diff_bias.
 static void conv_desc(const ConvShape *s, int which, int with_bias, void *desc) {
-    const int h = use_bf16;
+    const int h = s->bf16;
     dnnl_memory_desc_t src = md_any_in(4, s->src, h && which != BWD_DATA);
     dnnl_memory_desc_t wei = md_any_in(4, s->wei, h && which != BWD_WEIGHTS);
     dnnl_memory_desc_t dst = md_any_in(4, s->dst, h && which != FWD);
@@ -312,7 +342,7 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias, int act, fl
     int bits = 0;
     memcpy(&bits, &slope, sizeof bits);
     const int key[15] = {s->transposed, which, s->N, s->C, s->H, s->W, s->OC, s->K, s->S, s->P, with_bias,
-                         omp_get_max_threads(), act, act ? bits : 0, use_bf16};
+                         omp_get_max_threads(), act, act ? bits : 0, s->bf16};
     Prim *pr = prim_find(key);
     if (pr) return pr;
     dn_init();
@@ -348,9 +378,122 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias, int act, fl
     return pr;
 }
 
+// ---------------------------------------------------------------------------
+// Which code runs a pass: oneDNN's convolution primitives, LIBXSMM's
+// (xsmm.c) or a matrix product (gemm.c). A fixed rule, from the per-pass
+// figures of `make bench-conv` (docs/performance.md); never timed during a
+// run, so the same shape and thread count always take the same path and the
+// bits repeat. FAKEIT_CPU_CONV=dnnl, xsmm or gemm forces one wherever it can
+// run (the tests hold each to the reference on any CPU).
+enum { PATH_DNNL, PATH_XSMM, PATH_GEMM };
+
+static int conv_forced(void) {  // -1: the rule
+    static int e = -2;
+    if (e == -2) {
+        const char *f = getenv("FAKEIT_CPU_CONV");
+        e = !f || !*f ? -1 : !strcmp(f, "dnnl") ? PATH_DNNL : !strcmp(f, "xsmm") ? PATH_XSMM
+                           : !strcmp(f, "gemm") ? PATH_GEMM : -1;
+        FK_CHECK(!f || !*f || e >= 0, "FAKEIT_CPU_CONV=%s: use dnnl, xsmm or gemm (or leave it unset)", f);
+    }
+    return e;
+}
+
+static int xsmm_can(const ConvShape *s) {
+#ifdef FAKEIT_HAVE_XSMM
+    return !use_bf16 && cpu_xsmm_can(s->transposed, s->N, s->C, s->H, s->W, s->OC, s->K, s->S, s->P);
+#else
+    (void)s;
+    return 0;
+#endif
+}
+
+// Sets s->bf16 (whether the pass reads bf16 operands) and returns the path.
+//
+// Measured per pass (docs/performance.md: AVX-512 with AMX, and the same host
+// with oneDNN held to AVX-512 BF16 and to AVX2), the rule is:
+// - in bf16, layers with an image side (fewer than 16 channels: the critic's
+//   first, the generator's last) run in fp32: there the conversions cost
+//   more than the bf16 products save;
+// - a matrix product where the equivalent convolution's output is one pixel
+//   (the critic's last layer, the generator's first), and for the weight
+//   gradient where it is at most 4x4 (the critic's 8x8 -> 4x4 layer, the
+//   generator's 4x4 -> 8x8): oneDNN's direct weight gradients are slowest
+//   there on every ISA measured;
+// - with AMX and bf16 also for the weight gradient up to 8x8 outputs and for
+//   the input gradient up to 4x4 (AMX matrix products run at 5x the fp32 peak,
+//   oneDNN 2.6's AMX weight gradients at a third of it);
+// - in fp32 on AVX-512, for the input gradient of an image-side layer (oneDNN
+//   runs it at an eighth of the peak), not on AVX2, where oneDNN wins it;
+// - oneDNN everywhere else.
+// LIBXSMM (xsmm.c) is never chosen by the rule: it blocks channels by 64
+// (32 on AVX2) where this backend blocks by 16 (8), and the reorders its
+// layout needs cost more than its kernels save (`make bench-conv`); it runs
+// only where FAKEIT_CPU_CONV=xsmm asks for it.
+static int conv_path(int which, ConvShape *s) {
+    const int forced = conv_forced();
+    s->bf16 = use_bf16 && (s->C >= 16 && s->OC >= 16);
+    if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
+    if (forced >= 0) return forced;
+    // the equivalent convolution (xsmm.c): its pass, input channels, output pixels
+    enum { EQ_FWD, EQ_BWD, EQ_UPD };
+    const int eq = which == BWD_WEIGHTS ? EQ_UPD : (which == FWD) != s->transposed ? EQ_FWD : EQ_BWD;
+    const int in_channels = s->transposed ? s->OC : s->C;
+    const long out_pixels = s->transposed ? (long)s->H * s->W : (long)s->OH * s->OW;
+    static int isa = -1;
+    if (isa < 0) dn_init(), isa = (int)dnnl_get_effective_cpu_isa();
+    const int amx = (isa & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
+    const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+    if (out_pixels == 1 || (eq == EQ_UPD && out_pixels <= 16)) return PATH_GEMM;
+    if (amx && s->bf16 && ((eq == EQ_UPD && out_pixels <= 64) || (eq == EQ_BWD && out_pixels <= 16))) return PATH_GEMM;
+    if (avx512 && !s->bf16 && eq == EQ_BWD && in_channels < 16) return PATH_GEMM;
+    return PATH_DNNL;
+}
+
+// The backend's layout of (N, OC, OH, OW) is (N, OC/B, OH OW, B): B = BLK
+// when blocked, 1 when plain.
+
+// out += b per channel, then the activation (LeakyReLU of slope, ReLU at 0)
+static void bias_act(float *out, const float *b, int N, int OC, int OH, int OW, int act, float slope) {
+    const int B = cpu_blocked(OC, OH, OW) ? BLK : 1, OB = OC / B, OHW = OH * OW;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int ob = 0; ob < OB; ob++) {
+            float *o = out + ((size_t)n * OB + ob) * OHW * B;
+            for (int i = 0; i < OHW; i++)
+                for (int l = 0; l < B; l++) {
+                    float v = o[(size_t)i * B + l] + (b ? b[ob * B + l] : 0.0f);
+                    o[(size_t)i * B + l] = act && v < 0.0f ? v * slope : v;
+                }
+        }
+}
+
+// db (OC) += the sums of dout per channel, in a fixed order
+static void bias_grad(float *db, const float *dout, int N, int OC, int OH, int OW) {
+    const int B = cpu_blocked(OC, OH, OW) ? BLK : 1, OB = OC / B, OHW = OH * OW;
+#pragma omp parallel for schedule(static)
+    for (int ob = 0; ob < OB; ob++) {
+        double sum[MAX_BLK] = {0};
+        for (int n = 0; n < N; n++) {
+            const float *d = dout + ((size_t)n * OB + ob) * OHW * B;
+            for (int i = 0; i < OHW; i++)
+                for (int l = 0; l < B; l++) sum[l] += d[(size_t)i * B + l];
+        }
+        for (int l = 0; l < B; l++) db[ob * B + l] += (float)sum[l];
+    }
+}
+
 static void conv_fwd(int transposed, float *out, const float *inp, const float *w, const float *b,
                      int N, int C, int H, int W, int OC, int K, int S, int P, int act, float slope) {
     ConvShape s = conv_shape(transposed, N, C, H, W, OC, K, S, P, b != NULL);
+    const int path = conv_path(FWD, &s);
+    if (path != PATH_DNNL) {
+#ifdef FAKEIT_HAVE_XSMM
+        if (path == PATH_XSMM) cpu_xsmm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P);
+#endif
+        if (path == PATH_GEMM) cpu_gemm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P, s.bf16);
+        if (b || act) bias_act(out, b, N, OC, s.OH, s.OW, act, slope);
+        return;
+    }
     Prim *pr = conv_prim(&s, FWD, b != NULL, act, slope);
     void *ptr[4] = {(void *)inp, (void *)w, (void *)b, out};
     if (!b) ptr[2] = out;  // no bias argument: dst is the third
@@ -361,10 +504,26 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
                      const float *w, int N, int C, int H, int W, int OC, int K, int S, int P) {
     ConvShape s = conv_shape(transposed, N, C, H, W, OC, K, S, P, db != NULL);
     if (dinp) {
-        void *ptr[3] = {(void *)dout, (void *)w, dinp};
-        prim_run(conv_prim(&s, BWD_DATA, 0, 0, 0.0f), ptr);
+        const int path = conv_path(BWD_DATA, &s);
+        if (path == PATH_GEMM) {
+            cpu_gemm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P, s.bf16);
+#ifdef FAKEIT_HAVE_XSMM
+        } else if (path == PATH_XSMM) {
+            cpu_xsmm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P);
+#endif
+        } else {
+            void *ptr[3] = {(void *)dout, (void *)w, dinp};
+            prim_run(conv_prim(&s, BWD_DATA, 0, 0, 0.0f), ptr);
+        }
     }
-    if (dw || db) {
+    const int path = conv_path(BWD_WEIGHTS, &s);
+    if (path != PATH_DNNL && (dw || db)) {
+        if (dw && path == PATH_GEMM) cpu_gemm_backward_weights(transposed, dw, dout, inp, N, C, H, W, OC, K, S, P, s.bf16);
+#ifdef FAKEIT_HAVE_XSMM
+        if (dw && path == PATH_XSMM) cpu_xsmm_backward_weights(transposed, dw, dout, inp, N, C, H, W, OC, K, S, P);
+#endif
+        if (db) bias_grad(db, dout, N, OC, s.OH, s.OW);
+    } else if (dw || db) {
         // the weight gradient always comes with the primitive; a NULL dw is computed and dropped
         void *ptr[4] = {(void *)inp, (void *)dout, dw, db};
         prim_run(conv_prim(&s, BWD_WEIGHTS, db != NULL, 0, 0.0f), ptr);
