@@ -196,8 +196,10 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM)
 	$(BUILD)/test_gradcheck
 	$(BUILD)/test_backends
 	$(foreach b,$(BLOCKS),FAKEIT_CPU_BLOCK=$(b) $(BUILD)/test_backends && ) true
-	$(foreach e,$(CONV_PATHS),FAKEIT_CPU_CONV=$(e) $(BUILD)/test_backends && ) true
-	$(foreach i,$(CONV_ISAS),ONEDNN_MAX_CPU_ISA=$(i) $(BUILD)/test_backends && ) true
+	$(foreach e,$(CONV_PATHS),FAKEIT_CPU_CONV=$(e) $(BUILD)/test_backends cpu && \
+	    FAKEIT_CPU_CONV=$(e) $(BUILD)/test_gradcheck cpu && \
+	    FAKEIT_CPU_CONV=$(e) $(BUILD)/test_oracle tests/fixtures/engine.safetensors cpu && ) true
+	$(foreach i,$(CONV_ISAS),ONEDNN_MAX_CPU_ISA=$(i) $(BUILD)/test_backends cpu && ) true
 	$(BUILD)/test_oracle tests/fixtures/engine.safetensors
 	$(BUILD)/test_data
 	$(BUILD)/test_train
@@ -304,12 +306,11 @@ bench-profile:
 # Every convolution of the reference configuration one pass at a time
 # (bench/conv.c), on the backend's rule and on each library forced, side by side.
 bench-conv:
-	$(MAKE) CFLAGS="-O3 -g" $(BUILD)/bench_peak
-	$(MAKE) $(BUILD)/bench_conv
+	$(MAKE) CFLAGS="-O3 -g" $(BUILD)/bench_peak $(BUILD)/bench_conv
 	@peak=$$($(BUILD)/bench_peak 2 | sed -n 's/^peak threads=2 .*gflops=//p') && echo "FMA peak, 2 threads: $$peak GFLOP/s" && \
-	for p in fp32 $(BENCH_CONV_BF16); do for e in $(if $(filter 1,$(XSMM)),rule dnnl xsmm,rule); do \
-	    if [ $$e = rule ]; then $(BUILD)/bench_conv --peak $$peak --precision $$p; \
-	    else FAKEIT_CPU_CONV=$$e $(BUILD)/bench_conv --peak $$peak --precision $$p; fi || exit 1; done; done
+	for c in fp32:rule fp32:dnnl fp32:gemm $(if $(filter 1,$(XSMM)),fp32:xsmm) bf16:rule bf16:dnnl bf16:gemm; do \
+	    e=$${c#*:}; [ $$e = rule ] && e=; \
+	    FAKEIT_CPU_CONV=$$e $(BUILD)/bench_conv --peak $$peak --precision $${c%%:*} || exit 1; done
 
 # The Fashion-MNIST quality benchmark (about an hour on 2 cores): fakeit
 # WGAN and WGAN-GP for the same training time, PyTorch's reference for the

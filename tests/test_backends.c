@@ -707,6 +707,53 @@ static void test_bf16(void) {
     fixed_tol = 0;
 }
 
+// tanh against tanh in double over floats spread across the whole range
+// (every 2^12-th bit pattern, and the specials): a backend may use its own
+// tanh (the CPU backend's vectorises) within 6 ulp and 4e-7 absolute; the
+// reference's libm tanhf is within 2.
+static void test_tanh_bound(void) {
+    const size_t n = (size_t)1 << 20;
+    float *x = fk_malloc(n * sizeof(float)), *y = fk_malloc(n * sizeof(float));
+    float *xd = be->alloc(n), *yd = be->alloc(n);
+    long worst_ulp = 0;
+    double worst_abs = 0, at = 0;
+    int specials_ok = 1;
+    for (uint64_t start = 0; start < ((uint64_t)1 << 32); start += (uint64_t)n << 12) {
+        for (size_t i = 0; i < n; i++) {
+            const uint32_t u = (uint32_t)(start + ((uint64_t)i << 12));
+            memcpy(&x[i], &u, sizeof u);
+        }
+        be->upload(xd, x, n);
+        be->tanh_forward(yd, xd, n);
+        be->download(y, yd, n);
+        for (size_t i = 0; i < n; i++) {
+            if (x[i] != x[i]) {
+                specials_ok &= y[i] != y[i];
+                continue;
+            }
+            const double t = tanh((double)x[i]);
+            const float r = (float)t;
+            int32_t a, b;
+            memcpy(&a, &y[i], sizeof a), memcpy(&b, &r, sizeof b);
+            if (a < 0) a = INT32_MIN - a;  // ordered: adjacent floats differ by 1
+            if (b < 0) b = INT32_MIN - b;
+            const long ulp = labs((long)a - (long)b);
+            if (ulp > worst_ulp) worst_ulp = ulp, at = x[i];
+            worst_abs = fmax(worst_abs, fabs(y[i] - t));
+        }
+    }
+    const float sp[] = {0.0f, -0.0f, INFINITY, -INFINITY, 1e-30f, -1e-30f, 20.0f, -20.0f};
+    const size_t ns = sizeof sp / sizeof *sp;
+    be->upload(xd, sp, ns);
+    be->tanh_forward(yd, xd, ns);
+    be->download(y, yd, ns);
+    for (size_t i = 0; i < ns; i++) specials_ok &= y[i] == (float)tanh((double)sp[i]) && signbit(y[i]) == signbit(sp[i]);
+    tl_check(worst_ulp <= 6 && worst_abs <= 4e-7, "[%s] tanh within 6 ulp and 4e-7 of tanh in double: %ld ulp at %g, %.2e",
+             be->name, worst_ulp, at, worst_abs);
+    tl_check(specials_ok, "[%s] tanh of NaN, +-0, +-inf, tiny and large values", be->name);
+    be->free(xd), be->free(yd), free(x), free(y);
+}
+
 static void test_threads(void) {
     size_t n1, n2, n3;
     rng_seed(&rng, 77);
@@ -762,6 +809,7 @@ int main(int argc, char **argv) {
         test_dcgan_nets(32, 32, 8, 5);  // an epoch's short last batch
         test_mixed_net();
         test_threads();
+        test_tanh_bound();
         test_bf16();
         printf("# [%s] worst normalised error of an op held to 1e-6: %.2e\n", be->name, worst);
     }

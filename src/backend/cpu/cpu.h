@@ -45,8 +45,8 @@ void cpu_gemm_backward_data(int transposed, float *dinp, const float *dout, cons
 void cpu_gemm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,
                                int W, int OC, int K, int S, int P, int bf16);
 // c (M, N) = a (M, K) x b (K, N) on oneDNN (dnnl.c), row-major, fp32 result;
-// ta: a stored transposed (K, M); bf16: a and b are bf16 (uint16_t)
-void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int bf16);
+// ta, tb: a, b stored transposed, (K, M), (N, K); bf16: a and b are bf16 (uint16_t)
+void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int tb, int bf16);
 
 // ---- memory (cpu.c)
 // 64-byte aligned, zeroed; aborts when memory is exhausted.
@@ -123,6 +123,7 @@ void cpu_relu_forward(float *out, const float *inp, size_t n);
 void cpu_relu_backward(float *dinp, const float *dout, const float *inp, size_t n);
 void cpu_lrelu_forward(float *out, const float *inp, size_t n, float slope);
 void cpu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope);
+void cpu_tanh_forward(float *out, const float *inp, size_t n);
 void cpu_tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
 void cpu_add_forward(float *out, const float *a, const float *b, size_t n);
 void cpu_rmsprop_step(float *p, float *sq, const float *g, size_t n, double lr, double alpha, double eps);

@@ -210,11 +210,11 @@ static Prim *prim_new(const int *key, const_dnnl_op_desc_t desc, const_dnnl_prim
 
 // ---------------------------------------------------------------------------
 // matrix products (gemm.c's convolutions): c (M, N) = a (M, K) x b (K, N),
-// row-major, overwritten; `ta`: a is stored as its transpose (K, M); a and b
-// are bf16 (uint16_t) when `bf16`, else fp32; c is fp32.
+// row-major, overwritten; `ta`, `tb`: a, b are stored as their transposes
+// (K, M), (N, K); a and b are bf16 (uint16_t) when `bf16`, else fp32; c is fp32.
 
-void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int bf16) {
-    const int key[15] = {2, ta, M, K, N, bf16, omp_get_max_threads()};
+void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int tb, int bf16) {
+    const int key[15] = {2, ta, M, K, N, bf16, omp_get_max_threads(), tb};
     Prim *pr = prim_find(key);
     if (!pr) {
         dn_init();
@@ -222,7 +222,7 @@ void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int
         const dnnl_dims_t da = {M, K}, db = {K, N}, dc = {M, N};
         dnnl_memory_desc_t ma, mb, mc;
         DN(dnnl_memory_desc_init_by_tag(&ma, 2, da, t, ta ? dnnl_ba : dnnl_ab));
-        DN(dnnl_memory_desc_init_by_tag(&mb, 2, db, t, dnnl_ab));
+        DN(dnnl_memory_desc_init_by_tag(&mb, 2, db, t, tb ? dnnl_ba : dnnl_ab));
         DN(dnnl_memory_desc_init_by_tag(&mc, 2, dc, dnnl_f32, dnnl_ab));
         dnnl_matmul_desc_t md;
         DN(dnnl_matmul_desc_init(&md, &ma, &mb, NULL, &mc));
@@ -419,8 +419,8 @@ static int xsmm_can(const ConvShape *s) {
 //   gradient where it is at most 4x4 (the critic's 8x8 -> 4x4 layer, the
 //   generator's 4x4 -> 8x8): oneDNN's direct weight gradients are slowest
 //   there on every ISA measured;
-// - with AMX and bf16 also for the weight gradient up to 8x8 outputs and for
-//   the input gradient up to 4x4 (AMX matrix products run at 5x the fp32 peak,
+// - with AMX and bf16 also for every pass up to 4x4 outputs and for the
+//   weight gradient up to 8x8 (AMX matrix products run at 5x the fp32 peak,
 //   oneDNN 2.6's AMX weight gradients at a third of it);
 // - in fp32 on AVX-512, for the input gradient of an image-side layer (oneDNN
 //   runs it at an eighth of the peak), not on AVX2, where oneDNN wins it;
@@ -444,7 +444,7 @@ static int conv_path(int which, ConvShape *s) {
     const int amx = (isa & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
     const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
     if (out_pixels == 1 || (eq == EQ_UPD && out_pixels <= 16)) return PATH_GEMM;
-    if (amx && s->bf16 && ((eq == EQ_UPD && out_pixels <= 64) || (eq == EQ_BWD && out_pixels <= 16))) return PATH_GEMM;
+    if (amx && s->bf16 && (out_pixels <= 16 || (eq == EQ_UPD && out_pixels <= 64))) return PATH_GEMM;
     if (avx512 && !s->bf16 && eq == EQ_BWD && in_channels < 16) return PATH_GEMM;
     return PATH_DNNL;
 }

@@ -12,8 +12,8 @@
 // rows and KC = K K C columns, ordered (kh, kw, c) so that one pixel's
 // channels are copied as a block:
 //   col (NP, KC)      = im2col(X)
-//   forward   Y       = col x Wt,          Wt (KC, OC)
-//   backward  dX     += col2im(dY x Wr),   Wr (OC, KC)
+//   forward   Y       = col x Wr^T,        Wr (OC, KC)
+//   backward  dX     += col2im(dY x Wr)
 //   weights   dw     += dY^T x col,        permuted back to (OC, C, K, K)
 // In bf16 the matrix operands (col, dY, the weights) are written in bf16 as
 // they are made, rounded to nearest even as oneDNN's reorders do; products
@@ -165,17 +165,19 @@ static void mat_to_act(float *y, const float *mat, const Eq *e, int acc) {
         }
 }
 
-// weights (OC, C, K, K) -> Wt (KC, OC) (`transpose`) or Wr (OC, KC), columns (kh, kw, c)
-static void weights_in(void *dst, const float *w, const Eq *e, int transpose, int bf16) {
+// weights (OC, C, K, K) -> Wr (OC, KC), columns (kh, kw, c)
+static void weights_in(void *dst, const float *w, const Eq *e, int bf16) {
     const int C = e->C, OC = e->OC, KK = e->K * e->K, KC = KK * C;
 #pragma omp parallel for schedule(static)
-    for (int o = 0; o < OC; o++)
-        for (int c = 0; c < C; c++)
-            for (int rs = 0; rs < KK; rs++) {
-                const float v = w[((size_t)o * C + c) * KK + rs];
-                const size_t at = transpose ? ((size_t)rs * C + c) * OC + o : (size_t)o * KC + (size_t)rs * C + c;
-                put(dst, at, &v, 1, bf16);
+    for (int o = 0; o < OC; o++) {
+        float row[4096];  // one (kh, kw)'s channels at a time
+        for (int rs = 0; rs < KK; rs++)
+            for (int c0 = 0; c0 < C; c0 += 4096) {
+                const int m = C - c0 < 4096 ? C - c0 : 4096;
+                for (int c = 0; c < m; c++) row[c] = w[((size_t)o * C + c0 + c) * KK + rs];
+                put(dst, (size_t)o * KC + (size_t)rs * C + c0, row, m, bf16);
             }
+    }
 }
 
 // dw (OC, C, K, K) += dwr (OC, KC), columns (kh, kw, c)
@@ -193,11 +195,11 @@ static size_t words(size_t n, int bf16) { return bf16 ? (n + 1) / 2 : n; }  // f
 static void eq_forward(float *y, const float *x, const float *w, const Eq *e, int acc, int bf16) {
     const size_t NP = (size_t)e->N * e->OH * e->OW, KC = (size_t)e->K * e->K * e->C;
     void *col = cpu_scratch(SLOT_COL, words(NP * KC, bf16));
-    void *wt = cpu_scratch(SLOT_W, words(KC * e->OC, bf16));
+    void *wr = cpu_scratch(SLOT_W, words(KC * e->OC, bf16));
     float *out = cpu_scratch(SLOT_OUT, NP * e->OC);
     im2col(col, x, e, bf16);
-    weights_in(wt, w, e, 1, bf16);
-    cpu_matmul(out, col, wt, (int)NP, (int)KC, e->OC, 0, bf16);
+    weights_in(wr, w, e, bf16);
+    cpu_matmul(out, col, wr, (int)NP, (int)KC, e->OC, 0, 1, bf16);
     mat_to_act(y, out, e, acc);
 }
 
@@ -208,8 +210,8 @@ static void eq_backward_data(float *dx, const float *dy, const float *w, const E
     void *wr = cpu_scratch(SLOT_W, words((size_t)e->OC * KC, bf16));
     float *dcol = cpu_scratch(SLOT_OUT, NP * KC);
     act_to_mat(mat, dy, e, bf16);
-    weights_in(wr, w, e, 0, bf16);
-    cpu_matmul(dcol, mat, wr, (int)NP, e->OC, (int)KC, 0, bf16);
+    weights_in(wr, w, e, bf16);
+    cpu_matmul(dcol, mat, wr, (int)NP, e->OC, (int)KC, 0, 0, bf16);
     col2im(dx, dcol, e, acc);
 }
 
@@ -221,7 +223,7 @@ static void eq_backward_weights(float *dw, const float *dy, const float *x, cons
     float *dwr = cpu_scratch(SLOT_OUT, (size_t)e->OC * KC);
     im2col(col, x, e, bf16);
     act_to_mat(mat, dy, e, bf16);
-    cpu_matmul(dwr, mat, col, e->OC, (int)NP, (int)KC, 1, bf16);
+    cpu_matmul(dwr, mat, col, e->OC, (int)NP, (int)KC, 1, 0, bf16);
     weights_out_add(dw, dwr, e);
 }
 
