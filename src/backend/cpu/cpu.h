@@ -44,9 +44,10 @@ void cpu_gemm_backward_data(int transposed, float *dinp, const float *dout, cons
                             int W, int OC, int K, int S, int P, int bf16);
 void cpu_gemm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,
                                int W, int OC, int K, int S, int P, int bf16);
-// c (M, N) = a (M, K) x b (K, N) on oneDNN (dnnl.c), row-major, fp32 result;
-// ta, tb: a, b stored transposed, (K, M), (N, K); bf16: a and b are bf16 (uint16_t)
-void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int tb, int bf16);
+// c (M, N) (+)= a (M, K) x b (K, N) on oneDNN (dnnl.c), row-major, fp32 c;
+// ta, tb: a, b stored transposed, (K, M), (N, K); acc: added to c; bf16: a
+// and b are bf16 (uint16_t)
+void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int tb, int acc, int bf16);
 
 // ---- memory (cpu.c)
 // 64-byte aligned, zeroed; aborts when memory is exhausted.

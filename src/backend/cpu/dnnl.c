@@ -178,7 +178,9 @@ static const dnnl_memory_desc_t *pd_md(const_dnnl_primitive_desc_t pd, dnnl_quer
     return dnnl_primitive_desc_query_md(pd, q, 0);
 }
 
-// act: 0, or 1 with a ReLU / LeakyReLU of `slope` applied to the output (post-op)
+// act: 0, or 1 with a ReLU / LeakyReLU of `slope` applied to the output, or
+// ACT_SUM: the output added to what the destination holds (post-ops)
+enum { ACT_SUM = 2 };
 static Prim *prim_new(const int *key, const_dnnl_op_desc_t desc, const_dnnl_primitive_desc_t hint,
                       dnnl_primitive_desc_t *pd_out, int act, float slope) {
     Prim *pr = fk_calloc(1, sizeof *pr);
@@ -190,7 +192,10 @@ static Prim *prim_new(const int *key, const_dnnl_op_desc_t desc, const_dnnl_prim
     if (act) {
         dnnl_post_ops_t po;
         DN(dnnl_post_ops_create(&po));
-        DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, slope, 0.0f));
+        if (act == ACT_SUM)
+            DN(dnnl_post_ops_append_sum(po, 1.0f));
+        else
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, slope, 0.0f));
         DN(dnnl_primitive_attr_set_post_ops(attr, po));
         DN(dnnl_post_ops_destroy(po));
     }
@@ -210,11 +215,12 @@ static Prim *prim_new(const int *key, const_dnnl_op_desc_t desc, const_dnnl_prim
 
 // ---------------------------------------------------------------------------
 // matrix products (gemm.c's convolutions): c (M, N) = a (M, K) x b (K, N),
-// row-major, overwritten; `ta`, `tb`: a, b are stored as their transposes
-// (K, M), (N, K); a and b are bf16 (uint16_t) when `bf16`, else fp32; c is fp32.
+// row-major, overwritten or, with `acc`, added to c; `ta`, `tb`: a, b are
+// stored as their transposes (K, M), (N, K); a and b are bf16 (uint16_t) when
+// `bf16`, else fp32; c is fp32.
 
-void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int tb, int bf16) {
-    const int key[15] = {2, ta, M, K, N, bf16, omp_get_max_threads(), tb};
+void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int ta, int tb, int acc, int bf16) {
+    const int key[15] = {2, ta, M, K, N, bf16, omp_get_max_threads(), tb, acc};
     Prim *pr = prim_find(key);
     if (!pr) {
         dn_init();
@@ -227,7 +233,7 @@ void cpu_matmul(float *c, const void *a, const void *b, int M, int K, int N, int
         dnnl_matmul_desc_t md;
         DN(dnnl_matmul_desc_init(&md, &ma, &mb, NULL, &mc));
         dnnl_primitive_desc_t pd;
-        pr = prim_new(key, &md, NULL, &pd, 0, 0.0f);
+        pr = prim_new(key, &md, NULL, &pd, acc ? ACT_SUM : 0, 0.0f);
         add_arg(pr, DNNL_ARG_SRC, ARG_IN, ma, pd_md(pd, dnnl_query_src_md));
         add_arg(pr, DNNL_ARG_WEIGHTS, ARG_IN, mb, pd_md(pd, dnnl_query_weights_md));
         add_arg(pr, DNNL_ARG_DST, ARG_OUT, mc, pd_md(pd, dnnl_query_dst_md));
@@ -409,43 +415,45 @@ static int xsmm_can(const ConvShape *s) {
 
 // Sets s->bf16 (whether the pass reads bf16 operands) and returns the path.
 //
-// Measured per pass (docs/performance.md: AVX-512 with AMX, and the same host
-// with oneDNN held to AVX-512 BF16 and to AVX2), the rule is:
-// - in bf16, layers with an image side (fewer than 16 channels: the critic's
-//   first, the generator's last) run in fp32: there the conversions cost
-//   more than the bf16 products save;
-// - a matrix product where the equivalent convolution's output is one pixel
-//   (the critic's last layer, the generator's first), and for the weight
-//   gradient where it is at most 4x4 (the critic's 8x8 -> 4x4 layer, the
-//   generator's 4x4 -> 8x8): oneDNN's direct weight gradients are slowest
-//   there on every ISA measured;
-// - with AMX and bf16 also for every pass up to 4x4 outputs and for the
-//   weight gradient up to 8x8 (AMX matrix products run at 5x the fp32 peak,
-//   oneDNN 2.6's AMX weight gradients at a third of it);
-// - in fp32 on AVX-512, for the input gradient of an image-side layer (oneDNN
-//   runs it at an eighth of the peak), not on AVX2, where oneDNN wins it;
+// Measured per pass with `make bench-conv` on AVX-512 with AMX, and on the
+// same host with oneDNN held to AVX-512 BF16 (no AMX) and to AVX2
+// (docs/performance.md), the rule is, for the equivalent convolution's pass
+// (xsmm.c: a transposed convolution's forward is its input gradient):
+// - a matrix product where its output is one pixel (the critic's last layer,
+//   the generator's first), and where it is at most 4x4 (the critic's
+//   8x8 -> 4x4 layer, the generator's 4x4 -> 8x8): there oneDNN's weight
+//   gradients run at under half the peak on every ISA measured, and its
+//   other passes lose to the product too, except in bf16 without AMX;
+// - in bf16 also the weight gradient up to 8x8 outputs (oneDNN 2.6's bf16
+//   weight gradients run at a third of what its forward does);
+// - layers with an image side (fewer than 16 channels: the critic's first,
+//   the generator's last) run in fp32 even in bf16, where the conversions
+//   cost more than the bf16 products save, except for their input-gradient
+//   kind on AMX; that kind runs as a matrix product on AVX-512 in fp32
+//   (oneDNN runs it at an eighth of the peak), not on AVX2 where oneDNN wins;
 // - oneDNN everywhere else.
 // LIBXSMM (xsmm.c) is never chosen by the rule: it blocks channels by 64
-// (32 on AVX2) where this backend blocks by 16 (8), and the reorders its
-// layout needs cost more than its kernels save (`make bench-conv`); it runs
+// (32 on AVX2) where this backend blocks by 16 (8), and with the reorders
+// its layout needs it is slower than oneDNN on every pass measured; it runs
 // only where FAKEIT_CPU_CONV=xsmm asks for it.
 static int conv_path(int which, ConvShape *s) {
-    const int forced = conv_forced();
-    s->bf16 = use_bf16 && (s->C >= 16 && s->OC >= 16);
-    if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
-    if (forced >= 0) return forced;
-    // the equivalent convolution (xsmm.c): its pass, input channels, output pixels
+    // the equivalent convolution: its pass, output pixels, whether a side is an image
     enum { EQ_FWD, EQ_BWD, EQ_UPD };
     const int eq = which == BWD_WEIGHTS ? EQ_UPD : (which == FWD) != s->transposed ? EQ_FWD : EQ_BWD;
-    const int in_channels = s->transposed ? s->OC : s->C;
     const long out_pixels = s->transposed ? (long)s->H * s->W : (long)s->OH * s->OW;
+    const int image = s->C < 16 || s->OC < 16;
     static int isa = -1;
     if (isa < 0) dn_init(), isa = (int)dnnl_get_effective_cpu_isa();
     const int amx = (isa & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
     const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
-    if (out_pixels == 1 || (eq == EQ_UPD && out_pixels <= 16)) return PATH_GEMM;
-    if (amx && s->bf16 && (out_pixels <= 16 || (eq == EQ_UPD && out_pixels <= 64))) return PATH_GEMM;
-    if (avx512 && !s->bf16 && eq == EQ_BWD && in_channels < 16) return PATH_GEMM;
+    s->bf16 = use_bf16 && (!image || (amx && eq == EQ_BWD));
+    const int forced = conv_forced();
+    if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
+    if (forced >= 0) return forced;
+    if (out_pixels == 1) return PATH_GEMM;
+    if (out_pixels <= 16 && (eq == EQ_UPD || !s->bf16 || amx)) return PATH_GEMM;
+    if (s->bf16 && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
+    if (image && eq == EQ_BWD && !s->bf16 && avx512) return PATH_GEMM;
     return PATH_DNNL;
 }
 

@@ -1,24 +1,29 @@
 // gemm.c: convolutions as matrix products (im2col, one oneDNN matmul,
-// col2im), for the shapes where oneDNN 2.6's direct convolutions are slow:
+// col2im), for the passes where oneDNN 2.6's direct convolutions are slow:
 // small outputs (the critic's 8x8 -> 4x4 layer and its mirror in the
-// generator), whose weight gradients run at a third of the FMA peak in fp32
-// and a sixth of the AMX rate in bf16, while a matrix product of the same
-// size runs at 75 % of the fp32 peak and several times it on AMX
-// (docs/performance.md; the rule that picks this path is in dnnl.c).
+// generator, whose weight gradients run at under half the fp32 FMA peak and a
+// sixth of the AMX rate in bf16), one-pixel sides, and the input gradient of
+// 3-channel layers; a matrix product of the same size runs at three quarters
+// of the fp32 peak and several times it on AMX (docs/performance.md; the
+// rule that picks this path is in dnnl.c).
 //
 // Each pass runs on the equivalent convolution (xsmm.c says why a
 // transposed convolution is the adjoint of one): X (N, C, H, W) -> Y (N, OC,
-// OH, OW), weights (OC, C, K, K) as fakeit stores them. With NP = N OH OW
-// rows and KC = K K C columns, ordered (kh, kw, c) so that one pixel's
-// channels are copied as a block:
+// OH, OW), weights w (OC, C, K, K) as fakeit stores them, which is already
+// the matrix (OC, KC) with KC = C K K columns ordered (c, kh, kw). With the
+// rows of a chunk of samples, NP = n OH OW:
 //   col (NP, KC)      = im2col(X)
-//   forward   Y       = col x Wr^T,        Wr (OC, KC)
-//   backward  dX     += col2im(dY x Wr)
-//   weights   dw     += dY^T x col,        permuted back to (OC, C, K, K)
+//   forward   Y       = col x w^T
+//   backward  dX     += col2im(dY x w)
+//   weights   dw     += dY^T x col         (oneDNN adds into dw itself)
+// The batch is cut into chunks of whole samples whose columns (and output
+// rows) hold at most CHUNK elements, so they cost a fixed few MB whatever the
+// batch or image size (the chunk count depends on the shapes only, so the
+// bits repeat).
 // In bf16 the matrix operands (col, dY, the weights) are written in bf16 as
 // they are made, rounded to nearest even as oneDNN's reorders do; products
 // and sums are fp32. Activations are read and written in the backend's
-// layout (blocked or plain). Buffers are the backend's scratch slots, grown
+// layout (blocked or plain); buffers are the backend's scratch slots, grown
 // once per shape. col2im is split by sample, each summed in a fixed order, so
 // the same thread count gives the same bits.
 #include <stdint.h>
@@ -29,6 +34,7 @@
 #include "util/util.h"
 
 enum { SLOT_COL, SLOT_MAT, SLOT_W, SLOT_OUT };
+#define CHUNK ((size_t)2 << 20)  // elements of col, dcol or mat per chunk: 8 MB in fp32
 
 // Round to nearest even; a NaN stays a NaN. Branch-free, so loops of it vectorise.
 static inline uint16_t to_bf16(float f) {
@@ -38,18 +44,12 @@ static inline uint16_t to_bf16(float f) {
     return (uint16_t)((int32_t)(u & 0x7fffffffu) > 0x7f800000 ? nan : rounded);
 }
 
-// n floats at src -> dst[0..n) as fp32 or bf16
-static inline void put(void *dst, size_t at, const float *src, int n, int bf16) {
-    if (bf16) {
-        uint16_t *d = (uint16_t *)dst + at;
-        for (int i = 0; i < n; i++) d[i] = to_bf16(src[i]);
-    } else {
-        memcpy((float *)dst + at, src, (size_t)n * sizeof(float));
-    }
-}
-
-static inline void put_zero(void *dst, size_t at, int n, int bf16) {
-    memset(bf16 ? (void *)((uint16_t *)dst + at) : (void *)((float *)dst + at), 0, (size_t)n * (bf16 ? 2 : 4));
+// element i of a matrix stored as fp32 or bf16
+static inline void put1(void *m, size_t i, float v, int bf16) {
+    if (bf16)
+        ((uint16_t *)m)[i] = to_bf16(v);
+    else
+        ((float *)m)[i] = v;
 }
 
 // The equivalent convolution of a pass.
@@ -62,169 +62,140 @@ static Eq equivalent(int transposed, int N, int C, int H, int W, int OC, int K, 
     return (Eq){N, OC, convt_out_size(H, K, S, P), convt_out_size(W, K, S, P), C, H, W, K, S, P};
 }
 
-// col (NP, KC) of X (N, C, H, W) in the backend's layout
-static void im2col(void *col, const float *x, const Eq *e, int bf16) {
-    const int C = e->C, HW = e->H * e->W, KK = e->K * e->K, KC = KK * C;
-    const int blocked = cpu_blocked(C, e->H, e->W), CB = blocked ? C / BLK : 0;
+// The layout of an activation (N, C, H, W): (N, C/B, HW, B), B the backend's
+// block when blocked, 1 when plain.
+static int block_of(int C, int H, int W) { return cpu_blocked(C, H, W) ? BLK : 1; }
+
+// col (rows of samples n0 .. n0+n) of X in the backend's layout
+static void im2col(void *col, const float *x, const Eq *e, int n0, int n, int bf16) {
+    const int C = e->C, HW = e->H * e->W, K = e->K, KK = K * K, B = block_of(C, e->H, e->W), CB = C / B;
+    const size_t KC = (size_t)KK * C;
 #pragma omp parallel for collapse(2) schedule(static)
-    for (int n = 0; n < e->N; n++)
-        for (int oh = 0; oh < e->OH; oh++) {
-            float tmp[64];
+    for (int i = 0; i < n; i++)
+        for (int oh = 0; oh < e->OH; oh++)
             for (int ow = 0; ow < e->OW; ow++) {
-                const size_t row = (((size_t)n * e->OH + oh) * e->OW + ow) * KC;
-                for (int kh = 0; kh < e->K; kh++)
-                    for (int kw = 0; kw < e->K; kw++) {
-                        const int ih = oh * e->S - e->P + kh, iw = ow * e->S - e->P + kw;
-                        const size_t at = row + (size_t)(kh * e->K + kw) * C;
-                        if (ih < 0 || ih >= e->H || iw < 0 || iw >= e->W) {
-                            put_zero(col, at, C, bf16);
-                            continue;
-                        }
-                        const int p = ih * e->W + iw;
-                        if (blocked) {
-                            for (int cb = 0; cb < CB; cb++)
-                                put(col, at + (size_t)cb * BLK, x + (((size_t)n * CB + cb) * HW + p) * BLK, BLK, bf16);
-                        } else {
-                            for (int c0 = 0; c0 < C; c0 += 64) {
-                                const int m = C - c0 < 64 ? C - c0 : 64;
-                                for (int c = 0; c < m; c++) tmp[c] = x[((size_t)n * C + c0 + c) * HW + p];
-                                put(col, at + c0, tmp, m, bf16);
-                            }
-                        }
+                const size_t row = (((size_t)i * e->OH + oh) * e->OW + ow) * KC;
+                const float *xn = x + (size_t)(n0 + i) * C * HW;
+                for (int kh = 0; kh < K; kh++)
+                    for (int kw = 0; kw < K; kw++) {
+                        const int ih = oh * e->S - e->P + kh, iw = ow * e->S - e->P + kw, rs = kh * K + kw;
+                        const int in = ih >= 0 && ih < e->H && iw >= 0 && iw < e->W;
+                        const float *s = xn + (size_t)(in ? ih * e->W + iw : 0) * B;
+                        for (int cb = 0; cb < CB; cb++, s += (size_t)HW * B)
+                            for (int l = 0; l < B; l++)
+                                put1(col, row + (size_t)(cb * B + l) * KK + rs, in ? s[l] : 0.0f, bf16);
                     }
             }
-        }
 }
 
-// dX (N, C, H, W) in the backend's layout (+)= col2im(dcol (NP, KC)); `acc` 0 overwrites
-static void col2im(float *dx, const float *dcol, const Eq *e, int acc) {
-    const int C = e->C, HW = e->H * e->W, KC = e->K * e->K * C;
-    const int blocked = cpu_blocked(C, e->H, e->W), CB = blocked ? C / BLK : 0;
+// dX (samples n0 .. n0+n) in the backend's layout (+)= col2im(dcol); `acc` 0 overwrites
+static void col2im(float *dx, const float *dcol, const Eq *e, int n0, int n, int acc) {
+    const int C = e->C, HW = e->H * e->W, K = e->K, KK = K * K, B = block_of(C, e->H, e->W), CB = C / B;
+    const size_t KC = (size_t)KK * C;
 #pragma omp parallel for schedule(static)
-    for (int n = 0; n < e->N; n++) {
-        float *xn = dx + (size_t)n * C * HW;
+    for (int i = 0; i < n; i++) {
+        float *xn = dx + (size_t)(n0 + i) * C * HW;
         if (!acc) memset(xn, 0, (size_t)C * HW * sizeof(float));
         for (int oh = 0; oh < e->OH; oh++)
             for (int ow = 0; ow < e->OW; ow++) {
-                const float *row = dcol + (((size_t)n * e->OH + oh) * e->OW + ow) * KC;
-                for (int kh = 0; kh < e->K; kh++)
-                    for (int kw = 0; kw < e->K; kw++) {
-                        const int ih = oh * e->S - e->P + kh, iw = ow * e->S - e->P + kw;
+                const float *row = dcol + (((size_t)i * e->OH + oh) * e->OW + ow) * KC;
+                for (int kh = 0; kh < K; kh++)
+                    for (int kw = 0; kw < K; kw++) {
+                        const int ih = oh * e->S - e->P + kh, iw = ow * e->S - e->P + kw, rs = kh * K + kw;
                         if (ih < 0 || ih >= e->H || iw < 0 || iw >= e->W) continue;
-                        const int p = ih * e->W + iw;
-                        const float *s = row + (size_t)(kh * e->K + kw) * C;
-                        if (blocked) {
-                            for (int cb = 0; cb < CB; cb++) {
-                                float *d = xn + ((size_t)cb * HW + p) * BLK;
-                                for (int l = 0; l < BLK; l++) d[l] += s[cb * BLK + l];
-                            }
-                        } else {
-                            for (int c = 0; c < C; c++) xn[(size_t)c * HW + p] += s[c];
-                        }
+                        float *d = xn + (size_t)(ih * e->W + iw) * B;
+                        for (int cb = 0; cb < CB; cb++, d += (size_t)HW * B)
+                            for (int l = 0; l < B; l++) d[l] += row[(size_t)(cb * B + l) * KK + rs];
                     }
             }
     }
 }
 
-// mat (NP, OC) as fp32 or bf16 <- Y (N, OC, OH, OW) in the backend's layout
-static void act_to_mat(void *mat, const float *y, const Eq *e, int bf16) {
-    const int OC = e->OC, OHW = e->OH * e->OW;
-    const int blocked = cpu_blocked(OC, e->OH, e->OW), OB = blocked ? OC / BLK : 0;
+// mat (NP, OC) as fp32 or bf16 <- Y (samples n0 .. n0+n) in the backend's layout
+static void act_to_mat(void *mat, const float *y, const Eq *e, int n0, int n, int bf16) {
+    const int OC = e->OC, OHW = e->OH * e->OW, B = block_of(OC, e->OH, e->OW), OB = OC / B;
 #pragma omp parallel for schedule(static)
-    for (int n = 0; n < e->N; n++) {
-        float tmp[64];
-        for (int p = 0; p < OHW; p++) {
-            const size_t at = ((size_t)n * OHW + p) * OC;
-            if (blocked) {
-                for (int ob = 0; ob < OB; ob++)
-                    put(mat, at + (size_t)ob * BLK, y + (((size_t)n * OB + ob) * OHW + p) * BLK, BLK, bf16);
-            } else {
-                for (int c0 = 0; c0 < OC; c0 += 64) {
-                    const int m = OC - c0 < 64 ? OC - c0 : 64;
-                    for (int c = 0; c < m; c++) tmp[c] = y[((size_t)n * OC + c0 + c) * OHW + p];
-                    put(mat, at + c0, tmp, m, bf16);
+    for (int i = 0; i < n; i++)
+        for (int ob = 0; ob < OB; ob++) {
+            const float *s = y + ((size_t)(n0 + i) * OB + ob) * OHW * B;
+            for (int p = 0; p < OHW; p++)
+                for (int l = 0; l < B; l++) put1(mat, ((size_t)i * OHW + p) * OC + ob * B + l, s[(size_t)p * B + l], bf16);
+        }
+}
+
+// Y (samples n0 .. n0+n) in the backend's layout (+)= mat (NP, OC)
+static void mat_to_act(float *y, const float *mat, const Eq *e, int n0, int n, int acc) {
+    const int OC = e->OC, OHW = e->OH * e->OW, B = block_of(OC, e->OH, e->OW), OB = OC / B;
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int ob = 0; ob < OB; ob++) {
+            float *d = y + ((size_t)(n0 + i) * OB + ob) * OHW * B;
+            for (int p = 0; p < OHW; p++)
+                for (int l = 0; l < B; l++) {
+                    const float v = mat[((size_t)i * OHW + p) * OC + ob * B + l];
+                    d[(size_t)p * B + l] = acc ? d[(size_t)p * B + l] + v : v;
                 }
-            }
-        }
-    }
-}
-
-// Y (N, OC, OH, OW) in the backend's layout (+)= mat (NP, OC)
-static void mat_to_act(float *y, const float *mat, const Eq *e, int acc) {
-    const int OC = e->OC, OHW = e->OH * e->OW;
-    const int blocked = cpu_blocked(OC, e->OH, e->OW), OB = blocked ? OC / BLK : 0;
-#pragma omp parallel for schedule(static)
-    for (int n = 0; n < e->N; n++)
-        for (int p = 0; p < OHW; p++) {
-            const float *s = mat + ((size_t)n * OHW + p) * OC;
-            for (int c = 0; c < OC; c++) {
-                float *d = blocked ? y + (((size_t)n * OB + c / BLK) * OHW + p) * BLK + c % BLK
-                                   : y + ((size_t)n * OC + c) * OHW + p;
-                *d = acc ? *d + s[c] : s[c];
-            }
         }
 }
 
-// weights (OC, C, K, K) -> Wr (OC, KC), columns (kh, kw, c)
-static void weights_in(void *dst, const float *w, const Eq *e, int bf16) {
-    const int C = e->C, OC = e->OC, KK = e->K * e->K, KC = KK * C;
-#pragma omp parallel for schedule(static)
-    for (int o = 0; o < OC; o++) {
-        float row[4096];  // one (kh, kw)'s channels at a time
-        for (int rs = 0; rs < KK; rs++)
-            for (int c0 = 0; c0 < C; c0 += 4096) {
-                const int m = C - c0 < 4096 ? C - c0 : 4096;
-                for (int c = 0; c < m; c++) row[c] = w[((size_t)o * C + c0 + c) * KK + rs];
-                put(dst, (size_t)o * KC + (size_t)rs * C + c0, row, m, bf16);
-            }
-    }
+// The weights as the matrix (OC, KC): w itself in fp32, a bf16 copy in bf16.
+static const void *weights(const float *w, const Eq *e, int bf16) {
+    if (!bf16) return w;
+    const size_t n = (size_t)e->OC * e->C * e->K * e->K;
+    uint16_t *m = (uint16_t *)cpu_scratch(SLOT_W, (n + 1) / 2);
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < n; i++) m[i] = to_bf16(w[i]);
+    return m;
 }
 
-// dw (OC, C, K, K) += dwr (OC, KC), columns (kh, kw, c)
-static void weights_out_add(float *dw, const float *dwr, const Eq *e) {
-    const int C = e->C, OC = e->OC, KK = e->K * e->K, KC = KK * C;
-#pragma omp parallel for schedule(static)
-    for (int o = 0; o < OC; o++)
-        for (int c = 0; c < C; c++)
-            for (int rs = 0; rs < KK; rs++) dw[((size_t)o * C + c) * KK + rs] += dwr[(size_t)o * KC + (size_t)rs * C + c];
+// samples per chunk
+static int chunk(const Eq *e) {
+    const size_t kc = (size_t)e->C * e->K * e->K, oc = (size_t)e->OC, per = (size_t)e->OH * e->OW * (kc > oc ? kc : oc);
+    const size_t n = CHUNK / (per ? per : 1);
+    return n < 1 ? 1 : n > (size_t)e->N ? e->N : (int)n;
 }
 
 static size_t words(size_t n, int bf16) { return bf16 ? (n + 1) / 2 : n; }  // floats that hold n elements
 
 // Y (+)= conv(X) of the equivalent convolution
 static void eq_forward(float *y, const float *x, const float *w, const Eq *e, int acc, int bf16) {
-    const size_t NP = (size_t)e->N * e->OH * e->OW, KC = (size_t)e->K * e->K * e->C;
-    void *col = cpu_scratch(SLOT_COL, words(NP * KC, bf16));
-    void *wr = cpu_scratch(SLOT_W, words(KC * e->OC, bf16));
-    float *out = cpu_scratch(SLOT_OUT, NP * e->OC);
-    im2col(col, x, e, bf16);
-    weights_in(wr, w, e, bf16);
-    cpu_matmul(out, col, wr, (int)NP, (int)KC, e->OC, 0, 1, bf16);
-    mat_to_act(y, out, e, acc);
+    const int nc = chunk(e), OHW = e->OH * e->OW, KC = e->C * e->K * e->K;
+    const void *wm = weights(w, e, bf16);
+    void *col = cpu_scratch(SLOT_COL, words((size_t)nc * OHW * KC, bf16));
+    float *out = cpu_scratch(SLOT_OUT, (size_t)nc * OHW * e->OC);
+    for (int n0 = 0; n0 < e->N; n0 += nc) {
+        const int n = e->N - n0 < nc ? e->N - n0 : nc;
+        im2col(col, x, e, n0, n, bf16);
+        cpu_matmul(out, col, wm, n * OHW, KC, e->OC, 0, 1, 0, bf16);
+        mat_to_act(y, out, e, n0, n, acc);
+    }
 }
 
 // dX (+)= the input gradient of dY
 static void eq_backward_data(float *dx, const float *dy, const float *w, const Eq *e, int acc, int bf16) {
-    const size_t NP = (size_t)e->N * e->OH * e->OW, KC = (size_t)e->K * e->K * e->C;
-    void *mat = cpu_scratch(SLOT_MAT, words(NP * e->OC, bf16));
-    void *wr = cpu_scratch(SLOT_W, words((size_t)e->OC * KC, bf16));
-    float *dcol = cpu_scratch(SLOT_OUT, NP * KC);
-    act_to_mat(mat, dy, e, bf16);
-    weights_in(wr, w, e, bf16);
-    cpu_matmul(dcol, mat, wr, (int)NP, e->OC, (int)KC, 0, 0, bf16);
-    col2im(dx, dcol, e, acc);
+    const int nc = chunk(e), OHW = e->OH * e->OW, KC = e->C * e->K * e->K;
+    const void *wm = weights(w, e, bf16);
+    void *mat = cpu_scratch(SLOT_MAT, words((size_t)nc * OHW * e->OC, bf16));
+    float *dcol = cpu_scratch(SLOT_OUT, (size_t)nc * OHW * KC);
+    for (int n0 = 0; n0 < e->N; n0 += nc) {
+        const int n = e->N - n0 < nc ? e->N - n0 : nc;
+        act_to_mat(mat, dy, e, n0, n, bf16);
+        cpu_matmul(dcol, mat, wm, n * OHW, e->OC, KC, 0, 0, 0, bf16);
+        col2im(dx, dcol, e, n0, n, acc);
+    }
 }
 
 // dw += the weight gradient of dY for input X
 static void eq_backward_weights(float *dw, const float *dy, const float *x, const Eq *e, int bf16) {
-    const size_t NP = (size_t)e->N * e->OH * e->OW, KC = (size_t)e->K * e->K * e->C;
-    void *col = cpu_scratch(SLOT_COL, words(NP * KC, bf16));
-    void *mat = cpu_scratch(SLOT_MAT, words(NP * e->OC, bf16));
-    float *dwr = cpu_scratch(SLOT_OUT, (size_t)e->OC * KC);
-    im2col(col, x, e, bf16);
-    act_to_mat(mat, dy, e, bf16);
-    cpu_matmul(dwr, mat, col, e->OC, (int)NP, (int)KC, 1, 0, bf16);
-    weights_out_add(dw, dwr, e);
+    const int nc = chunk(e), OHW = e->OH * e->OW, KC = e->C * e->K * e->K;
+    void *col = cpu_scratch(SLOT_COL, words((size_t)nc * OHW * KC, bf16));
+    void *mat = cpu_scratch(SLOT_MAT, words((size_t)nc * OHW * e->OC, bf16));
+    for (int n0 = 0; n0 < e->N; n0 += nc) {
+        const int n = e->N - n0 < nc ? e->N - n0 : nc;
+        im2col(col, x, e, n0, n, bf16);
+        act_to_mat(mat, dy, e, n0, n, bf16);
+        cpu_matmul(dw, mat, col, e->OC, n * OHW, KC, 1, 0, 1, bf16);
+    }
 }
 
 // ---------------------------------------------------------------------------
