@@ -431,7 +431,7 @@ static int xsmm_can(const ConvShape *s) {
 //   cost more than the bf16 products save, except for their input-gradient
 //   kind on AMX; that kind runs as a matrix product on AVX-512 in fp32
 //   (oneDNN runs it at an eighth of the peak), not on AVX2 where oneDNN wins;
-// - oneDNN everywhere else.
+// - oneDNN everywhere else, and for every pass under 2^25 multiply-adds.
 // LIBXSMM (xsmm.c) is never chosen by the rule: it blocks channels by 64
 // (32 on AVX2) where this backend blocks by 16 (8), and with the reorders
 // its layout needs it is slower than oneDNN on every pass measured; it runs
@@ -450,6 +450,12 @@ static int conv_path(int which, ConvShape *s) {
     const int forced = conv_forced();
     if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
     if (forced >= 0) return forced;
+    // small passes stay on oneDNN: below about 2^25 multiply-adds the columns
+    // and the product's set-up cost more than they save (the demo's 4x4
+    // layers, 2^24, ran 20 % slower as products; the reference's one-pixel
+    // generator layer, 2^25.6, twice as fast)
+    const double macs = (double)s->N * out_pixels * s->C * s->OC * s->K * s->K;
+    if (macs < 33554432.0) return PATH_DNNL;
     if (out_pixels == 1) return PATH_GEMM;
     if (out_pixels <= 16 && (eq == EQ_UPD || !s->bf16 || amx)) return PATH_GEMM;
     if (s->bf16 && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
