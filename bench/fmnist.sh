@@ -52,7 +52,7 @@ run_seed() {
     iters=$(tail -1 "$B/wgan/metrics.csv" | cut -d, -f1)
     rm -rf "$B/wgan_s$s" "$B/torch_s$s"
     echo "== seed $s: fakeit WGAN and PyTorch, $iters generator iterations"
-    "$FAKEIT" train "$B/train.fkd" -o "$B/wgan_s$s" --ngf "$WIDTH" --ndf "$WIDTH" --iters "$iters" \
+    "$FAKEIT" train "$B/train.fkd" -o "$B/wgan_s$s" --recipe original --ngf "$WIDTH" --ndf "$WIDTH" --iters "$iters" \
         --threads "$THREADS" --seed "$s" --eval-every "$EVERY" --eval-data "$B/test.fkd" --eval-n "$N" \
         --sample-every 100000000 --save-every 100000000 2> "$B/wgan_s$s.log"
     /usr/bin/python3 bench/torch_fmnist.py "$B/train.fkd" "$B/torch_s$s" --iters "$iters" --every "$EVERY" \
@@ -70,9 +70,9 @@ elif [ "${FMNIST_REPORT_ONLY:-0}" != 1 ]; then
             --eval-every "$EVERY" --eval-data "$B/test.fkd" --eval-n "$N" --sample-every 100000000
             --save-every 100000000)
     echo "== fakeit WGAN, $MIN minutes"
-    "$FAKEIT" train "$B/train.fkd" -o "$B/wgan" "${common[@]}" 2> "$B/wgan.log"
+    "$FAKEIT" train "$B/train.fkd" -o "$B/wgan" --recipe original "${common[@]}" 2> "$B/wgan.log"
     echo "== fakeit WGAN-GP, $MIN minutes"
-    "$FAKEIT" train "$B/train.fkd" -o "$B/wgangp" --loss wgan-gp "${common[@]}" 2> "$B/wgangp.log"
+    "$FAKEIT" train "$B/train.fkd" -o "$B/wgangp" --recipe wgan-gp "${common[@]}" 2> "$B/wgangp.log"
     iters=$(tail -1 "$B/wgan/metrics.csv" | cut -d, -f1)
     echo "== PyTorch reference, $iters generator iterations"
     /usr/bin/python3 bench/torch_fmnist.py "$B/train.fkd" "$B/torch" --iters "$iters" --every "$EVERY" \
