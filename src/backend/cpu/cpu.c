@@ -1,8 +1,10 @@
 // cpu.c: the fast CPU backend's table, memory and scratch buffers.
 //
-// The backend: Convolutions and transposed
-// convolutions run on oneDNN (libdnnl, C API); everything else is C written
-// for oneDNN's blocked activation layout, vectorised and threaded with OpenMP.
+// The backend: Convolutions and transposed convolutions run on oneDNN
+// (libdnnl, C API), as its primitives or as im2col and a oneDNN matrix
+// product, whichever a fixed rule says is faster for the pass (dnnl.c,
+// gemm.c; LIBXSMM's when forced, xsmm.c); everything else is C written for
+// oneDNN's blocked activation layout, vectorised and threaded with OpenMP.
 //
 // Layout. An activation (N, C, H, W) with C a multiple of B and more than one
 // pixel is stored as oneDNN's nChwBc: (N, C/B, H, W, B), so consecutive
@@ -23,7 +25,8 @@
 // written here is owned by one thread). Different thread counts agree to
 // rounding, not bit for bit.
 //
-// Files: dnnl.c (oneDNN primitives, convolutions), blocked.c (the blocked
+// Files: dnnl.c (oneDNN primitives, convolutions, the rule), gemm.c
+// (convolutions as matrix products), xsmm.c (LIBXSMM's), blocked.c (the blocked
 // layout, batch norm), plain.c (ops run on plain copies), vector.c
 // (element-wise ops and optimisers), cpu.h (what they share).
 #include <stdlib.h>
@@ -77,7 +80,7 @@ static void cpu_zero(float *p, size_t n) {
 
 const Backend backend_cpu = {
     .name = "cpu",
-    .description = "fast CPU: oneDNN convolutions, blocked activation layout, vectorised C for the rest",
+    .description = "fast CPU: oneDNN convolutions and matrix products, blocked activation layout, vectorised C for the rest",
     .host_memory = 1,
     .blocked = cpu_blocked,
     .to_native = cpu_to_native,
