@@ -21,6 +21,17 @@ int cpu_blocked(int C, int H, int W);
 void cpu_blocked_to_plain(float *dst, const float *src, int N, int C, int HW, int acc);
 void cpu_plain_to_blocked(float *dst, const float *src, int N, int C, int HW, int acc);
 
+// ---- the convolution a pass runs on (gemm.c, xsmm.c). A Conv2d (C -> OC,
+// H x W -> OH x OW) is itself; a ConvTranspose2d (C -> OC, H x W -> OH x OW)
+// is the adjoint of the Conv2d (OC -> C, OH x OW -> H x W) whose weights
+// (C, OC, K, K) are the transposed weights as fakeit stores them: its forward
+// is that convolution's input gradient, its input gradient that one's forward,
+// its weight gradient that one's with input and output gradient swapped.
+typedef struct {
+    int N, C, H, W, OC, OH, OW, K, S, P;
+} CpuConvEq;
+CpuConvEq cpu_conv_equivalent(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P);
+
 // ---- LIBXSMM convolutions (xsmm.c, built with FAKEIT_HAVE_XSMM); which
 // library runs each pass is decided in dnnl.c
 // 1 when LIBXSMM can run this convolution (transposed: ConvTranspose2d) on

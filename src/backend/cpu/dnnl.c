@@ -469,18 +469,15 @@ static int conv_path(int which, ConvShape *s) {
 // The backend's layout of (N, OC, OH, OW) is (N, OC/B, OH OW, B): B = BLK
 // when blocked, 1 when plain.
 
-// out += b per channel, then the activation (LeakyReLU of slope, ReLU at 0)
-static void bias_act(float *out, const float *b, int N, int OC, int OH, int OW, int act, float slope) {
+// out += b per channel
+static void bias_add(float *out, const float *b, int N, int OC, int OH, int OW) {
     const int B = cpu_blocked(OC, OH, OW) ? BLK : 1, OB = OC / B, OHW = OH * OW;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < N; n++)
         for (int ob = 0; ob < OB; ob++) {
             float *o = out + ((size_t)n * OB + ob) * OHW * B;
             for (int i = 0; i < OHW; i++)
-                for (int l = 0; l < B; l++) {
-                    float v = o[(size_t)i * B + l] + (b ? b[ob * B + l] : 0.0f);
-                    o[(size_t)i * B + l] = act && v < 0.0f ? v * slope : v;
-                }
+                for (int l = 0; l < B; l++) o[(size_t)i * B + l] += b[ob * B + l];
         }
 }
 
@@ -508,7 +505,12 @@ static void conv_fwd(int transposed, float *out, const float *inp, const float *
         if (path == PATH_XSMM) cpu_xsmm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P);
 #endif
         if (path == PATH_GEMM) cpu_gemm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P, s.bf16);
-        if (b || act) bias_act(out, b, N, OC, s.OH, s.OW, act, slope);
+        const size_t n = (size_t)N * OC * s.OH * s.OW;
+        if (b) bias_add(out, b, N, OC, s.OH, s.OW);
+        if (act && slope == 0.0f)
+            cpu_relu_forward(out, out, n);
+        else if (act)
+            cpu_lrelu_forward(out, out, n, slope);
         return;
     }
     Prim *pr = conv_prim(&s, FWD, b != NULL, act, slope);

@@ -7,8 +7,8 @@
 // of the fp32 peak and several times it on AMX (docs/performance.md; the
 // rule that picks this path is in dnnl.c).
 //
-// Each pass runs on the equivalent convolution (xsmm.c says why a
-// transposed convolution is the adjoint of one): X (N, C, H, W) -> Y (N, OC,
+// Each pass runs on the equivalent convolution (cpu_conv_equivalent, cpu.h):
+// X (N, C, H, W) -> Y (N, OC,
 // OH, OW), weights w (OC, C, K, K) as fakeit stores them, which is already
 // the matrix (OC, KC) with KC = C K K columns ordered (c, kh, kw). With the
 // rows of a chunk of samples, NP = n OH OW:
@@ -52,15 +52,13 @@ static inline void put1(void *m, size_t i, float v, int bf16) {
         ((float *)m)[i] = v;
 }
 
-// The equivalent convolution of a pass.
-typedef struct {
-    int N, C, H, W, OC, OH, OW, K, S, P;
-} Eq;
-
-static Eq equivalent(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P) {
-    if (!transposed) return (Eq){N, C, H, W, OC, conv_out_size(H, K, S, P), conv_out_size(W, K, S, P), K, S, P};
-    return (Eq){N, OC, convt_out_size(H, K, S, P), convt_out_size(W, K, S, P), C, H, W, K, S, P};
+CpuConvEq cpu_conv_equivalent(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P) {
+    if (!transposed)
+        return (CpuConvEq){N, C, H, W, OC, conv_out_size(H, K, S, P), conv_out_size(W, K, S, P), K, S, P};
+    return (CpuConvEq){N, OC, convt_out_size(H, K, S, P), convt_out_size(W, K, S, P), C, H, W, K, S, P};
 }
+
+typedef CpuConvEq Eq;
 
 // The layout of an activation (N, C, H, W): (N, C/B, HW, B), B the backend's
 // block when blocked, 1 when plain.
@@ -204,7 +202,7 @@ static void eq_backward_weights(float *dw, const float *dy, const float *x, cons
 
 void cpu_gemm_forward(int transposed, float *out, const float *inp, const float *w, int N, int C, int H, int W,
                       int OC, int K, int S, int P, int bf16) {
-    const Eq e = equivalent(transposed, N, C, H, W, OC, K, S, P);
+    const Eq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
     if (transposed)
         eq_backward_data(out, inp, w, &e, 0, bf16);
     else
@@ -213,7 +211,7 @@ void cpu_gemm_forward(int transposed, float *out, const float *inp, const float 
 
 void cpu_gemm_backward_data(int transposed, float *dinp, const float *dout, const float *w, int N, int C, int H,
                             int W, int OC, int K, int S, int P, int bf16) {
-    const Eq e = equivalent(transposed, N, C, H, W, OC, K, S, P);
+    const Eq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
     if (transposed)
         eq_forward(dinp, dout, w, &e, 1, bf16);
     else
@@ -222,7 +220,7 @@ void cpu_gemm_backward_data(int transposed, float *dinp, const float *dout, cons
 
 void cpu_gemm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,
                                int W, int OC, int K, int S, int P, int bf16) {
-    const Eq e = equivalent(transposed, N, C, H, W, OC, K, S, P);
+    const Eq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
     if (transposed)
         eq_backward_weights(dw, inp, dout, &e, bf16);
     else

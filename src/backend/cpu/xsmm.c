@@ -3,10 +3,7 @@
 // them (dnnl.c says why the rule never picks them).
 //
 // Every pass of a convolution or transposed convolution is one of LIBXSMM's
-// three kinds on one "equivalent" convolution: a Conv2d (C -> OC, H x W ->
-// OH x OW) is itself; a ConvTranspose2d (C -> OC, H x W -> OH x OW) is the
-// adjoint of the Conv2d (OC -> C, OH x OW -> H x W) whose weights (C, OC, K, K)
-// are fakeit's transposed weights as they are stored. So
+// three kinds on the equivalent convolution (cpu_conv_equivalent, cpu.h):
 //   conv   forward = FWD, input gradient = BWD, weight gradient = UPD;
 //   convt  forward = BWD, input gradient = FWD, weight gradient = UPD with
 //          the transposed op's output gradient as LIBXSMM's input.
@@ -195,50 +192,40 @@ static void run(Layer *l, libxsmm_dnn_compute_kind kind) {
 
 static void set(Layer *l, int t, const void *p) { XS(libxsmm_dnn_set_tensor_data_ptr(l->t[t], p)); }
 
-// The equivalent convolution of a shape: ec -> eoc channels, eh x ew input.
-typedef struct {
-    int ec, eh, ew, eoc, eoh, eow;
-} Equiv;
-
-static Equiv equiv(int transposed, int C, int H, int W, int OC, int K, int S, int P) {
-    if (!transposed) return (Equiv){C, H, W, OC, conv_out_size(H, K, S, P), conv_out_size(W, K, S, P)};
-    return (Equiv){OC, convt_out_size(H, K, S, P), convt_out_size(W, K, S, P), C, H, W};
-}
-
 int cpu_xsmm_can(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P) {
-    const Equiv e = equiv(transposed, C, H, W, OC, K, S, P);
-    if (!cpu_blocked(e.ec, e.eh, e.ew) || !cpu_blocked(e.eoc, e.eoh, e.eow)) return 0;
+    const CpuConvEq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
+    if (!cpu_blocked(e.C, e.H, e.W) || !cpu_blocked(e.OC, e.OH, e.OW)) return 0;
     // the equivalent convolution must map its output size back exactly
-    if (transposed && (conv_out_size(e.eh, K, S, P) != H || conv_out_size(e.ew, K, S, P) != W)) return 0;
-    return layer_get(N, e.ec, e.eh, e.ew, e.eoc, K, S, P)->ok;
+    if (transposed && (conv_out_size(e.H, K, S, P) != H || conv_out_size(e.W, K, S, P) != W)) return 0;
+    return layer_get(N, e.C, e.H, e.W, e.OC, K, S, P)->ok;
 }
 
-static Layer *layer_of(int N, const Equiv *e, int K, int S, int P) {
-    Layer *l = layer_get(N, e->ec, e->eh, e->ew, e->eoc, K, S, P);
+static Layer *layer_of(const CpuConvEq *e) {
+    Layer *l = layer_get(e->N, e->C, e->H, e->W, e->OC, e->K, e->S, e->P);
     FK_CHECK(l->ok, "LIBXSMM cannot run this convolution (cpu_xsmm_can was not asked)");
     return l;
 }
 
 // LIBXSMM's FWD (x: input, y: output) or BWD (x: output gradient, y: input
 // gradient) of the equivalent convolution with fakeit's weights w; `acc` adds to y.
-static void data_pass(int fwd, float *y, const float *x, const float *w, int N, Equiv e, int K, int S, int P,
-                      int acc) {
-    Layer *l = layer_of(N, &e, K, S, P);
+static void data_pass(int fwd, float *y, const float *x, const float *w, CpuConvEq e, int acc) {
+    const int N = e.N, KK = e.K * e.K;
+    Layer *l = layer_of(&e);
     float *lin, *lout;
     bind(l, &lin, &lout);
-    const int ehw = e.eh * e.ew, eohw = e.eoh * e.eow;
-    filter_in(l->filter, w, e.eoc, e.ec, K * K, l->bi, l->bo);
+    const int ehw = e.H * e.W, eohw = e.OH * e.OW;
+    filter_in(l->filter, w, e.OC, e.C, KK, l->bi, l->bo);
     set(l, T_W, l->filter);
     if (fwd) {
-        relayout(lin, (float *)x, N, e.ec, ehw, l->bi, 1, 0);
+        relayout(lin, (float *)x, N, e.C, ehw, l->bi, 1, 0);
         set(l, T_IN, lin), set(l, T_OUT, lout);
         run(l, LIBXSMM_DNN_COMPUTE_KIND_FWD);
-        relayout(lout, y, N, e.eoc, eohw, l->bo, 0, acc);
+        relayout(lout, y, N, e.OC, eohw, l->bo, 0, acc);
     } else {
-        relayout(lout, (float *)x, N, e.eoc, eohw, l->bo, 1, 0);
+        relayout(lout, (float *)x, N, e.OC, eohw, l->bo, 1, 0);
         set(l, T_DOUT, lout), set(l, T_DIN, lin);
         run(l, LIBXSMM_DNN_COMPUTE_KIND_BWD);
-        relayout(lin, y, N, e.ec, ehw, l->bi, 0, acc);
+        relayout(lin, y, N, e.C, ehw, l->bi, 0, acc);
     }
 }
 
@@ -246,27 +233,27 @@ static void data_pass(int fwd, float *y, const float *x, const float *w, int N, 
 // out = conv(inp, w) (overwritten)
 void cpu_xsmm_forward(int transposed, float *out, const float *inp, const float *w, int N, int C, int H, int W,
                       int OC, int K, int S, int P) {
-    data_pass(!transposed, out, inp, w, N, equiv(transposed, C, H, W, OC, K, S, P), K, S, P, 0);
+    data_pass(!transposed, out, inp, w, cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P), 0);
 }
 
 // dinp += d(conv)/d(inp) applied to dout
 void cpu_xsmm_backward_data(int transposed, float *dinp, const float *dout, const float *w, int N, int C, int H,
                             int W, int OC, int K, int S, int P) {
-    data_pass(transposed, dinp, dout, w, N, equiv(transposed, C, H, W, OC, K, S, P), K, S, P, 1);
+    data_pass(transposed, dinp, dout, w, cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P), 1);
 }
 
 // dw += d(conv)/d(w) applied to dout
 void cpu_xsmm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,
                                int W, int OC, int K, int S, int P) {
-    const Equiv e = equiv(transposed, C, H, W, OC, K, S, P);
-    Layer *l = layer_of(N, &e, K, S, P);
+    const CpuConvEq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
+    Layer *l = layer_of(&e);
     float *lin, *lout;
     bind(l, &lin, &lout);
     // the equivalent convolution's input and output gradient: for a transposed
     // one, its output gradient and its input
-    relayout(lin, (float *)(transposed ? dout : inp), N, e.ec, e.eh * e.ew, l->bi, 1, 0);
-    relayout(lout, (float *)(transposed ? inp : dout), N, e.eoc, e.eoh * e.eow, l->bo, 1, 0);
+    relayout(lin, (float *)(transposed ? dout : inp), N, e.C, e.H * e.W, l->bi, 1, 0);
+    relayout(lout, (float *)(transposed ? inp : dout), N, e.OC, e.OH * e.OW, l->bo, 1, 0);
     set(l, T_IN, lin), set(l, T_DOUT, lout), set(l, T_DW, l->dfilter);
     run(l, LIBXSMM_DNN_COMPUTE_KIND_UPD);
-    filter_out_add(dw, l->dfilter, e.eoc, e.ec, K * K, l->bi, l->bo);
+    filter_out_add(dw, l->dfilter, e.OC, e.C, K * K, l->bi, l->bo);
 }
