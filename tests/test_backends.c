@@ -184,6 +184,28 @@ static void test_conv(int transposed, const int *a) {
     snprintf(what, sizeof what, "%s%s %dx%dx%dx%d -> %d k%d s%d p%d%s forward", fixed_tol ? "bf16 " : "", kind, N, C, H, W, OC, K, S, P,
              bias ? " bias" : "");
     check_pair(what, y);
+    // the convolution with its activation fused (ReLU, LeakyReLU), where the
+    // backend has it: the reference's convolution, then its activation
+    // (its buffer's random start is drawn from a copy of the generator, so the
+    // cases after this one see the same inputs as without the check)
+    if (!transposed && be->conv2d_act_forward) {
+        const size_t ny = (size_t)N * OC * OH * OW;
+        const Rng kept = rng;
+        Pair a = pair(N, OC, OH, OW, 0);
+        rng = kept;
+        for (int k = 0; k < 2; k++) {
+            const float slope = k ? 0.2f : 0.0f;
+            if (k)
+                ref->lrelu_forward(a.r, y.r, ny, slope);
+            else
+                ref->relu_forward(a.r, y.r, ny);
+            be->conv2d_act_forward(a.f, x.f, w.f, bias ? b.f : NULL, N, C, H, W, OC, K, S, P, slope);
+            snprintf(what, sizeof what, "%s%s %dx%dx%dx%d -> %d k%d s%d p%d%s forward with %s", fixed_tol ? "bf16 " : "",
+                     kind, N, C, H, W, OC, K, S, P, bias ? " bias" : "", k ? "LeakyReLU 0.2" : "ReLU");
+            check_pair(what, a);
+        }
+        drop(a);
+    }
 
     bwd_r(dx.r, dw.r, bias ? db.r : NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P);
     bwd_f(dx.f, dw.f, bias ? db.f : NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P);
