@@ -167,6 +167,14 @@ typedef struct Backend {
     // Optional: the most device memory this process has held at once, in
     // bytes (benchmarks; NULL for host backends, whose memory the OS counts).
     size_t (*peak_bytes)(void);
+    // Optional (NULL: nothing kept): Net declares its parameter block p (n
+    // floats from alloc) once, after alloc. Until it is freed the block is
+    // written only through upload, upload_bytes, copy, zero, rmsprop_step,
+    // adam_step and clip_weights (never by host code directly, even where
+    // host_memory is 1), so a backend may keep converted copies of the
+    // weights in it (the cpu backend's bf16 convolutions: one conversion per
+    // optimiser step, not one per use) and remake them after those writes.
+    void (*declare_params)(float *p, size_t n);
     // Optional (all or none; NULL: sums over the processes of a data-parallel
     // job go through host memory): sums on the device (NCCL), bootstrapped by
     // dist_attach. comm_id fills BACKEND_COMM_ID_BYTES bytes on rank 0, every
@@ -205,7 +213,8 @@ extern const char *const backend_precision_names[];  // "fp32", "tf32", "bf16", 
     X(images_from_bytes) X(lerp) X(augment_forward) X(augment_backward)
 #define BACKEND_OPTIONAL(X)                                                                                  \
     X(blocked) X(to_native) X(to_plain) X(batchnorm_act_forward_train) X(batchnorm_act_backward) X(unavailable) \
-    X(conv2d_act_forward) X(describe) X(set_precision) X(peak_bytes) X(comm_id) X(comm_join) X(comm_sum)
+    X(conv2d_act_forward) X(describe) X(set_precision) X(peak_bytes) X(declare_params) X(comm_id) X(comm_join)    \
+    X(comm_sum)
 
 extern const Backend backend_ref;  // the reference: plain C, the oracle for all others (backend/ref.c)
 #ifdef FAKEIT_HAVE_DNNL

@@ -205,6 +205,7 @@ void net_finish(Net *net) {
     FK_CHECK(net->n_layers > 0 && net->params == NULL, "net_finish on an empty or finished net");
     const Backend *be = net->be;
     net->params = be->alloc(net->n_params);
+    if (be->declare_params) be->declare_params(net->params, net->n_params);
     net->grads = be->alloc(net->n_params);
     net->buffers = be->alloc(net->n_buffers);
     // PyTorch's defaults: norm weight 1, running_var 1, PReLU slope 0.25

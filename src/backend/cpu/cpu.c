@@ -69,10 +69,99 @@ float *cpu_scratch_zero(int slot, size_t n) {
 }
 
 // ---------------------------------------------------------------------------
-// memory
+// Kept copies of weights (cpu.h). A block Net declares as its parameters is
+// written only through this table's entries, and each entry that writes
+// memory marks what it wrote here first; a copy whose source it touches is
+// remade on its next use. Few blocks and copies (a layer's weights in one or
+// two layouts), so plain lists.
 
-static float *cpu_alloc(size_t n) { return cpu_aligned(n * sizeof(float)); }
+typedef struct WCopy {
+    struct WCopy *next;
+    const float *w;     // the source weights, inside a declared block
+    size_t n;           // their floats
+    const void *owner;  // who made it, standing for its layout
+    void *buf;
+    size_t bytes;
+    int stale;
+} WCopy;
+
+typedef struct Block {
+    struct Block *next;
+    const float *p;
+    size_t n;
+    WCopy *copies;
+} Block;
+
+static Block *blocks;
+
+static void cpu_declare_params(float *p, size_t n) {
+    if (!p || !n) return;
+    Block *b = fk_calloc(1, sizeof *b);
+    b->p = p, b->n = n, b->next = blocks;
+    blocks = b;
+}
+
+// Drops the block that starts at p, with its copies (at its free).
+static void drop_block(const float *p) {
+    for (Block **bp = &blocks; *bp; bp = &(*bp)->next)
+        if ((*bp)->p == p) {
+            Block *b = *bp;
+            *bp = b->next;
+            for (WCopy *c = b->copies, *next; c; c = next) next = c->next, free(c->buf), free(c);
+            free(b);
+            return;
+        }
+}
+
+void cpu_written(const void *p, size_t bytes) {
+    const char *lo = p, *hi = lo + bytes;
+    for (Block *b = blocks; b; b = b->next) {
+        if (hi <= (const char *)b->p || lo >= (const char *)(b->p + b->n)) continue;
+        for (WCopy *c = b->copies; c; c = c->next)
+            if (hi > (const char *)c->w && lo < (const char *)(c->w + c->n)) c->stale = 1;
+    }
+}
+
+void *cpu_weight_copy(const float *w, size_t n, const void *owner, size_t bytes, int *stale) {
+    Block *b = blocks;
+    while (b && !(w >= b->p && w + n <= b->p + b->n)) b = b->next;
+    if (!b) return NULL;
+    WCopy *c = b->copies;
+    while (c && !(c->w == w && c->n == n && c->owner == owner && c->bytes == bytes)) c = c->next;
+    if (!c) {
+        c = fk_calloc(1, sizeof *c);
+        c->w = w, c->n = n, c->owner = owner, c->bytes = bytes, c->stale = 1;
+        c->buf = cpu_aligned(bytes);
+        c->next = b->copies;
+        b->copies = c;
+    }
+    *stale = c->stale;
+    c->stale = 0;
+    return c->buf;
+}
+
+// ---------------------------------------------------------------------------
+// memory: every entry that writes marks what it writes (cpu_written)
+
+static float *cpu_alloc(size_t n) {
+    float *p = cpu_aligned(n * sizeof(float));
+    cpu_written(p, n * sizeof(float));
+    return p;
+}
+static void cpu_free(float *p) {
+    drop_block(p);
+    host_free(p);
+}
+static void cpu_copy(float *dst, const float *src, size_t n) {
+    cpu_written(dst, n * sizeof(float));
+    host_copy(dst, src, n);
+}
+static void cpu_copy_bytes(void *dst, const void *src, size_t bytes) {
+    cpu_written(dst, bytes);
+    host_copy_bytes(dst, src, bytes);
+}
 static void cpu_zero(float *p, size_t n) {
+    cpu_written(p, n * sizeof(float));
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) p[i] = 0.0f;
 }
@@ -88,11 +177,11 @@ const Backend backend_cpu = {
     .set_threads = host_set_threads,
     .get_threads = host_get_threads,
     .alloc = cpu_alloc,
-    .free = host_free,
-    .upload = host_copy,
-    .download = host_copy,
-    .copy = host_copy,
-    .upload_bytes = host_copy_bytes,
+    .free = cpu_free,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .copy = cpu_copy,
+    .upload_bytes = cpu_copy_bytes,
     .zero = cpu_zero,
     .conv2d_forward = cpu_conv2d_forward,
     .conv2d_act_forward = cpu_conv2d_act_forward,
@@ -148,5 +237,6 @@ const Backend backend_cpu = {
     .augment_forward = augment_forward,
     .augment_backward = augment_backward,
     .set_precision = cpu_set_precision,
+    .declare_params = cpu_declare_params,
 };
 

@@ -71,6 +71,16 @@ enum { CPU_SCRATCH_STATS = 5, CPU_SCRATCH_SLOTS = 6 };  // slots 0-4: tensors (p
 float *cpu_scratch(int slot, size_t n);
 float *cpu_scratch_zero(int slot, size_t n);
 
+// ---- kept copies of weights (cpu.c). Net declares its parameter block
+// (Backend.declare_params), which is then written only through the table's
+// entries; each of them that writes memory calls cpu_written on what it
+// writes. cpu_weight_copy: NULL when weights w (n floats) are not inside a
+// declared block, else a buffer of `bytes` kept for them and `owner` (whoever
+// fills it, standing for the layout it wants), with *stale = 1 when it must
+// be (re)filled from w: the first time, and after anything wrote w.
+void cpu_written(const void *p, size_t bytes);
+void *cpu_weight_copy(const float *w, size_t n, const void *owner, size_t bytes, int *stale);
+
 // ---- the ops of the table (see ops/ops.h for their meaning)
 const char *cpu_set_precision(int p);  // BACKEND_PRECISION_*: fp32, or bf16 where the CPU has it
 void cpu_conv2d_act_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H,

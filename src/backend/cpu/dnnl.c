@@ -109,6 +109,11 @@ typedef struct {
     dnnl_memory_t user, prim;  // memory objects; the handle of `user` is set per call
     dnnl_primitive_t reorder;  // user -> prim (input) or prim -> user (output), NULL if direct
     size_t off;                // its primitive-layout buffer, at this offset in the arena
+    size_t bytes;              // of that buffer
+    // bf16 weights: converted into a copy kept for them (cpu_weight_copy)
+    // when they lie in a declared parameter block, else into the arena
+    int kept;
+    size_t user_floats;
 } Arg;
 
 typedef struct Prim {
@@ -134,8 +139,11 @@ static void add_arg(Prim *pr, int id, int dir, dnnl_memory_desc_t user, const dn
         a->prim = a->user;
         return;
     }
+    a->bytes = dnnl_memory_desc_get_size(prim);
+    a->kept = id == DNNL_ARG_WEIGHTS && dir == ARG_IN && prim->data_type == dnnl_bf16;
+    a->user_floats = dnnl_memory_desc_get_size(&user) / sizeof(float);
     a->off = pr->arena_bytes;
-    pr->arena_bytes += (dnnl_memory_desc_get_size(prim) + 63) / 64 * 64;
+    pr->arena_bytes += (a->bytes + 63) / 64 * 64;  // kept weights too: for weights outside a declared block
     DN(dnnl_memory_create(&a->prim, prim, engine, DNNL_MEMORY_NONE));
     a->reorder = dir == ARG_IN ? make_reorder(&user, prim, 0) : make_reorder(prim, &user, dir == ARG_ACC);
 }
@@ -152,8 +160,10 @@ static void prim_run(Prim *pr, void *const *ptr) {
     for (int i = 0; i < pr->n_args; i++) {
         Arg *a = &pr->args[i];
         if (ptr[i]) DN(dnnl_memory_set_data_handle(a->user, ptr[i]));
-        if (a->prim != a->user) DN(dnnl_memory_set_data_handle(a->prim, arena + a->off));
-        if (a->dir == ARG_IN && a->reorder) run_reorder(a->reorder, a->user, a->prim);
+        int stale = 1;
+        void *kept = a->kept ? cpu_weight_copy(ptr[i], a->user_floats, a, a->bytes, &stale) : NULL;
+        if (a->prim != a->user) DN(dnnl_memory_set_data_handle(a->prim, kept ? kept : arena + a->off));
+        if (a->dir == ARG_IN && a->reorder && stale) run_reorder(a->reorder, a->user, a->prim);
         ea[i] = (dnnl_exec_arg_t){a->id, a->prim};
     }
     int n = pr->n_args;

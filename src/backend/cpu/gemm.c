@@ -136,11 +136,17 @@ static void mat_to_act(float *y, const float *mat, const Eq *e, int n0, int n, i
         }
 }
 
-// The weights as the matrix (OC, KC): w itself in fp32, a bf16 copy in bf16.
+// The weights as the matrix (OC, KC): w itself in fp32, a bf16 copy in bf16,
+// kept from one use to the next while w is not written when w lies in a
+// declared parameter block (cpu_weight_copy), else made in a scratch buffer.
 static const void *weights(const float *w, const Eq *e, int bf16) {
     if (!bf16) return w;
     const size_t n = (size_t)e->OC * e->C * e->K * e->K;
-    uint16_t *m = (uint16_t *)cpu_scratch(SLOT_W, (n + 1) / 2);
+    static const char owner;  // this file's layout: the weights as stored, in bf16
+    int stale = 1;
+    uint16_t *m = (uint16_t *)cpu_weight_copy(w, n, &owner, n * sizeof(uint16_t), &stale);
+    if (!m) m = (uint16_t *)cpu_scratch(SLOT_W, (n + 1) / 2);
+    if (!stale) return m;
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) m[i] = to_bf16(w[i]);
     return m;

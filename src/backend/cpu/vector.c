@@ -65,6 +65,7 @@ void cpu_add_forward(float *out, const float *a, const float *b, size_t n) {
 }
 
 void cpu_rmsprop_step(float *p, float *sq, const float *g, size_t n, double lr, double alpha, double eps) {
+    cpu_written(p, n * sizeof(float));
     const float a = (float)alpha, one_minus_a = (float)(1.0 - alpha);
     const float neg_lr = (float)(-lr), e = (float)eps;
 #pragma omp parallel for simd schedule(static)
@@ -77,6 +78,7 @@ void cpu_rmsprop_step(float *p, float *sq, const float *g, size_t n, double lr, 
 
 void cpu_adam_step(float *p, float *m, float *v, const float *g, size_t n, double lr, double beta1,
                           double beta2, double eps, long t) {
+    cpu_written(p, n * sizeof(float));
     const double bc1 = 1.0 - pow(beta1, (double)t);
     const double bc2_sqrt = sqrt(1.0 - pow(beta2, (double)t));
     const float b1 = (float)beta1, one_minus_b1 = (float)(1.0 - beta1);
@@ -92,6 +94,7 @@ void cpu_adam_step(float *p, float *m, float *v, const float *g, size_t n, doubl
 }
 
 void cpu_clip_weights(float *p, size_t n, float c) {
+    cpu_written(p, n * sizeof(float));
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) p[i] = p[i] < -c ? -c : p[i] > c ? c : p[i];
 }
