@@ -109,7 +109,7 @@ BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 # its convolution paths, each forced everywhere it can run, and its rule under
 # the instruction sets oneDNN can be held to (a cap: on a smaller CPU it is a
 # second run of the CPU's own)
-CONV_PATHS := $(if $(filter 1,$(DNNL)),dnnl gemm $(if $(filter 1,$(XSMM)),xsmm))
+CONV_PATHS := $(if $(filter 1,$(DNNL)),dnnl gemm own $(if $(filter 1,$(XSMM)),xsmm))
 CONV_ISAS := $(if $(filter 1,$(DNNL)),AVX2 AVX512_CORE_BF16)
 
 .DEFAULT_GOAL := all

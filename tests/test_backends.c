@@ -143,6 +143,11 @@ static const int conv_cases[][9] = {
     {2, 16, 11, 11, 32, 5, 3, 2, 1},   // stride 3, sizes that do not divide
     {5, 32, 1, 1, 48, 1, 1, 0, 1},     // one pixel
     {2, 48, 6, 6, 16, 2, 2, 0, 0},
+    // 4x4 stride 2 with 64k input channels (the CPU backend's own kernel for
+    // the input gradient): odd widths, a one-pixel-wide output, 48 outputs
+    {3, 64, 10, 18, 48, 4, 2, 1, 1},
+    {2, 128, 4, 2, 32, 4, 2, 1, 0},
+    {2, 64, 6, 14, 16, 4, 2, 1, 0},
 };
 
 static const int convt_cases[][9] = {
@@ -154,6 +159,7 @@ static const int convt_cases[][9] = {
     {2, 20, 5, 7, 12, 3, 2, 1, 1},     // odd channels and sizes
     {2, 32, 6, 6, 16, 5, 3, 2, 1},
     {5, 16, 1, 1, 32, 1, 1, 0, 1},
+    {3, 48, 5, 9, 64, 4, 2, 1, 1},     // the transposed side of the kernel above, odd sizes, bias
 };
 
 static void test_conv(int transposed, const int *a) {

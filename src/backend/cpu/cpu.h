@@ -47,6 +47,14 @@ void cpu_xsmm_backward_data(int transposed, float *dinp, const float *dout, cons
 void cpu_xsmm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,
                                int W, int OC, int K, int S, int P);
 
+// ---- fakeit's own AVX-512 kernel (kernels.c): the input gradient of the
+// equivalent convolution when it is 4x4, stride 2, padding 1, H = 2 OH,
+// W = 2 OW, C a multiple of 64, both sides in 16-channel blocks, fp32;
+// cpu_own_can says whether this CPU and shape can run it. dx (+)= (acc) the
+// input gradient of dy through w (OC, C, 4, 4).
+int cpu_own_can(const CpuConvEq *e);
+void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc);
+
 // ---- convolutions as matrix products (gemm.c); same shapes, bf16: the
 // matrix operands in bf16
 void cpu_gemm_forward(int transposed, float *out, const float *inp, const float *w, int N, int C, int H, int W,
@@ -67,7 +75,7 @@ float *cpu_aligned(size_t bytes);
 // one per slot, reused by every call. Contents are left over from earlier
 // calls (cpu_scratch_zero clears them). An op must not use one slot for two
 // buffers it needs at once.
-enum { CPU_SCRATCH_STATS = 5, CPU_SCRATCH_SLOTS = 6 };  // slots 0-4: tensors (plain.c, gemm.c); STATS: per-channel figures
+enum { CPU_SCRATCH_STATS = 5, CPU_SCRATCH_SLOTS = 6 };  // slots 0-4: tensors (plain.c, gemm.c 0-3, kernels.c 4); STATS: per-channel figures
 float *cpu_scratch(int slot, size_t n);
 float *cpu_scratch_zero(int slot, size_t n);
 

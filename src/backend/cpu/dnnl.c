@@ -402,16 +402,17 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias, int act, fl
 // run, so the same shape and thread count always take the same path and the
 // bits repeat. FAKEIT_CPU_CONV=dnnl, xsmm or gemm forces one wherever it can
 // run (the tests hold each to the reference on any CPU).
-enum { PATH_DNNL, PATH_XSMM, PATH_GEMM };
+enum { PATH_DNNL, PATH_XSMM, PATH_GEMM, PATH_OWN };
 
 static int conv_forced(void) {  // -1: the rule
     static int e = -2;
     if (e == -2) {
         const char *f = getenv("FAKEIT_CPU_CONV");
         e = !f || !*f ? -1 : !strcmp(f, "dnnl") ? PATH_DNNL : !strcmp(f, "xsmm") ? PATH_XSMM
-                           : !strcmp(f, "gemm") ? PATH_GEMM : -1;
+                           : !strcmp(f, "gemm") ? PATH_GEMM : !strcmp(f, "own") ? PATH_OWN : -1;
         if (f && *f && e < 0)
-            fprintf(stderr, "fakeit: FAKEIT_CPU_CONV=%s is not dnnl, xsmm or gemm: ignored, the backend's rule decides\n",
+            fprintf(stderr,
+                    "fakeit: FAKEIT_CPU_CONV=%s is not dnnl, xsmm, gemm or own: ignored, the backend's rule decides\n",
                     f);
     }
     return e;
@@ -444,6 +445,11 @@ static int xsmm_can(const ConvShape *s) {
 //   cost more than the bf16 products save, except for their input-gradient
 //   kind on AMX; that kind runs as a matrix product on AVX-512 in fp32
 //   (oneDNN runs it at an eighth of the peak), not on AVX2 where oneDNN wins;
+// - fakeit's own AVX-512 kernel (kernels.c) for the fp32 input gradient of
+//   the 4x4, stride-2 layers above 4x4 outputs with 64k channels on the
+//   input side (the critic's 64 -> 128 and 128 -> 256, and as their
+//   forward the generator's transposed layers of those shapes), where it
+//   beats oneDNN's 62-70 % of the peak;
 // - oneDNN everywhere else, and for every pass under 2^25 multiply-adds.
 // LIBXSMM (xsmm.c) is never chosen by the rule: it blocks channels by 64
 // (32 on AVX2) where this backend blocks by 16 (8), and with the reorders
@@ -460,8 +466,11 @@ static int conv_path(int which, ConvShape *s) {
     const int amx = (isa & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
     const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
     s->bf16 = use_bf16 && (!image || (amx && eq == EQ_BWD));
+    const CpuConvEq e = cpu_conv_equivalent(s->transposed, s->N, s->C, s->H, s->W, s->OC, s->K, s->S, s->P);
+    const int own = eq == EQ_BWD && !s->bf16 && cpu_own_can(&e);
     const int forced = conv_forced();
     if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
+    if (forced == PATH_OWN) return own ? PATH_OWN : PATH_DNNL;
     if (forced >= 0) return forced;
     // small passes stay on oneDNN: below about 2^25 multiply-adds the columns
     // and the product's set-up cost more than they save (the demo's 4x4
@@ -473,6 +482,7 @@ static int conv_path(int which, ConvShape *s) {
     if (out_pixels <= 16 && (eq == EQ_UPD || !s->bf16 || amx)) return PATH_GEMM;
     if (s->bf16 && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
     if (image && eq == EQ_BWD && !s->bf16 && avx512) return PATH_GEMM;
+    if (own && avx512) return PATH_OWN;
     return PATH_DNNL;
 }
 
@@ -515,6 +525,10 @@ static void conv_fwd(int transposed, float *out, const float *inp, const float *
         if (path == PATH_XSMM) cpu_xsmm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P);
 #endif
         if (path == PATH_GEMM) cpu_gemm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P, s.bf16);
+        if (path == PATH_OWN) {  // a transposed convolution's forward: the equivalent's input gradient
+            const CpuConvEq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
+            cpu_own_backward_data(out, inp, w, &e, 0);
+        }
         const size_t n = (size_t)N * OC * s.OH * s.OW;
         if (b) bias_add(out, b, N, OC, s.OH, s.OW);
         if (act && slope == 0.0f)
@@ -536,6 +550,9 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
         const int path = conv_path(BWD_DATA, &s);
         if (path == PATH_GEMM) {
             cpu_gemm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P, s.bf16);
+        } else if (path == PATH_OWN) {  // a convolution's input gradient
+            const CpuConvEq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
+            cpu_own_backward_data(dinp, dout, w, &e, 1);
 #ifdef FAKEIT_HAVE_XSMM
         } else if (path == PATH_XSMM) {
             cpu_xsmm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P);

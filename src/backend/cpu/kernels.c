@@ -1,0 +1,160 @@
+// kernels.c: fakeit's own AVX-512 convolution kernel, for the pass where
+// oneDNN 2.6's fp32 kernels fall furthest below the peak: the input gradient
+// of a 4x4, stride 2, padding 1 convolution on the 16-channel blocked layout
+// (the critic's 64 -> 128 and 128 -> 256 layers; the same pass is the
+// forward of the generator's transposed convolutions of those shapes).
+//
+// On the equivalent convolution (cpu_conv_equivalent, cpu.h) X (N, C, H, W)
+// -> Y (N, OC, OH, OW), H = 2 OH, W = 2 OW, weights w (OC, C, 4, 4):
+//   dX[n][c][2i+a][2j+b] (+)= sum over oc and the taps (kh, kw) of parity
+//       kh = 1 - a (mod 2), kw = 1 - b (mod 2) of
+//       dY[n][oc][i + (a+1-kh)/2][j + (b+1-kw)/2] * w[oc][c][kh][kw]
+// so each of the four output parities (a, b) is a 2x2, stride-1 convolution
+// of dY with its own four taps, zero outside dY. A parity's output row i
+// runs as strips of up to 7 pixels j whose taps are all inside dY, then the
+// one pixel at the side where a tap falls outside, with that tap dropped.
+// A strip keeps 7 pixels x 64 channels of dX in 28 AVX-512 registers and
+// adds, for each tap and each input block of 16 channels, 16 broadcasts of
+// dY times 4 vectors of packed weights (the register-blocked FMA loop the
+// issue asked for; measured against oneDNN in docs/performance.md).
+//
+// Weights are packed once into [C/64][a][b][tap][OC/16][16 oc][64 c], kept
+// from one use to the next when they lie in a declared parameter block
+// (cpu_weight_copy), else packed per call into a scratch slot. Each output
+// element is summed by one thread in a fixed order (tap, oc), whatever the
+// thread count: the same bits with 1 or 2 threads.
+#include <string.h>
+
+#include "backend/cpu/cpu.h"
+#include "util/util.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+enum { SLOT_PACK = 4 };  // a scratch slot gemm.c and plain.c leave free (cpu.h)
+enum { GROUP = 64 };     // output channels of a strip: 4 vectors of 16
+
+int cpu_own_can(const CpuConvEq *e) {
+    static int avx512 = -1;
+    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f");
+    return avx512 && BLK == 16 && e->K == 4 && e->S == 2 && e->P == 1 && e->H == 2 * e->OH &&
+           e->W == 2 * e->OW && e->C % GROUP == 0 && e->OC % 16 == 0 && cpu_blocked(e->C, e->H, e->W) &&
+           cpu_blocked(e->OC, e->OH, e->OW);
+}
+
+// The taps of parity (a, b): t = th * 2 + tw, kh = (1 - a) + 2 th, kw = (1 - b) + 2 tw.
+static int tap_k(int parity, int t) { return (1 - parity) + 2 * t; }
+static int tap_d(int parity, int t) { return (parity + 1 - tap_k(parity, t)) / 2; }  // dY offset: -1, 0 or +1
+
+// One strip: UR pixels of dX (32 floats apart: every other pixel of a row)
+// x 64 channels (4 blocks, `cstride` floats apart), over `nt` taps; tap k
+// reads dY at y + yoff[k] (pixels 16 floats apart, input blocks `ystride`
+// apart) and the packed weights of tap tap[k] at w + tap[k] * OB * 16 * 64.
+#define DEF_STRIP(UR)                                                                                              \
+    __attribute__((target("avx512f"))) static void strip##UR(float *x, size_t cstride, const float *y,           \
+                                                             const long *yoff, const int *tap, int nt, int OB,    \
+                                                             size_t ystride, const float *w, int acc) {           \
+        __m512 s[UR][4];                                                                                           \
+        for (int p = 0; p < UR; p++)                                                                               \
+            for (int o = 0; o < 4; o++)                                                                            \
+                s[p][o] = acc ? _mm512_load_ps(x + o * cstride + p * 32) : _mm512_setzero_ps();                   \
+        for (int k = 0; k < nt; k++)                                                                               \
+            for (int ob = 0; ob < OB; ob++) {                                                                      \
+                const float *yp = y + yoff[k] + ob * ystride;                                                      \
+                const float *wp = w + ((size_t)tap[k] * OB + ob) * 16 * GROUP;                                     \
+                for (int l = 0; l < 16; l++) {                                                                     \
+                    const __m512 w0 = _mm512_load_ps(wp + l * GROUP), w1 = _mm512_load_ps(wp + l * GROUP + 16);    \
+                    const __m512 w2 = _mm512_load_ps(wp + l * GROUP + 32), w3 = _mm512_load_ps(wp + l * GROUP + 48); \
+                    for (int p = 0; p < UR; p++) {                                                                 \
+                        const __m512 v = _mm512_set1_ps(yp[p * 16 + l]);                                           \
+                        s[p][0] = _mm512_fmadd_ps(v, w0, s[p][0]);                                                 \
+                        s[p][1] = _mm512_fmadd_ps(v, w1, s[p][1]);                                                 \
+                        s[p][2] = _mm512_fmadd_ps(v, w2, s[p][2]);                                                 \
+                        s[p][3] = _mm512_fmadd_ps(v, w3, s[p][3]);                                                 \
+                    }                                                                                              \
+                }                                                                                                  \
+            }                                                                                                      \
+        for (int p = 0; p < UR; p++)                                                                               \
+            for (int o = 0; o < 4; o++) _mm512_store_ps(x + o * cstride + p * 32, s[p][o]);                        \
+    }
+DEF_STRIP(1)
+DEF_STRIP(2)
+DEF_STRIP(3)
+DEF_STRIP(4)
+DEF_STRIP(5)
+DEF_STRIP(6)
+DEF_STRIP(7)
+
+typedef void (*Strip)(float *, size_t, const float *, const long *, const int *, int, int, size_t, const float *, int);
+static const Strip strips[8] = {NULL, strip1, strip2, strip3, strip4, strip5, strip6, strip7};
+
+// w (OC, C, 4, 4) -> [C/64][a][b][tap][OC/16][16 oc][64 c]
+static void pack(float *pw, const float *w, int C, int OC) {
+    const int G = C / GROUP;
+#pragma omp parallel for collapse(3) schedule(static)
+    for (int g = 0; g < G; g++)
+        for (int ab = 0; ab < 4; ab++)
+            for (int oc = 0; oc < OC; oc++)
+                for (int t = 0; t < 4; t++) {
+                    const int kh = tap_k(ab / 2, t / 2), kw = tap_k(ab % 2, t % 2);
+                    float *d = pw + ((((size_t)g * 4 + ab) * 4 + t) * OC + oc) * GROUP;
+                    for (int c = 0; c < GROUP; c++) d[c] = w[(((size_t)oc * C + g * GROUP + c) * 4 + kh) * 4 + kw];
+                }
+}
+
+void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc) {
+    const int C = e->C, OC = e->OC, OH = e->OH, OW = e->OW, W = e->W, OB = OC / 16, G = C / GROUP;
+    const size_t nw = (size_t)OC * C * 16, ystride = (size_t)OH * OW * 16, cstride = (size_t)e->H * W * 16;
+    static const char owner;  // this file's packing
+    int stale = 1;
+    float *pw = cpu_weight_copy(w, nw, &owner, nw * sizeof(float), &stale);
+    if (!pw) pw = cpu_scratch(SLOT_PACK, nw);
+    if (stale) pack(pw, w, C, OC);
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int g = 0; g < G; g++)
+        for (int n = 0; n < e->N; n++)
+            for (int ab = 0; ab < 4; ab++) {
+                const int a = ab / 2, b = ab % 2;
+                const float *pab = pw + (((size_t)g * 4 + ab) * 4) * OB * 16 * GROUP;
+                const float *y = dy + (size_t)n * OB * ystride;
+                float *xg = dx + ((size_t)n * (C / 16) + (size_t)g * (GROUP / 16)) * cstride;
+                // the side column whose tap in w falls outside dY, and the others
+                const int side = b == 0 ? 0 : OW - 1, lo = b == 0 ? 1 : 0, hi = b == 0 ? OW : OW - 1;
+                for (int i = 0; i < OH; i++) {
+                    long yoff[4], soff[4];
+                    int tap[4], stap[4], nt = 0, ns = 0;
+                    for (int th = 0; th < 2; th++) {
+                        const int r = i + tap_d(a, th);
+                        if (r < 0 || r >= OH) continue;
+                        for (int tw = 0; tw < 2; tw++) {
+                            const int d = tap_d(b, tw);
+                            yoff[nt] = ((long)r * OW + d) * 16, tap[nt++] = th * 2 + tw;
+                            if (side + d >= 0 && side + d < OW) soff[ns] = yoff[nt - 1], stap[ns++] = th * 2 + tw;
+                        }
+                    }
+                    float *row = xg + ((size_t)(2 * i + a) * W + b) * 16;  // pixel j at row + 32 j
+                    for (int j = lo; j < hi;) {
+                        const int ur = hi - j == 8 ? 4 : hi - j < 7 ? hi - j : 7;
+                        strips[ur](row + (size_t)j * 32, cstride, y + (size_t)j * 16, yoff, tap, nt, OB, ystride, pab,
+                                   acc);
+                        j += ur;
+                    }
+                    strip1(row + (size_t)side * 32, cstride, y + (size_t)side * 16, soff, stap, ns, OB, ystride, pab,
+                           acc);
+                }
+            }
+}
+
+#else  // not x86-64 with GCC or clang: never chosen
+
+int cpu_own_can(const CpuConvEq *e) {
+    (void)e;
+    return 0;
+}
+
+void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc) {
+    (void)dx, (void)dy, (void)w, (void)e, (void)acc;
+    FK_CHECK(0, "fakeit's own AVX-512 kernels are not in this build");
+}
+
+#endif
