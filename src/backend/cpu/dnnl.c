@@ -446,10 +446,11 @@ static int xsmm_can(const ConvShape *s) {
 //   kind on AMX; that kind runs as a matrix product on AVX-512 in fp32
 //   (oneDNN runs it at an eighth of the peak), not on AVX2 where oneDNN wins;
 // - fakeit's own AVX-512 kernel (kernels.c) for the fp32 input gradient of
-//   the 4x4, stride-2 layers above 4x4 outputs with 64k channels on the
-//   input side (the critic's 64 -> 128 and 128 -> 256, and as their
-//   forward the generator's transposed layers of those shapes), where it
-//   beats oneDNN's 62-70 % of the peak;
+//   4x4, stride-2 convolutions above 4x4 outputs with 64k input channels
+//   (the critic's 64 -> 128 and 128 -> 256), where oneDNN runs at 60-67 % of
+//   the peak and it at 70-75 %; the same kernel is the forward of the
+//   generator's transposed layers of those shapes, where it only ties with
+//   oneDNN, so there (and at 4x4 outputs, where it loses) oneDNN keeps them;
 // - oneDNN everywhere else, and for every pass under 2^25 multiply-adds.
 // LIBXSMM (xsmm.c) is never chosen by the rule: it blocks channels by 64
 // (32 on AVX2) where this backend blocks by 16 (8), and with the reorders
@@ -482,7 +483,7 @@ static int conv_path(int which, ConvShape *s) {
     if (out_pixels <= 16 && (eq == EQ_UPD || !s->bf16 || amx)) return PATH_GEMM;
     if (s->bf16 && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
     if (image && eq == EQ_BWD && !s->bf16 && avx512) return PATH_GEMM;
-    if (own && avx512) return PATH_OWN;
+    if (own && avx512 && !s->transposed) return PATH_OWN;
     return PATH_DNNL;
 }
 
