@@ -736,12 +736,13 @@ static void test_bf16(void) {
 }
 
 // Weights in a declared parameter block (Backend.declare_params): a backend
-// may keep converted copies of them (the cpu backend in bf16), so after each
+// may keep converted copies of them (the cpu backend's bf16 weights and its
+// own kernel's packed ones), so after each
 // of the entries that may write such a block the convolutions must give the
 // same bits as on an undeclared copy of the same weights, forward and input
 // gradient, and again with nothing written in between (the kept copy reused).
 // A copy left stale by any writer gives the old weights' results.
-static void kept_weights_case(int transposed, const int *a) {
+static void kept_weights_case(const char *precision, int transposed, const int *a) {
     const int N = a[0], C = a[1], H = a[2], W = a[3], OC = a[4], K = a[5], S = a[6], P = a[7];
     const int OH = transposed ? convt_out_size(H, K, S, P) : conv_out_size(H, K, S, P);
     const int OW = transposed ? convt_out_size(W, K, S, P) : conv_out_size(W, K, S, P);
@@ -794,8 +795,8 @@ static void kept_weights_case(int transposed, const int *a) {
         int ok = !memcmp(h1, h2, ny * sizeof(float));
         be->download(h1, g1, nx), be->download(h2, g2, nx);
         ok = ok && !memcmp(h1, h2, nx * sizeof(float));
-        tl_check(ok, "[%s] bf16 %s %dx%dx%dx%d -> %d k%d s%d: weights in a declared block after %s: the same bits as an undeclared copy",
-                 be->name, transposed ? "convt" : "conv", N, C, H, W, OC, K, S, writer[step]);
+        tl_check(ok, "[%s] %s %s %dx%dx%dx%d -> %d k%d s%d: weights in a declared block after %s: the same bits as an undeclared copy",
+                 be->name, precision, transposed ? "convt" : "conv", N, C, H, W, OC, K, S, writer[step]);
     }
     be->free(block), be->free(plain), be->free(y1), be->free(y2), be->free(g1), be->free(g2);
     be->free(grad), be->free(state), be->free(dx_), be->free(ddy);
@@ -803,13 +804,20 @@ static void kept_weights_case(int transposed, const int *a) {
 }
 
 static void test_kept_weights(void) {
-    if (!be->declare_params || !be->set_precision) return;
-    if (be->set_precision(BACKEND_PRECISION_BF16)) return;  // test_bf16 says why
+    if (!be->declare_params) return;
     // a 16x16 output (a library convolution on the cpu backend's rule), 4x4
-    // outputs (its matrix products), and transposed ones of each
-    static const int cases[][9] = {{3, 32, 32, 32, 64, 4, 2, 1, 0}, {3, 64, 8, 8, 128, 4, 2, 1, 0}};
+    // outputs (its matrix products), transposed ones of each, and a 64-channel
+    // input gradient large enough for its own kernel (which keeps its packed
+    // weights in fp32 too)
+    static const int cases[][9] = {
+        {3, 32, 32, 32, 64, 4, 2, 1, 0}, {3, 64, 8, 8, 128, 4, 2, 1, 0}, {4, 64, 32, 32, 64, 4, 2, 1, 0}};
     static const int tcases[][9] = {{3, 64, 8, 8, 32, 4, 2, 1, 0}, {3, 128, 4, 4, 64, 4, 2, 1, 0}};
-    for (int i = 0; i < 2; i++) kept_weights_case(0, cases[i]), kept_weights_case(1, tcases[i]);
+    for (int bf16 = 0; bf16 < 2; bf16++) {
+        if (bf16 && (!be->set_precision || be->set_precision(BACKEND_PRECISION_BF16))) return;  // test_bf16 says why
+        const char *name = bf16 ? "bf16" : "fp32";
+        for (int i = 0; i < 3; i++) kept_weights_case(name, 0, cases[i]);
+        for (int i = 0; i < 2; i++) kept_weights_case(name, 1, tcases[i]);
+    }
     be->set_precision(BACKEND_PRECISION_FP32);
 }
 

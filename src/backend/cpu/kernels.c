@@ -23,8 +23,6 @@
 // (cpu_weight_copy), else packed per call into a scratch slot. Each output
 // element is summed by one thread in a fixed order (tap, oc), whatever the
 // thread count: the same bits with 1 or 2 threads.
-#include <string.h>
-
 #include "backend/cpu/cpu.h"
 #include "util/util.h"
 
