@@ -47,13 +47,16 @@ void cpu_xsmm_backward_data(int transposed, float *dinp, const float *dout, cons
 void cpu_xsmm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,
                                int W, int OC, int K, int S, int P);
 
-// ---- fakeit's own AVX-512 kernel (kernels.c): the input gradient of the
-// equivalent convolution when it is 4x4, stride 2, padding 1, H = 2 OH,
-// W = 2 OW, C a multiple of 64, both sides in 16-channel blocks, fp32;
-// cpu_own_can says whether this CPU and shape can run it. dx (+)= (acc) the
-// input gradient of dy through w (OC, C, 4, 4).
+// ---- fakeit's own AVX-512 kernels (kernels.c), fp32, for the equivalent
+// convolution when it is 4x4, stride 2, padding 1, H = 2 OH, W = 2 OW, both
+// sides in 16-channel blocks. cpu_own_can: the input gradient can run here
+// (also C a multiple of 64); dx (+)= (acc) the input gradient of dy through
+// w (OC, C, 4, 4). cpu_own_can_upd: the weight gradient can (OW >= 2);
+// dw (OC, C, 4, 4) += the weight gradient of dy with input x.
 int cpu_own_can(const CpuConvEq *e);
 void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc);
+int cpu_own_can_upd(const CpuConvEq *e);
+void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e);
 
 // ---- convolutions as matrix products (gemm.c); same shapes, bf16: the
 // matrix operands in bf16

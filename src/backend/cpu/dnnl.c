@@ -451,6 +451,9 @@ static int xsmm_can(const ConvShape *s) {
 //   the peak and it at 70-75 %; the same kernel is the forward of the
 //   generator's transposed layers of those shapes, where it only ties with
 //   oneDNN, so there (and at 4x4 outputs, where it loses) oneDNN keeps them;
+//   and its fp32 weight gradients of those layers, the critic's and the
+//   generator's (oneDNN 61-67 % of the peak, it 71-80 %; at 4x4 outputs the
+//   matrix product above keeps them);
 // - oneDNN everywhere else, and for every pass under 2^25 multiply-adds.
 // LIBXSMM (xsmm.c) is never chosen by the rule: it blocks channels by 64
 // (32 on AVX2) where this backend blocks by 16 (8), and with the reorders
@@ -468,7 +471,7 @@ static int conv_path(int which, ConvShape *s) {
     const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
     s->bf16 = use_bf16 && (!image || (amx && eq == EQ_BWD));
     const CpuConvEq e = cpu_conv_equivalent(s->transposed, s->N, s->C, s->H, s->W, s->OC, s->K, s->S, s->P);
-    const int own = eq == EQ_BWD && !s->bf16 && cpu_own_can(&e);
+    const int own = !s->bf16 && (eq == EQ_BWD ? cpu_own_can(&e) : eq == EQ_UPD && cpu_own_can_upd(&e));
     const int forced = conv_forced();
     if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
     if (forced == PATH_OWN) return own ? PATH_OWN : PATH_DNNL;
@@ -483,7 +486,8 @@ static int conv_path(int which, ConvShape *s) {
     if (out_pixels <= 16 && (eq == EQ_UPD || !s->bf16 || amx)) return PATH_GEMM;
     if (s->bf16 && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
     if (image && eq == EQ_BWD && !s->bf16 && avx512) return PATH_GEMM;
-    if (own && avx512 && !s->transposed) return PATH_OWN;
+    if (own && avx512 && eq == EQ_BWD && !s->transposed) return PATH_OWN;
+    if (own && avx512 && eq == EQ_UPD) return PATH_OWN;
     return PATH_DNNL;
 }
 
@@ -566,6 +570,10 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
     const int path = conv_path(BWD_WEIGHTS, &s);
     if (path != PATH_DNNL && (dw || db)) {
         if (dw && path == PATH_GEMM) cpu_gemm_backward_weights(transposed, dw, dout, inp, N, C, H, W, OC, K, S, P, s.bf16);
+        if (dw && path == PATH_OWN) {  // a transposed convolution's is its equivalent's with dY and X swapped
+            const CpuConvEq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
+            cpu_own_backward_weights(dw, transposed ? inp : dout, transposed ? dout : inp, &e);
+        }
 #ifdef FAKEIT_HAVE_XSMM
         if (dw && path == PATH_XSMM) cpu_xsmm_backward_weights(transposed, dw, dout, inp, N, C, H, W, OC, K, S, P);
 #endif

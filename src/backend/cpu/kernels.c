@@ -1,11 +1,14 @@
-// kernels.c: fakeit's own AVX-512 convolution kernel, for the pass where
-// oneDNN 2.6's fp32 kernels fall furthest below the peak: the input gradient
-// of a 4x4, stride 2, padding 1 convolution on the 16-channel blocked layout
-// (the critic's 64 -> 128 and 128 -> 256 layers; the same pass is the
-// forward of the generator's transposed convolutions of those shapes).
+// kernels.c: fakeit's own AVX-512 convolution kernels, for the fp32 passes
+// where oneDNN 2.6's kernels fall furthest below the peak: the input
+// gradient and the weight gradient of a 4x4, stride 2, padding 1
+// convolution on the 16-channel blocked layout (the critic's 64 -> 128 and
+// 128 -> 256 layers; the same passes of the generator's transposed
+// convolutions of those shapes). Which pass runs here is dnnl.c's rule.
 //
 // On the equivalent convolution (cpu_conv_equivalent, cpu.h) X (N, C, H, W)
-// -> Y (N, OC, OH, OW), H = 2 OH, W = 2 OW, weights w (OC, C, 4, 4):
+// -> Y (N, OC, OH, OW), H = 2 OH, W = 2 OW, weights w (OC, C, 4, 4).
+//
+// Input gradient:
 //   dX[n][c][2i+a][2j+b] (+)= sum over oc and the taps (kh, kw) of parity
 //       kh = 1 - a (mod 2), kw = 1 - b (mod 2) of
 //       dY[n][oc][i + (a+1-kh)/2][j + (b+1-kw)/2] * w[oc][c][kh][kw]
@@ -15,30 +18,42 @@
 // one pixel at the side where a tap falls outside, with that tap dropped.
 // A strip keeps 7 pixels x 64 channels of dX in 28 AVX-512 registers and
 // adds, for each tap and each input block of 16 channels, 16 broadcasts of
-// dY times 4 vectors of packed weights (the register-blocked FMA loop the
-// issue asked for; measured against oneDNN in docs/performance.md).
+// dY times 4 vectors of packed weights. Weights are packed once into
+// [C/64][a][b][tap][OC/16][16 oc][64 c], kept from one use to the next when
+// they lie in a declared parameter block (cpu_weight_copy), else packed per
+// call into a scratch slot.
 //
-// Weights are packed once into [C/64][a][b][tap][OC/16][16 oc][64 c], kept
-// from one use to the next when they lie in a declared parameter block
-// (cpu_weight_copy), else packed per call into a scratch slot. Each output
-// element is summed by one thread in a fixed order (tap, oc), whatever the
+// Weight gradient:
+//   dw[oc][c][kh][kw] += sum over n, oh, ow of
+//       dY[n][oc][oh][ow] * X[n][c][2 oh - 1 + kh][2 ow - 1 + kw]
+// in tiles of one input block (16 channels c, a vector), one kernel row kh,
+// the four kw and 6 output channels: 24 sums in registers, and per output
+// pixel two new X vectors (the other two are the previous pixel's, stride 2)
+// and 6 broadcasts of dY. A tile sums sample after sample into a scratch
+// block, which is added into dw at the end.
+//
+// Each output element is summed by one thread in a fixed order, whatever the
 // thread count: the same bits with 1 or 2 threads.
 #include "backend/cpu/cpu.h"
 #include "util/util.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+#include <omp.h>
 
 enum { SLOT_PACK = 4 };  // a scratch slot gemm.c and plain.c leave free (cpu.h)
 enum { GROUP = 64 };     // output channels of a strip: 4 vectors of 16
 
-int cpu_own_can(const CpuConvEq *e) {
+// This CPU and shape: AVX-512, 16-channel blocks on both sides, 4x4 / 2 / 1, even sizes.
+static int own_shape(const CpuConvEq *e) {
     static int avx512 = -1;
     if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f");
     return avx512 && BLK == 16 && e->K == 4 && e->S == 2 && e->P == 1 && e->H == 2 * e->OH &&
-           e->W == 2 * e->OW && e->C % GROUP == 0 && e->OC % 16 == 0 && cpu_blocked(e->C, e->H, e->W) &&
+           e->W == 2 * e->OW && e->OC % 16 == 0 && cpu_blocked(e->C, e->H, e->W) &&
            cpu_blocked(e->OC, e->OH, e->OW);
 }
+
+int cpu_own_can(const CpuConvEq *e) { return own_shape(e) && e->C % GROUP == 0; }
 
 // The taps of parity (a, b): t = th * 2 + tw, kh = (1 - a) + 2 th, kw = (1 - b) + 2 tw.
 static int tap_k(int parity, int t) { return (1 - parity) + 2 * t; }
@@ -143,6 +158,115 @@ void cpu_own_backward_data(float *dx, const float *dy, const float *w, const Cpu
             }
 }
 
+// ---------------------------------------------------------------------------
+// weight gradient
+
+enum { TILE_OC = 6 };  // output channels of a tile: 4 x 6 sums, 4 X vectors and a broadcast in registers
+
+int cpu_own_can_upd(const CpuConvEq *e) {
+    return own_shape(e) && e->C % 16 == 0 && e->OW >= 2;
+}
+
+// One output row of a tile: acc[kw][o] += X row (pixel iw at xr + 16 iw) x
+// dY (output channel o's pixel ow at yp[o][16 ow]); the side pixels ow = 0
+// and OW - 1 have no kw = 0 and kw = 3 respectively (padding).
+__attribute__((target("avx512f"), always_inline)) static inline void upd_row(__m512 acc[4][TILE_OC], const float *xr,
+                                                                             const float *const *yp, int OW) {
+    {
+        const __m512 x1 = _mm512_load_ps(xr), x2 = _mm512_load_ps(xr + 16), x3 = _mm512_load_ps(xr + 32);
+#pragma GCC unroll 8
+        for (int o = 0; o < TILE_OC; o++) {
+            const __m512 v = _mm512_set1_ps(yp[o][0]);
+            acc[1][o] = _mm512_fmadd_ps(x1, v, acc[1][o]);
+            acc[2][o] = _mm512_fmadd_ps(x2, v, acc[2][o]);
+            acc[3][o] = _mm512_fmadd_ps(x3, v, acc[3][o]);
+        }
+    }
+    __m512 xa = _mm512_load_ps(xr + 16), xb = _mm512_load_ps(xr + 32);  // pixel ow = 1's kw 0 and 1
+    for (int ow = 1; ow < OW - 1; ow++) {
+        const float *x = xr + (size_t)(2 * ow - 1) * 16;
+        const __m512 x0 = xa, x1 = xb, x2 = _mm512_load_ps(x + 32), x3 = _mm512_load_ps(x + 48);
+        xa = x2, xb = x3;
+#pragma GCC unroll 8
+        for (int o = 0; o < TILE_OC; o++) {
+            const __m512 v = _mm512_set1_ps(yp[o][ow * 16]);
+            acc[0][o] = _mm512_fmadd_ps(x0, v, acc[0][o]);
+            acc[1][o] = _mm512_fmadd_ps(x1, v, acc[1][o]);
+            acc[2][o] = _mm512_fmadd_ps(x2, v, acc[2][o]);
+            acc[3][o] = _mm512_fmadd_ps(x3, v, acc[3][o]);
+        }
+    }
+    const int ow = OW - 1;
+    const float *x = xr + (size_t)(2 * ow - 1) * 16;
+    const __m512 x0 = _mm512_load_ps(x), x1 = _mm512_load_ps(x + 16), x2 = _mm512_load_ps(x + 32);
+#pragma GCC unroll 8
+    for (int o = 0; o < TILE_OC; o++) {
+        const __m512 v = _mm512_set1_ps(yp[o][ow * 16]);
+        acc[0][o] = _mm512_fmadd_ps(x0, v, acc[0][o]);
+        acc[1][o] = _mm512_fmadd_ps(x1, v, acc[1][o]);
+        acc[2][o] = _mm512_fmadd_ps(x2, v, acc[2][o]);
+    }
+}
+
+// One tile (an input block, kernel row kh, 6 output channels) over one
+// sample: its 4 x 6 sums from and back to a (vectors kw-major), X the
+// sample's input block, ys[o] output channel o's plane of dY.
+__attribute__((target("avx512f"))) static void upd_sample(float *a, const float *xs, const float *const *ys, int H,
+                                                          int W, int OH, int OW, int kh) {
+    __m512 acc[4][TILE_OC];
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++)
+#pragma GCC unroll 8
+        for (int o = 0; o < TILE_OC; o++) acc[t][o] = _mm512_load_ps(a + (t * TILE_OC + o) * 16);
+    for (int oh = 0; oh < OH; oh++) {
+        const int ih = 2 * oh - 1 + kh;
+        if (ih < 0 || ih >= H) continue;
+        const float *yp[TILE_OC];
+#pragma GCC unroll 8
+        for (int o = 0; o < TILE_OC; o++) yp[o] = ys[o] + (size_t)oh * OW * 16;
+        upd_row(acc, xs + (size_t)ih * W * 16, yp, OW);
+    }
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++)
+#pragma GCC unroll 8
+        for (int o = 0; o < TILE_OC; o++) _mm512_store_ps(a + (t * TILE_OC + o) * 16, acc[t][o]);
+}
+
+void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
+    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / 16;
+    const int chunks = (OC + TILE_OC - 1) / TILE_OC, tiles = CB * 4 * chunks;
+    const size_t tile_floats = 4 * TILE_OC * 16;
+    float *sums = cpu_scratch_zero(SLOT_PACK, (size_t)tiles * tile_floats);
+    // tiles in order (block, kh, chunk): a thread's consecutive tiles read the same rows of X
+#pragma omp parallel
+    {
+        const int nt = omp_get_num_threads(), id = omp_get_thread_num();
+        const int t0 = (int)((long)tiles * id / nt), t1 = (int)((long)tiles * (id + 1) / nt);
+        for (int n = 0; n < e->N; n++)
+            for (int t = t0; t < t1; t++) {
+                const int ch = t % chunks, kh = t / chunks % 4, cb = t / chunks / 4;
+                const float *ys[TILE_OC];
+                for (int o = 0; o < TILE_OC; o++) {
+                    // past the last output channel (the last chunk's tail): a real one, summed and dropped
+                    const int oc = ch * TILE_OC + o < OC ? ch * TILE_OC + o : OC - 1;
+                    ys[o] = dy + ((size_t)n * (OC / 16) + oc / 16) * OH * OW * 16 + oc % 16;
+                }
+                upd_sample(sums + (size_t)t * tile_floats, x + ((size_t)n * CB + cb) * H * W * 16, ys, H, W, OH, OW,
+                           kh);
+            }
+    }
+#pragma omp parallel for schedule(static)
+    for (int oc = 0; oc < OC; oc++) {
+        const int ch = oc / TILE_OC, o = oc % TILE_OC;
+        for (int c = 0; c < C; c++)
+            for (int kh = 0; kh < 4; kh++) {
+                const float *sv = sums + ((size_t)((c / 16 * 4 + kh) * chunks + ch)) * tile_floats + o * 16 + c % 16;
+                float *d = dw + (((size_t)oc * C + c) * 4 + kh) * 4;
+                for (int kw = 0; kw < 4; kw++) d[kw] += sv[(size_t)kw * TILE_OC * 16];
+            }
+    }
+}
+
 #else  // not x86-64 with GCC or clang: never chosen
 
 int cpu_own_can(const CpuConvEq *e) {
@@ -150,8 +274,18 @@ int cpu_own_can(const CpuConvEq *e) {
     return 0;
 }
 
+int cpu_own_can_upd(const CpuConvEq *e) {
+    (void)e;
+    return 0;
+}
+
 void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc) {
     (void)dx, (void)dy, (void)w, (void)e, (void)acc;
+    FK_CHECK(0, "fakeit's own AVX-512 kernels are not in this build");
+}
+
+void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
+    (void)dw, (void)dy, (void)x, (void)e;
     FK_CHECK(0, "fakeit's own AVX-512 kernels are not in this build");
 }
 
