@@ -34,7 +34,7 @@
 #include "util/util.h"
 
 enum { SLOT_COL, SLOT_MAT, SLOT_W, SLOT_OUT };
-#define CHUNK ((size_t)2 << 20)  // elements of col, dcol or mat per chunk: 8 MB in fp32
+#define CHUNK ((size_t)1 << 20)  // elements of col, dcol or mat per chunk: 4 MB in fp32
 
 // Round to nearest even; a NaN stays a NaN. Branch-free, so loops of it vectorise.
 static inline uint16_t to_bf16(float f) {

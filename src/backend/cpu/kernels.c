@@ -29,11 +29,14 @@
 // in tiles of one input block (16 channels c, a vector), one kernel row kh,
 // the four kw and 6 output channels: 24 sums in registers, and per output
 // pixel two new X vectors (the other two are the previous pixel's, stride 2)
-// and 6 broadcasts of dY. A tile sums sample after sample into a scratch
-// block, which is added into dw at the end.
+// and 6 broadcasts of dY. The tiles of one input block and kernel row sum
+// sample after sample into a thread's buffer (the size of their part of dw),
+// which is then added into dw.
 //
 // Each output element is summed by one thread in a fixed order, whatever the
 // thread count: the same bits with 1 or 2 threads.
+#include <string.h>
+
 #include "backend/cpu/cpu.h"
 #include "util/util.h"
 
@@ -234,36 +237,38 @@ __attribute__((target("avx512f"))) static void upd_sample(float *a, const float 
 
 void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
     const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / 16;
-    const int chunks = (OC + TILE_OC - 1) / TILE_OC, tiles = CB * 4 * chunks;
-    const size_t tile_floats = 4 * TILE_OC * 16;
-    float *sums = cpu_scratch_zero(SLOT_PACK, (size_t)tiles * tile_floats);
-    // tiles in order (block, kh, chunk): a thread's consecutive tiles read the same rows of X
+    const int chunks = (OC + TILE_OC - 1) / TILE_OC, groups = CB * 4;
+    const size_t tile_floats = 4 * TILE_OC * 16, group_floats = (size_t)chunks * tile_floats;
+    // a group is the tiles of one input block and kernel row (all output
+    // channels): summed over the samples in a buffer of its own (one per
+    // thread), then added into dw; a group's tiles read the same rows of X
+    float *sums = cpu_scratch(SLOT_PACK, (size_t)omp_get_max_threads() * group_floats);
 #pragma omp parallel
     {
         const int nt = omp_get_num_threads(), id = omp_get_thread_num();
-        const int t0 = (int)((long)tiles * id / nt), t1 = (int)((long)tiles * (id + 1) / nt);
-        for (int n = 0; n < e->N; n++)
-            for (int t = t0; t < t1; t++) {
-                const int ch = t % chunks, kh = t / chunks % 4, cb = t / chunks / 4;
-                const float *ys[TILE_OC];
-                for (int o = 0; o < TILE_OC; o++) {
-                    // past the last output channel (the last chunk's tail): a real one, summed and dropped
-                    const int oc = ch * TILE_OC + o < OC ? ch * TILE_OC + o : OC - 1;
-                    ys[o] = dy + ((size_t)n * (OC / 16) + oc / 16) * OH * OW * 16 + oc % 16;
+        float *gs = sums + (size_t)id * group_floats;
+        for (int g = (int)((long)groups * id / nt); g < (int)((long)groups * (id + 1) / nt); g++) {
+            const int kh = g % 4, cb = g / 4;
+            memset(gs, 0, group_floats * sizeof(float));
+            for (int n = 0; n < e->N; n++)
+                for (int ch = 0; ch < chunks; ch++) {
+                    const float *ys[TILE_OC];
+                    for (int o = 0; o < TILE_OC; o++) {
+                        // past the last output channel (the last chunk's tail): a real one, summed and dropped
+                        const int oc = ch * TILE_OC + o < OC ? ch * TILE_OC + o : OC - 1;
+                        ys[o] = dy + ((size_t)n * (OC / 16) + oc / 16) * OH * OW * 16 + oc % 16;
+                    }
+                    upd_sample(gs + (size_t)ch * tile_floats, x + ((size_t)n * CB + cb) * H * W * 16, ys, H, W, OH,
+                               OW, kh);
                 }
-                upd_sample(sums + (size_t)t * tile_floats, x + ((size_t)n * CB + cb) * H * W * 16, ys, H, W, OH, OW,
-                           kh);
+            for (int oc = 0; oc < OC; oc++) {
+                const float *sv = gs + (size_t)(oc / TILE_OC) * tile_floats + (oc % TILE_OC) * 16;
+                for (int l = 0; l < 16; l++) {
+                    float *d = dw + (((size_t)oc * C + cb * 16 + l) * 4 + kh) * 4;
+                    for (int kw = 0; kw < 4; kw++) d[kw] += sv[(size_t)kw * TILE_OC * 16 + l];
+                }
             }
-    }
-#pragma omp parallel for schedule(static)
-    for (int oc = 0; oc < OC; oc++) {
-        const int ch = oc / TILE_OC, o = oc % TILE_OC;
-        for (int c = 0; c < C; c++)
-            for (int kh = 0; kh < 4; kh++) {
-                const float *sv = sums + ((size_t)((c / 16 * 4 + kh) * chunks + ch)) * tile_floats + o * 16 + c % 16;
-                float *d = dw + (((size_t)oc * C + c) * 4 + kh) * 4;
-                for (int kw = 0; kw < 4; kw++) d[kw] += sv[(size_t)kw * TILE_OC * 16];
-            }
+        }
     }
 }
 
