@@ -170,45 +170,35 @@ int cpu_own_can_upd(const CpuConvEq *e) {
     return own_shape(e) && e->C % 16 == 0 && e->OW >= 2;
 }
 
-// One output row of a tile: acc[kw][o] += X row (pixel iw at xr + 16 iw) x
-// dY (output channel o's pixel ow at yp[o][16 ow]); the side pixels ow = 0
-// and OW - 1 have no kw = 0 and kw = 3 respectively (padding).
-__attribute__((target("avx512f"), always_inline)) static inline void upd_row(__m512 acc[4][TILE_OC], const float *xr,
-                                                                             const float *const *yp, int OW) {
-    {
-        const __m512 x1 = _mm512_load_ps(xr), x2 = _mm512_load_ps(xr + 16), x3 = _mm512_load_ps(xr + 32);
-#pragma GCC unroll 8
-        for (int o = 0; o < TILE_OC; o++) {
-            const __m512 v = _mm512_set1_ps(yp[o][0]);
-            acc[1][o] = _mm512_fmadd_ps(x1, v, acc[1][o]);
-            acc[2][o] = _mm512_fmadd_ps(x2, v, acc[2][o]);
-            acc[3][o] = _mm512_fmadd_ps(x3, v, acc[3][o]);
-        }
-    }
-    __m512 xa = _mm512_load_ps(xr + 16), xb = _mm512_load_ps(xr + 32);  // pixel ow = 1's kw 0 and 1
-    for (int ow = 1; ow < OW - 1; ow++) {
-        const float *x = xr + (size_t)(2 * ow - 1) * 16;
-        const __m512 x0 = xa, x1 = xb, x2 = _mm512_load_ps(x + 32), x3 = _mm512_load_ps(x + 48);
-        xa = x2, xb = x3;
-#pragma GCC unroll 8
-        for (int o = 0; o < TILE_OC; o++) {
-            const __m512 v = _mm512_set1_ps(yp[o][ow * 16]);
-            acc[0][o] = _mm512_fmadd_ps(x0, v, acc[0][o]);
-            acc[1][o] = _mm512_fmadd_ps(x1, v, acc[1][o]);
-            acc[2][o] = _mm512_fmadd_ps(x2, v, acc[2][o]);
-            acc[3][o] = _mm512_fmadd_ps(x3, v, acc[3][o]);
-        }
-    }
-    const int ow = OW - 1;
-    const float *x = xr + (size_t)(2 * ow - 1) * 16;
-    const __m512 x0 = _mm512_load_ps(x), x1 = _mm512_load_ps(x + 16), x2 = _mm512_load_ps(x + 32);
+// One output pixel of a tile: acc[kw][o] += x[kw] * dY of output channel o at
+// yp[o][at], for kw in [k0, k1) (a side pixel has three of the four taps).
+__attribute__((target("avx512f"), always_inline)) static inline void upd_pixel(__m512 acc[4][TILE_OC], const __m512 *x,
+                                                                               const float *const *yp, int at, int k0,
+                                                                               int k1) {
 #pragma GCC unroll 8
     for (int o = 0; o < TILE_OC; o++) {
-        const __m512 v = _mm512_set1_ps(yp[o][ow * 16]);
-        acc[0][o] = _mm512_fmadd_ps(x0, v, acc[0][o]);
-        acc[1][o] = _mm512_fmadd_ps(x1, v, acc[1][o]);
-        acc[2][o] = _mm512_fmadd_ps(x2, v, acc[2][o]);
+        const __m512 v = _mm512_set1_ps(yp[o][at]);
+#pragma GCC unroll 4
+        for (int kw = k0; kw < k1; kw++) acc[kw][o] = _mm512_fmadd_ps(x[kw], v, acc[kw][o]);
     }
+}
+
+// One output row of a tile: X row (pixel iw at xr + 16 iw) against dY
+// (output channel o's pixel ow at yp[o][16 ow]). Pixel ow reads X at
+// iw = 2 ow - 1 + kw, so its kw 0 and 1 are the previous pixel's kw 2 and 3;
+// the side pixels ow = 0 and OW - 1 have no kw = 0 and kw = 3 (padding).
+__attribute__((target("avx512f"), always_inline)) static inline void upd_row(__m512 acc[4][TILE_OC], const float *xr,
+                                                                             const float *const *yp, int OW) {
+    __m512 x[4];
+    x[1] = _mm512_load_ps(xr), x[2] = _mm512_load_ps(xr + 16), x[3] = _mm512_load_ps(xr + 32);
+    upd_pixel(acc, x, yp, 0, 1, 4);
+    for (int ow = 1; ow < OW - 1; ow++) {
+        const float *xp = xr + (size_t)(2 * ow - 1) * 16;
+        x[0] = x[2], x[1] = x[3], x[2] = _mm512_load_ps(xp + 32), x[3] = _mm512_load_ps(xp + 48);
+        upd_pixel(acc, x, yp, ow * 16, 0, 4);
+    }
+    x[0] = x[2], x[1] = x[3], x[2] = _mm512_load_ps(xr + (size_t)(2 * OW - 1) * 16);
+    upd_pixel(acc, x, yp, (OW - 1) * 16, 0, 3);
 }
 
 // One tile (an input block, kernel row kh, 6 output channels) over one
