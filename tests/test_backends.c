@@ -126,6 +126,17 @@ static Pair pair(int N, int C, int H, int W, float lo) {
 
 static void check_pair(const char *what, Pair p) { same(what, p.r, p.f, p.N, p.C, p.H, p.W); }
 
+// The same bits as the reference (ops the cpu backend computes in the
+// reference's order).
+static void check_bits(const char *what, Pair p) {
+    const size_t n = (size_t)p.N * p.C * p.H * p.W;
+    float *a = host_from(ref, p.r, p.N, p.C, p.H, p.W), *b = host_from(be, p.f, p.N, p.C, p.H, p.W);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) bad += memcmp(&a[i], &b[i], sizeof(float)) != 0;
+    tl_check(bad == 0, "[%s] %-58s n=%-8zu %zu values not bit for bit the reference's", be->name, what, n, bad);
+    free(a), free(b);
+}
+
 static void drop(Pair p) { ref->free(p.r), be->free(p.f); }
 
 // ---------------------------------------------------------------------------
@@ -376,6 +387,15 @@ static void test_prelu(const int *a) {
     be->prelu_backward(dx.f, ds.f, dy.f, x.f, s.f, N, C, HW);
     snprintf(what, sizeof what, "prelu %dx%dx%dx%d backward dx, da +=", N, C, H, W);
     check_pair(what, dx), check_pair(what, ds);
+    if (!strcmp(be->name, "cpu")) {  // the same operations in the reference's order
+        snprintf(what, sizeof what, "prelu %dx%dx%dx%d forward, backward: the reference's bits", N, C, H, W);
+        check_bits(what, y), check_bits(what, dx), check_bits(what, ds);
+        be->prelu_backward(NULL, ds.f, dy.f, x.f, s.f, N, C, HW);  // each output alone
+        be->prelu_backward(dx.f, NULL, dy.f, x.f, s.f, N, C, HW);
+        ref->prelu_backward(dx.r, ds.r, dy.r, x.r, s.r, N, C, HW);
+        snprintf(what, sizeof what, "prelu %dx%dx%dx%d backward dx alone, da alone", N, C, H, W);
+        check_bits(what, dx), check_bits(what, ds);
+    }
     drop(x), drop(s), drop(y), drop(dy), drop(dx), drop(ds);
 }
 

@@ -427,3 +427,65 @@ void cpu_batchnorm_backward_apply(float *dinp, const float *dout, const float *o
                                       N, CB, cb, HW, 1, B));
     }
 }
+
+// ---------------------------------------------------------------------------
+// PReLU on the blocked layout (the super-resolution net's activation): both
+// sides of the select computed, so the lane loops are whole vectors (a
+// branch per value mispredicts on activations of either sign).
+
+INLINE void prelu_forward_block(float *out, const float *inp, const float *a, size_t base, int HW, const int B) {
+    for (int i = 0; i < HW; i++)
+#pragma omp simd
+        for (int l = 0; l < B; l++) {
+            const float v = inp[base + (size_t)i * B + l], av = a[l] * v;
+            out[base + (size_t)i * B + l] = v > 0.0f ? v : av;
+        }
+}
+
+void cpu_prelu_forward(float *out, const float *inp, const float *a, int N, int C, int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        prelu_forward(out, inp, a, N, C, HW);
+        return;
+    }
+    const int CB = C / BLK;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int cb = 0; cb < CB; cb++)
+            BY_BLOCK(prelu_forward_block(out, inp, a + cb * B, ((size_t)n * CB + cb) * HW * B, HW, B));
+}
+
+// One block of B channels: dinp += x > 0 ? dy : a dy, and each channel's
+// sum of x dy over x <= 0 in double, in the reference's order (samples,
+// then pixels), so da gets the reference's bits whatever the thread count.
+// Adding 0.0 where x > 0 leaves the sum as it is (it starts at +0.0, so it
+// is never -0.0).
+INLINE void prelu_backward_block(float *dinp, float *da, const float *dout, const float *inp, const float *a, int N,
+                                 int CB, int cb, int HW, const int B) {
+    double s[MAX_BLK] = {0};
+    for (int n = 0; n < N; n++) {
+        const size_t base = ((size_t)n * CB + cb) * HW * B;
+        for (int i = 0; i < HW; i++)
+#pragma omp simd
+            for (int l = 0; l < B; l++) {
+                const size_t j = base + (size_t)i * B + l;
+                const float x = inp[j], dy = dout[j], ady = a[l] * dy;
+                const double p = (double)x * dy;
+                if (dinp) dinp[j] += x > 0.0f ? dy : ady;
+                s[l] += x > 0.0f ? 0.0 : p;
+            }
+    }
+    if (da)
+        for (int l = 0; l < B; l++) da[l] += (float)s[l];
+}
+
+void cpu_prelu_backward(float *dinp, float *da, const float *dout, const float *inp, const float *a, int N, int C,
+                        int HW) {
+    if (!cpu_blocked(C, HW, 1)) {
+        prelu_backward(dinp, da, dout, inp, a, N, C, HW);
+        return;
+    }
+    const int CB = C / BLK;
+#pragma omp parallel for schedule(static)
+    for (int cb = 0; cb < CB; cb++)
+        BY_BLOCK(prelu_backward_block(dinp, da ? da + cb * B : NULL, dout, inp, a + cb * B, N, CB, cb, HW, B));
+}

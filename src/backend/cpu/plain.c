@@ -1,5 +1,5 @@
 // plain.c: the CPU backend's ops that have no blocked kernel yet (layer norm,
-// PReLU backward, pixel shuffle, upsampling): a blocked tensor is copied to
+// pixel shuffle, upsampling): a blocked tensor is copied to
 // plain NCHW in a scratch buffer kept by the backend (cpu_scratch: nothing is
 // allocated per call), the reference op runs, and the result is copied back.
 // Plain tensors go straight to the reference.
@@ -64,38 +64,6 @@ void cpu_layernorm_jvp_backward(float *dinp, float *dgamma, float *dbeta, const 
     float *dyt = plain_copy(2, dout_t, N, C, HW), *dy = dout ? plain_copy(3, dout, N, C, HW) : NULL;
     float *dx = plain_zeros(4, dinp, (size_t)N * C * HW);
     layernorm_jvp_backward(dx, dgamma, dbeta, dy, dyt, x, t, save_mean, save_rstd, gamma, N, C, HW);
-    if (dinp) cpu_plain_to_blocked(dinp, dx, N, C, HW, 1);
-}
-
-void cpu_prelu_forward(float *out, const float *inp, const float *a, int N, int C, int HW) {
-    if (!cpu_blocked(C, HW, 1)) {
-        prelu_forward(out, inp, a, N, C, HW);
-        return;
-    }
-    const int CB = C / BLK;
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int n = 0; n < N; n++)
-        for (int cb = 0; cb < CB; cb++) {
-            const size_t base = ((size_t)n * CB + cb) * HW * BLK;
-            const float *s = a + cb * BLK;
-            for (int i = 0; i < HW; i++)
-#pragma omp simd
-                for (int l = 0; l < BLK; l++) {
-                    const float v = inp[base + (size_t)i * BLK + l];
-                    out[base + (size_t)i * BLK + l] = v > 0.0f ? v : s[l] * v;
-                }
-        }
-}
-
-void cpu_prelu_backward(float *dinp, float *da, const float *dout, const float *inp, const float *a, int N, int C,
-                        int HW) {
-    if (!cpu_blocked(C, HW, 1)) {
-        prelu_backward(dinp, da, dout, inp, a, N, C, HW);
-        return;
-    }
-    float *x = plain_copy(0, inp, N, C, HW), *dy = plain_copy(1, dout, N, C, HW);
-    float *dx = plain_zeros(2, dinp, (size_t)N * C * HW);
-    prelu_backward(dx, da, dy, x, a, N, C, HW);
     if (dinp) cpu_plain_to_blocked(dinp, dx, N, C, HW, 1);
 }
 
