@@ -244,6 +244,19 @@ static void test_train(void) {
     snprintf(s2, sizeof s2, "%s.state.safetensors", m2);
     tl_check(ra == 0 && rb == 0 && rcr == 0 && tl_same_file(m1, m2) && tl_same_file(s1, s2),
              "sr-train: 6 steps straight = 3 + resume + 3, model and state byte for byte");
+    // the crops are made in parallel after the draws: the same batches, so
+    // (on the reference backend, whose sums do not depend on the thread
+    // count) the same model, with 1 and 3 threads
+    char t1[300], t3[300];
+    snprintf(t1, sizeof t1, "%s/threads1.safetensors", tmp);
+    snprintf(t3, sizeof t3, "%s/threads3.safetensors", tmp);
+    small_train(&o, inputs, t1, 4);
+    o.backend = "ref", o.threads = 1, o.noise = 20, o.blur = 1.5;
+    const int r1 = srtrain_run(&o);
+    small_train(&o, inputs, t3, 4);
+    o.backend = "ref", o.threads = 3, o.noise = 20, o.blur = 1.5;
+    const int r3 = srtrain_run(&o);
+    tl_check(r1 == 0 && r3 == 0 && tl_same_file(t1, t3), "sr-train: 1 and 3 threads, the same batches (model byte for byte)");
     SrConfig c;
     Net *net = sr_load(&backend_ref, m1, &c, 16, 16);
     tl_check(net && c.scale == 2 && c.feats == 8 && c.nconv == 2 && c.skip == UPSAMPLE_BICUBIC,

@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,51 +126,107 @@ static void blur_plane(float *x, int P, double sigma, float *tmp) {
     }
 }
 
-// Scratch for one crop, allocated once per run.
+// Scratch for one crop, one per thread, allocated once per run.
 typedef struct {
     uint8_t *crop, *small, *bic;  // (HP, HP, 3), (P, P, 3), (HP, HP, 3)
     float *tmp;                   // (P, P) for the blur
 } Scratch;
 
+// One crop's random draws, in the order they are drawn.
+typedef struct {
+    const Image *im;
+    int x0, y0, flip;
+    double sigma;  // blur; 0: none
+    int noisy;     // its noise is in Batch.noise
+} CropDraw;
+
+// What a batch is made with, allocated once per run.
+typedef struct {
+    int nt;          // threads, each with its Scratch
+    Scratch *sc;     // [nt]
+    CropDraw *draw;  // [batch]
+    float *noise;    // [batch][3 P P]
+    double *bl1;     // [batch]
+} Batch;
+
+static void batch_free(Batch *w) {
+    for (int t = 0; t < w->nt && w->sc; t++) free(w->sc[t].crop), free(w->sc[t].small), free(w->sc[t].bic), free(w->sc[t].tmp);
+    free(w->sc), free(w->draw), free(w->noise), free(w->bl1);
+    memset(w, 0, sizeof *w);
+}
+
+static void batch_init(Batch *w, const SrTrainOpts *o, int nt) {
+    const int P = o->patch, HP = P * o->cfg.scale;
+    w->nt = nt < 1 ? 1 : nt;
+    w->sc = fk_malloc((size_t)w->nt * sizeof *w->sc);
+    for (int t = 0; t < w->nt; t++)
+        w->sc[t] = (Scratch){fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * 3), fk_malloc((size_t)HP * HP * 3),
+                             fk_malloc((size_t)P * P * sizeof(float))};
+    w->draw = fk_malloc((size_t)o->batch * sizeof *w->draw);
+    w->noise = fk_malloc((size_t)o->batch * 3 * P * P * sizeof(float));
+    w->bl1 = fk_malloc((size_t)o->batch * sizeof(double));
+}
+
+// Crop b from its draws: hr (3, HP, HP), lr (3, P, P) augmented; returns
+// bicubic's L1 on it before augmentation.
+static double make_crop(const SrTrainOpts *o, const CropDraw *d, const float *noise, const Scratch *sc, float *L,
+                        float *H) {
+    const int P = o->patch, HP = P * o->cfg.scale;
+    const Image *im = d->im;
+    uint8_t *crop = sc->crop, *small = sc->small, *bic = sc->bic;
+    for (int y = 0; y < HP; y++)
+        for (int x = 0; x < HP; x++) {
+            const int sx = d->flip ? d->x0 + HP - 1 - x : d->x0 + x;
+            memcpy(crop + ((size_t)y * HP + x) * 3, im->rgb + ((size_t)(d->y0 + y) * im->w + sx) * 3, 3);
+        }
+    FK_CHECK(img_resize(crop, HP, HP, 3, small, P, P) == 0, "cannot shrink a training crop");
+    FK_CHECK(img_resize_bicubic(small, P, P, 3, bic, HP, HP) == 0, "cannot enlarge a training crop");
+    long dist = 0;
+    for (size_t q = 0; q < (size_t)HP * HP * 3; q++) dist += abs((int)bic[q] - (int)crop[q]);
+    for (int q = 0; q < HP * HP; q++)
+        for (int c = 0; c < 3; c++) H[(size_t)c * HP * HP + q] = crop[(size_t)q * 3 + c] / 255.0f;
+    for (int q = 0; q < P * P; q++)
+        for (int c = 0; c < 3; c++) L[(size_t)c * P * P + q] = small[(size_t)q * 3 + c] / 255.0f;
+    if (d->sigma > 0)
+        for (int c = 0; c < 3; c++) blur_plane(L + (size_t)c * P * P, P, d->sigma, sc->tmp);
+    if (d->noisy)
+        for (int q = 0; q < 3 * P * P; q++) L[q] += noise[q];
+    return dist / (255.0 * HP * HP * 3);
+}
+
 // Fills lr (B, 3, P, P) and hr (B, 3, P*s, P*s) in [0, 1] (host memory);
 // returns the mean L1 of bicubic upscaling (img_resize_bicubic, sr-eval's baseline)
 // of the low-resolution crops before augmentation, on the same 0-1 scale as
-// the training loss.
-static double make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, const Scratch *sc, float *lr, float *hr) {
-    const int P = o->patch, s = o->cfg.scale, HP = P * s;
-    uint8_t *crop = sc->crop, *small = sc->small, *bic = sc->bic;
-    float *tmp = sc->tmp;
-    double bl1 = 0;
-    for (int b = 0; b < o->batch; b++) {
-        const Image *im = &pool->im[rng_u64(rng) % (uint64_t)pool->n];
-        const int x0 = (int)(rng_u64(rng) % (uint64_t)(im->w - HP + 1)), y0 = (int)(rng_u64(rng) % (uint64_t)(im->h - HP + 1));
-        const int flip = (int)(rng_u64(rng) & 1);
-        for (int y = 0; y < HP; y++)
-            for (int x = 0; x < HP; x++) {
-                const int sx = flip ? x0 + HP - 1 - x : x0 + x;
-                memcpy(crop + ((size_t)y * HP + x) * 3, im->rgb + ((size_t)(y0 + y) * im->w + sx) * 3, 3);
-            }
-        FK_CHECK(img_resize(crop, HP, HP, 3, small, P, P) == 0, "cannot shrink a training crop");
-        FK_CHECK(img_resize_bicubic(small, P, P, 3, bic, HP, HP) == 0, "cannot enlarge a training crop");
-        long d = 0;
-        for (size_t q = 0; q < (size_t)HP * HP * 3; q++) d += abs((int)bic[q] - (int)crop[q]);
-        bl1 += d / (255.0 * HP * HP * 3);
-        float *L = lr + (size_t)b * 3 * P * P, *H = hr + (size_t)b * 3 * HP * HP;
-        for (int q = 0; q < HP * HP; q++)
-            for (int c = 0; c < 3; c++) H[(size_t)c * HP * HP + q] = crop[(size_t)q * 3 + c] / 255.0f;
-        for (int q = 0; q < P * P; q++)
-            for (int c = 0; c < 3; c++) L[(size_t)c * P * P + q] = small[(size_t)q * 3 + c] / 255.0f;
+// the training loss. The random draws come first, in one sequence (crop,
+// flip, blur, noise per crop), then the crops are made in parallel: the
+// same batch whatever the thread count.
+static double make_batch(const Pool *pool, const SrTrainOpts *o, Rng *rng, const Batch *w, float *lr, float *hr) {
+    const int P = o->patch, HP = P * o->cfg.scale, B = o->batch;
+    for (int b = 0; b < B; b++) {
+        CropDraw *d = &w->draw[b];
+        d->im = &pool->im[rng_u64(rng) % (uint64_t)pool->n];
+        d->x0 = (int)(rng_u64(rng) % (uint64_t)(d->im->w - HP + 1));
+        d->y0 = (int)(rng_u64(rng) % (uint64_t)(d->im->h - HP + 1));
+        d->flip = (int)(rng_u64(rng) & 1);
+        d->sigma = 0, d->noisy = 0;
         if (o->blur > 0 && rng_uniform(rng) < 0.5) {
             const double sigma = o->blur * rng_uniform(rng);
-            if (sigma > 0.05)
-                for (int c = 0; c < 3; c++) blur_plane(L + (size_t)c * P * P, P, sigma, tmp);
+            if (sigma > 0.05) d->sigma = sigma;
         }
         if (o->noise > 0 && rng_uniform(rng) < 0.5) {
             const double sd = o->noise / 255.0 * rng_uniform(rng);
-            for (int q = 0; q < 3 * P * P; q++) L[q] += (float)(sd * rng_normal(rng));
+            float *z = w->noise + (size_t)b * 3 * P * P;
+            for (int q = 0; q < 3 * P * P; q++) z[q] = (float)(sd * rng_normal(rng));
+            d->noisy = 1;
         }
     }
-    return bl1 / o->batch;
+#pragma omp parallel for num_threads(w->nt) schedule(dynamic, 1)
+    for (int b = 0; b < B; b++)
+        w->bl1[b] = make_crop(o, &w->draw[b], w->noise + (size_t)b * 3 * P * P, &w->sc[omp_get_thread_num()],
+                              lr + (size_t)b * 3 * P * P, hr + (size_t)b * 3 * HP * HP);
+    double bl1 = 0;
+    for (int b = 0; b < B; b++) bl1 += w->bl1[b];
+    return bl1 / B;
 }
 
 // ---------------------------------------------------------------------------
@@ -335,13 +392,13 @@ typedef struct {
     size_t nl, nh;                                    // floats in a batch of LR and HR crops
     float *lr_h, *hr_h;                               // the batch (host)
     float *lr_d, *hr_d, *dout, *loss;                 // backend memory
-    Scratch scratch;
+    Batch batch;
 } SrRun;
 
 static void srrun_free(SrRun *r) {
     fk_unlock(r->lock);
     free(r->lr_h), free(r->hr_h);
-    free(r->scratch.crop), free(r->scratch.small), free(r->scratch.bic), free(r->scratch.tmp);
+    batch_free(&r->batch);
     if (r->lr_d) r->be->free(r->lr_d), r->be->free(r->hr_d), r->be->free(r->dout), r->be->free(r->loss);
     net_free(r->net);
     if (r->adv) wgan_free(r->adv);
@@ -379,8 +436,7 @@ static int srrun_open(SrRun *r, SrTrainOpts *o) {
     r->lr_h = fk_malloc(r->nl * sizeof(float)), r->hr_h = fk_malloc(r->nh * sizeof(float));
     r->lr_d = r->be->alloc(r->nl), r->hr_d = r->be->alloc(r->nh), r->dout = r->be->alloc(r->nh);
     r->loss = r->be->alloc(1);
-    r->scratch = (Scratch){fk_malloc((size_t)HP * HP * 3), fk_malloc((size_t)P * P * 3), fk_malloc((size_t)HP * HP * 3),
-                           fk_malloc((size_t)P * P * sizeof(float))};
+    batch_init(&r->batch, o, r->be->get_threads());
     printf("fakeit sr-train: %d images -> %s; x%d, %d features, %d body convs (%zu parameters), %s skip; %d crops "
            "of %d px per step, Adam %g; augmentation blur <= %g, noise <= %g; backend %s, %d threads\n",
            r->pool.n, o->out, o->cfg.scale, o->cfg.feats, o->cfg.nconv, r->net->n_params, sr_skip_name(o->cfg.skip),
@@ -395,7 +451,7 @@ static int srrun_open(SrRun *r, SrTrainOpts *o) {
 static double srrun_step(SrRun *r, float *l) {
     const SrTrainOpts *o = r->o;
     const Backend *be = r->be;
-    const double bl1 = make_batch(&r->pool, o, &r->rng, &r->scratch, r->lr_h, r->hr_h);
+    const double bl1 = make_batch(&r->pool, o, &r->rng, &r->batch, r->lr_h, r->hr_h);
     r->opt.lr = srtrain_rate(o, r->step);
     be->upload(r->lr_d, r->lr_h, r->nl);
     be->upload(r->hr_d, r->hr_h, r->nh);
