@@ -159,6 +159,7 @@ void cpu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t
 void cpu_tanh_forward(float *out, const float *inp, size_t n);
 void cpu_tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
 void cpu_add_forward(float *out, const float *a, const float *b, size_t n);
+void cpu_l1_loss_backward(float *dpred, const float *pred, const float *target, size_t n);
 void cpu_rmsprop_step(float *p, float *sq, const float *g, size_t n, double lr, double alpha, double eps);
 void cpu_adam_step(float *p, float *m, float *v, const float *g, size_t n, double lr, double beta1, double beta2,
                    double eps, long t);

@@ -1,8 +1,8 @@
-// plain.c: the CPU backend's ops that have no blocked kernel yet (layer norm,
-// pixel shuffle, upsampling): a blocked tensor is copied to
-// plain NCHW in a scratch buffer kept by the backend (cpu_scratch: nothing is
-// allocated per call), the reference op runs, and the result is copied back.
-// Plain tensors go straight to the reference.
+// plain.c: pixel shuffle between the layouts, and the CPU backend's ops that
+// have no blocked kernel yet (layer norm, upsampling): for those a blocked
+// tensor is copied to plain NCHW in a scratch buffer kept by the backend
+// (cpu_scratch: nothing is allocated per call), the reference op runs, and
+// the result is copied back. Plain tensors go straight to the reference.
 #include <stddef.h>
 
 #include "backend/cpu/cpu.h"
@@ -98,11 +98,46 @@ static void resample_backward(ResampleFn op, float *dinp, const float *dout, int
     if (bi) cpu_plain_to_blocked(dinp, dx, N, IC, H * W, 1);
 }
 
+// Pixel shuffle straight between the layouts (either side blocked or plain):
+// out (N, C, H r, W r)[c, h r + i, w r + j] = inp (N, C r r, H, W)[c r r + i r + j, h, w].
+// Each value is moved (or, backward, added) once, as the reference does, so
+// the bits are the reference's. `back`: dinp += the gather of dout.
+static void shuffle_blocked(float *x, float *y, int N, int C, int H, int W, int r, int back) {
+    const int IC = C * r * r, OH = H * r, OW = W * r;
+    const int Bi = cpu_blocked(IC, H, W) ? BLK : 1, Bo = cpu_blocked(C, OH, OW) ? BLK : 1;
+    const size_t HW = (size_t)H * W, OHW = (size_t)OH * OW;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++) {
+            float *yc = y + (((size_t)n * (C / Bo) + c / Bo) * OHW) * Bo + c % Bo;
+            for (int oh = 0; oh < OH; oh++) {
+                const int h = oh / r, i = oh % r;
+                for (int j = 0; j < r; j++) {
+                    const int ic = c * r * r + i * r + j;
+                    float *xc = x + (((size_t)n * (IC / Bi) + ic / Bi) * HW + (size_t)h * W) * Bi + ic % Bi;
+                    float *yr = yc + ((size_t)oh * OW + j) * Bo;
+                    if (back)
+                        for (int w = 0; w < W; w++) xc[(size_t)w * Bi] += yr[(size_t)w * r * Bo];
+                    else
+                        for (int w = 0; w < W; w++) yr[(size_t)w * r * Bo] = xc[(size_t)w * Bi];
+                }
+            }
+        }
+}
+
 void cpu_pixel_shuffle_forward(float *out, const float *inp, int N, int C, int H, int W, int r) {
-    resample_forward(pixel_shuffle_forward, out, inp, N, C, C * r * r, C, H, W, r);
+    if (!cpu_blocked(C * r * r, H, W) && !cpu_blocked(C, H * r, W * r)) {
+        pixel_shuffle_forward(out, inp, N, C, H, W, r);
+        return;
+    }
+    shuffle_blocked((float *)inp, out, N, C, H, W, r, 0);
 }
 void cpu_pixel_shuffle_backward(float *dinp, const float *dout, int N, int C, int H, int W, int r) {
-    resample_backward(pixel_shuffle_backward, dinp, dout, N, C, C * r * r, C, H, W, r);
+    if (!cpu_blocked(C * r * r, H, W) && !cpu_blocked(C, H * r, W * r)) {
+        pixel_shuffle_backward(dinp, dout, N, C, H, W, r);
+        return;
+    }
+    shuffle_blocked(dinp, (float *)dout, N, C, H, W, r, 1);
 }
 void cpu_upsample_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
     resample_forward(upsample_nearest_forward, out, inp, N, C, C, C, H, W, s);

@@ -64,6 +64,18 @@ void cpu_add_forward(float *out, const float *a, const float *b, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
+// d|p - t| / dp = sign(p - t) / n, 0 where equal: the reference's (ops/loss.c)
+// element by element. (The forward, a sum in double in order, stays the
+// reference's.)
+void cpu_l1_loss_backward(float *dpred, const float *pred, const float *target, size_t n) {
+    const float k = 1.0f / (float)n, nk = -k;
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        const float d = pred[i] - target[i];
+        dpred[i] += d > 0.0f ? k : d < 0.0f ? nk : 0.0f;
+    }
+}
+
 void cpu_rmsprop_step(float *p, float *sq, const float *g, size_t n, double lr, double alpha, double eps) {
     cpu_written(p, n * sizeof(float));
     const float a = (float)alpha, one_minus_a = (float)(1.0 - alpha);
