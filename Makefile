@@ -290,18 +290,20 @@ bench:
 	@scripts/install-deps.sh bench
 	$(MAKE) fakeit $(BUILD)/bench_photos
 	$(MAKE) CFLAGS="-O3 -g" $(BUILD)/bench_peak
-	$(MAKE) $(BUILD)/bench_speed
+	$(MAKE) $(BUILD)/bench_speed $(BUILD)/bench_sr_speed
 	bench/prepare_speed.sh
 	bench/speed.sh
 
 # Per layer of both networks: milliseconds, GFLOP/s and share of one
-# iteration of the reference configuration (64x64, batch 64, 2 threads).
+# iteration of the reference configuration (64x64, batch 64, 2 threads);
+# then per layer of a super-resolution training step (sr-train's defaults).
 bench-profile:
-	$(MAKE) fakeit $(BUILD)/bench_speed
+	$(MAKE) fakeit $(BUILD)/bench_speed $(BUILD)/bench_sr_speed
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	./fakeit bikes -n 1200 -o "$$tmp/bikes" --size 64 > /dev/null && \
 	./fakeit prepare "$$tmp/bikes" -o "$$tmp/bikes64.fkd" --size 64 > /dev/null && \
-	$(BUILD)/bench_speed "$$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 3 --sample-reps 1 --profile
+	$(BUILD)/bench_speed "$$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 3 --sample-reps 1 --profile && \
+	$(BUILD)/bench_sr_speed --threads 2 --iters 40 --profile
 
 # Every convolution of the reference configuration one pass at a time
 # (bench/conv.c), on the backend's rule and on each library forced, side by side.

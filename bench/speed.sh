@@ -9,7 +9,12 @@
 # (build/bench_peak). Configurations: the reference (64x64, batch 64) at 2 and
 # 1 threads, then 32x32 and 128x128, then batch 16 and 256 (2 threads).
 # Then the reference configuration with --precision bf16 (its ratio to fp32,
-# or the line saying why this build or CPU cannot). The last line is the
+# or the line saying why this build or CPU cannot). Then the super-resolution
+# network of sr-train and upscale (build/bench_sr_speed against
+# bench/torch_sr.py, 2 threads: a training step of 16 crops of 32 px, and
+# upscaling tiles of 64 px), with its ratio line
+#   ratio sr threads=2 train_speedup=X.XX upscale_speedup=Y.YY mem_ratio=Z.ZZ fakeit_of_peak=P%
+# and its bf16 line and ratio where bf16 runs. The last line is the
 # reference configuration at 2 threads:
 #   summary isa=I train_speedup=X.XX sample_speedup=Y.YY mem_ratio=Z.ZZ fakeit_of_peak=P%
 # (isa: the widest vector set bench_peak found, avx512 or avx2; speedups:
@@ -63,6 +68,25 @@ if bf=$(build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 1 --
         'BEGIN { printf "ratio bf16 size=64 batch=64 threads=2 bf16_over_fp32=%.2f\n", f / b }'
 else
     echo "bf16 unavailable: $bf"
+fi
+# the super-resolution net, fp32 then bf16
+sr_fk=$(build/bench_sr_speed --threads 2)
+sr_pt=$($py bench/torch_sr.py --threads 2)
+echo "$sr_fk"
+echo "$sr_pt"
+awk -v fs="$(field "$sr_fk" sec_per_step)" -v ps="$(field "$sr_pt" sec_per_step)" \
+    -v fu="$(field "$sr_fk" upscale_mpx_per_s)" -v pu="$(field "$sr_pt" upscale_mpx_per_s)" \
+    -v fm="$(field "$sr_fk" peak_rss_mb)" -v pm="$(field "$sr_pt" peak_rss_mb)" \
+    -v fg="$(field "$sr_fk" gflop_per_step)" -v peak="$(peak 2)" 'BEGIN {
+        printf "ratio sr threads=2 train_speedup=%.2f upscale_speedup=%.2f mem_ratio=%.2f fakeit_of_peak=%.0f%%\n", \
+            ps / fs, fu / pu, fm / pm, 100 * fg / fs / peak }'
+if sr_bf=$(build/bench_sr_speed --threads 2 --precision bf16 2>&1); then
+    echo "$sr_bf"
+    awk -v f="$(field "$sr_fk" sec_per_step)" -v b="$(field "$sr_bf" sec_per_step)" \
+        -v fu="$(field "$sr_fk" upscale_mpx_per_s)" -v bu="$(field "$sr_bf" upscale_mpx_per_s)" \
+        'BEGIN { printf "ratio sr bf16 threads=2 bf16_over_fp32=%.2f upscale_bf16_over_fp32=%.2f\n", f / b, bu / fu }'
+else
+    echo "sr bf16 unavailable: $sr_bf"
 fi
 run 64 64 1 1
 run 32 64 2 1
