@@ -115,25 +115,29 @@ void upsample_bicubic_forward(float *out, const float *inp, int N, int C, int H,
     const int *ix = tp.ix, *iy = tp.iy;
     const float *wx = tp.wx, *wy = tp.wy;
     float *tmp = fk_malloc((size_t)N * C * H * OW * sizeof(float));
-#pragma omp parallel for schedule(static)
-    for (int p = 0; p < N * C; p++) {
-        const float *x = inp + (size_t)p * H * W;
-        float *t = tmp + (size_t)p * H * OW, *o = out + (size_t)p * OH * OW;
-        for (int h = 0; h < H; h++)
+    // rows, then columns; threaded by row (a batch of one RGB image has only three planes)
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int p = 0; p < N * C; p++)
+        for (int h = 0; h < H; h++) {
+            const float *r = inp + ((size_t)p * H + h) * W;
+            float *t = tmp + ((size_t)p * H + h) * OW;
             for (int ow = 0; ow < OW; ow++) {
                 const int *i = ix + 4 * ow;
-                const float *w = wx + 4 * ow, *r = x + (size_t)h * W;
-                t[(size_t)h * OW + ow] = w[0] * r[i[0]] + w[1] * r[i[1]] + w[2] * r[i[2]] + w[3] * r[i[3]];
+                const float *w = wx + 4 * ow;
+                t[ow] = w[0] * r[i[0]] + w[1] * r[i[1]] + w[2] * r[i[2]] + w[3] * r[i[3]];
             }
+        }
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int p = 0; p < N * C; p++)
         for (int oh = 0; oh < OH; oh++) {
+            const float *t = tmp + (size_t)p * H * OW;
             const int *i = iy + 4 * oh;
             const float *w = wy + 4 * oh;
             const float *r0 = t + (size_t)i[0] * OW, *r1 = t + (size_t)i[1] * OW, *r2 = t + (size_t)i[2] * OW,
                         *r3 = t + (size_t)i[3] * OW;
-            float *ro = o + (size_t)oh * OW;
+            float *ro = out + ((size_t)p * OH + oh) * OW;
             for (int ow = 0; ow < OW; ow++) ro[ow] = w[0] * r0[ow] + w[1] * r1[ow] + w[2] * r2[ow] + w[3] * r3[ow];
         }
-    }
     free(tmp), free(tp.ix), free(tp.wx);
 }
 
