@@ -334,7 +334,7 @@ bench-bf16:
 	bench/bf16.sh
 
 # The default super-resolution model models/bikes-x4.safetensors, trained
-# from the built-in bikes (about 16 minutes on 2 cores).
+# from the built-in bikes (about 6 minutes on 2 cores).
 sr-model: deps
 	$(MAKE) fakeit
 	scripts/sr-model.sh

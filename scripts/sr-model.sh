@@ -4,7 +4,7 @@
 # the same 1,200 drawings as `make demo` (seed 1), the ones on white kept by
 # `fakeit prepare` at 256 px and at 128 px (the GAN's thumbnails are those
 # shrunk by 4 again), x4, fakeit's default network (32 features, 8 body convs)
-# and training (5,000 steps; blur and noise augmentation). About 16 minutes on
+# and training (5,000 steps; blur and noise augmentation). About 6 minutes on
 # 2 CPU cores.
 #
 # usage: scripts/sr-model.sh [WORK_DIR]    (default build/sr-model)
