@@ -159,6 +159,13 @@ static const int conv_cases[][9] = {
     {3, 64, 10, 18, 48, 4, 2, 1, 1},
     {2, 128, 4, 2, 32, 4, 2, 1, 0},
     {2, 64, 6, 14, 16, 4, 2, 1, 0},
+    // stride 1 above the 2^25 multiply-adds under which the CPU backend's
+    // rule keeps oneDNN's primitives: its input gradient as the forward of
+    // the flipped weights, padding K - 1 - P from 2 down to 0
+    {2, 64, 24, 24, 64, 3, 1, 1, 1},
+    {3, 32, 24, 20, 32, 5, 1, 2, 0},
+    {4, 32, 30, 26, 48, 3, 1, 0, 1},
+    {6, 48, 20, 22, 32, 3, 1, 2, 1},
 };
 
 static const int convt_cases[][9] = {
