@@ -1,11 +1,26 @@
-// profile.h: the per-layer profile lines of bench_speed and bench_sr_speed
-// (--profile), from Net.prof (net_profile).
+// profile.h: what bench_speed and bench_sr_speed share: the multiply-adds
+// of a network's convolutions, and the per-layer profile lines (--profile)
+// from Net.prof (net_profile).
 #ifndef FAKEIT_BENCH_PROFILE_H
 #define FAKEIT_BENCH_PROFILE_H
 
 #include <stdio.h>
 
 #include "nn/net.h"
+
+// Multiply-adds of one sample through every convolution of `net`, split into
+// those whose input is the network input (no input gradient is needed there
+// unless the caller wants one) and the rest.
+static void conv_macs(const Net *net, double *first, double *rest) {
+    *first = *rest = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *L = &net->layers[i];
+        if (L->kind != LAYER_CONV && L->kind != LAYER_CONVT) continue;
+        const Dims small = L->kind == LAYER_CONV ? L->od : L->id;  // the side the kernel slides over
+        double m = (double)L->id.C * L->od.C * L->u.conv.K * L->u.conv.K * small.H * small.W;
+        *(L->in == NET_INPUT ? first : rest) += m;
+    }
+}
 
 static const char *const kind_names[] = {"conv", "convt", "bn", "ln", "relu", "lrelu", "tanh", "prelu",
                                          "linear", "shuffle", "upsample", "add"};

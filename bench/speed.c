@@ -39,20 +39,6 @@
 
 #define D_ITERS 5
 
-// Multiply-adds of one sample through every convolution of `net`, split into
-// those whose input is the network input (no input gradient is needed there
-// unless the caller wants one) and the rest.
-static void conv_macs(const Net *net, double *first, double *rest) {
-    *first = *rest = 0;
-    for (int i = 0; i < net->n_layers; i++) {
-        const Layer *L = &net->layers[i];
-        if (L->kind != LAYER_CONV && L->kind != LAYER_CONVT) continue;
-        const Dims small = L->kind == LAYER_CONV ? L->od : L->id;  // the side the kernel slides over
-        double m = (double)L->id.C * L->od.C * L->u.conv.K * L->u.conv.K * small.H * small.W;
-        *(L->in == NET_INPUT ? first : rest) += m;
-    }
-}
-
 static double now_rss_mb(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -34,18 +34,6 @@
 #include "util/util.h"
 #include "profile.h"
 
-// Multiply-adds per sample of the net's convolutions: the first (whose input
-// is the network input) and the rest.
-static void conv_macs(const Net *net, double *first, double *rest) {
-    *first = *rest = 0;
-    for (int i = 0; i < net->n_layers; i++) {
-        const Layer *L = &net->layers[i];
-        if (L->kind != LAYER_CONV) continue;
-        const double m = (double)L->id.C * L->od.C * L->u.conv.K * L->u.conv.K * L->od.H * L->od.W;
-        *(L->in == NET_INPUT ? first : rest) += m;
-    }
-}
-
 static void fill_uniform(float *x, size_t n, Rng *r) {
     for (size_t i = 0; i < n; i++) x[i] = (float)rng_uniform(r);
 }

@@ -78,7 +78,7 @@ float *cpu_aligned(size_t bytes);
 // one per slot, reused by every call. Contents are left over from earlier
 // calls (cpu_scratch_zero clears them). An op must not use one slot for two
 // buffers it needs at once.
-enum { CPU_SCRATCH_STATS = 5, CPU_SCRATCH_SLOTS = 6 };  // slots 0-4: tensors (plain.c, gemm.c 0-3, kernels.c 4); STATS: per-channel figures
+enum { CPU_SCRATCH_STATS = 5, CPU_SCRATCH_SLOTS = 6 };  // slots 0-4: tensors (plain.c, gemm.c 0-3, kernels.c and dnnl.c's flipped weights 4); STATS: per-channel figures
 float *cpu_scratch(int slot, size_t n);
 float *cpu_scratch_zero(int slot, size_t n);
 

@@ -284,10 +284,12 @@ typedef struct {
     int OH, OW;
     int bf16;  // the primitive reads bf16 operands (conv_path decides)
     dnnl_dims_t src, wei, bia, dst, strides, pad_l, pad_r;
+    CpuConvEq eq;  // the equivalent convolution (cpu.h): the own kernels' shape
 } ConvShape;
 
 static ConvShape conv_shape(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P, int bias) {
-    ConvShape s = {transposed, N, C, H, W, OC, K, S, P, bias, 0, 0, 0, {0}, {0}, {0}, {0}, {0}, {0}, {0}};
+    ConvShape s = {.transposed = transposed, .N = N, .C = C, .H = H, .W = W, .OC = OC, .K = K, .S = S, .P = P,
+                   .bias = bias};
     s.OH = transposed ? convt_out_size(H, K, S, P) : conv_out_size(H, K, S, P);
     s.OW = transposed ? convt_out_size(W, K, S, P) : conv_out_size(W, K, S, P);
     s.src[0] = N, s.src[1] = C, s.src[2] = H, s.src[3] = W;
@@ -296,6 +298,7 @@ static ConvShape conv_shape(int transposed, int N, int C, int H, int W, int OC, 
     s.bia[0] = OC;
     s.strides[0] = s.strides[1] = S;
     s.pad_l[0] = s.pad_l[1] = P;
+    s.eq = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
     if (transposed) {
         s.pad_r[0] = s.pad_r[1] = P;
     } else {  // PyTorch floors the output size; oneDNN wants the right padding that gives it exactly
@@ -405,6 +408,7 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias, int act, fl
 // bits repeat. FAKEIT_CPU_CONV=dnnl, xsmm or gemm forces one wherever it can
 // run (the tests hold each to the reference on any CPU).
 enum { PATH_DNNL, PATH_XSMM, PATH_GEMM, PATH_OWN, PATH_FLIP };
+enum { SLOT_FLIP = 4 };  // the flipped weights' scratch slot (cpu.h): kernels.c's, never used in the same pass
 
 static int conv_forced(void) {  // -1: the rule
     static int e = -2;
@@ -478,8 +482,7 @@ static int conv_path(int which, ConvShape *s) {
     const int amx = (isa & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
     const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
     s->bf16 = use_bf16 && (!image || (amx && eq == EQ_BWD));
-    const CpuConvEq e = cpu_conv_equivalent(s->transposed, s->N, s->C, s->H, s->W, s->OC, s->K, s->S, s->P);
-    const int own = !s->bf16 && (eq == EQ_BWD ? cpu_own_can(&e) : eq == EQ_UPD && cpu_own_can_upd(&e));
+    const int own = !s->bf16 && (eq == EQ_BWD ? cpu_own_can(&s->eq) : eq == EQ_UPD && cpu_own_can_upd(&s->eq));
     const int forced = conv_forced();
     if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
     if (forced == PATH_OWN) return own ? PATH_OWN : PATH_DNNL;
@@ -541,10 +544,8 @@ static void conv_fwd(int transposed, float *out, const float *inp, const float *
         if (path == PATH_XSMM) cpu_xsmm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P);
 #endif
         if (path == PATH_GEMM) cpu_gemm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P, s.bf16);
-        if (path == PATH_OWN) {  // a transposed convolution's forward: the equivalent's input gradient
-            const CpuConvEq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
-            cpu_own_backward_data(out, inp, w, &e, 0);
-        }
+        if (path == PATH_OWN)  // a transposed convolution's forward: the equivalent's input gradient
+            cpu_own_backward_data(out, inp, w, &s.eq, 0);
         const size_t n = (size_t)N * OC * s.OH * s.OW;
         if (b) bias_add(out, b, N, OC, s.OH, s.OW);
         if (act && slope == 0.0f)
@@ -565,7 +566,7 @@ static void conv_fwd(int transposed, float *out, const float *inp, const float *
 // (which gives H x W back), its result added to dinp by the sum post-op.
 static void flipped_backward_data(float *dinp, const float *dout, const float *w, const ConvShape *s) {
     const int C = s->C, OC = s->OC, K = s->K;
-    float *wf = cpu_scratch(4, (size_t)C * OC * K * K);
+    float *wf = cpu_scratch(SLOT_FLIP, (size_t)C * OC * K * K);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int c = 0; c < C; c++)
         for (int o = 0; o < OC; o++)
@@ -586,8 +587,7 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
         if (path == PATH_GEMM) {
             cpu_gemm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P, s.bf16);
         } else if (path == PATH_OWN) {  // a convolution's input gradient
-            const CpuConvEq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
-            cpu_own_backward_data(dinp, dout, w, &e, 1);
+            cpu_own_backward_data(dinp, dout, w, &s.eq, 1);
         } else if (path == PATH_FLIP) {
             flipped_backward_data(dinp, dout, w, &s);
 #ifdef FAKEIT_HAVE_XSMM
@@ -602,10 +602,8 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
     const int path = conv_path(BWD_WEIGHTS, &s);
     if (path != PATH_DNNL && (dw || db)) {
         if (dw && path == PATH_GEMM) cpu_gemm_backward_weights(transposed, dw, dout, inp, N, C, H, W, OC, K, S, P, s.bf16);
-        if (dw && path == PATH_OWN) {  // a transposed convolution's is its equivalent's with dY and X swapped
-            const CpuConvEq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
-            cpu_own_backward_weights(dw, transposed ? inp : dout, transposed ? dout : inp, &e);
-        }
+        if (dw && path == PATH_OWN)  // a transposed convolution's is its equivalent's with dY and X swapped
+            cpu_own_backward_weights(dw, transposed ? inp : dout, transposed ? dout : inp, &s.eq);
 #ifdef FAKEIT_HAVE_XSMM
         if (dw && path == PATH_XSMM) cpu_xsmm_backward_weights(transposed, dw, dout, inp, N, C, H, W, OC, K, S, P);
 #endif

@@ -67,35 +67,32 @@ void cpu_layernorm_jvp_backward(float *dinp, float *dgamma, float *dbeta, const 
     if (dinp) cpu_plain_to_blocked(dinp, dx, N, C, HW, 1);
 }
 
-// Pixel shuffle and nearest upsampling share the reference signature
-// op(out, inp, N, C, H, W, r): (N, IC, H, W) -> (N, OC, H r, W r), where C is
-// the op's own channel argument (OC for the shuffle, both for upsampling).
-typedef void (*ResampleFn)(float *, const float *, int, int, int, int, int);
+// Nearest and bicubic upsampling share the reference signature
+// op(out, inp, N, C, H, W, s): (N, C, H, W) -> (N, C, H s, W s).
+typedef void (*UpsampleFn)(float *, const float *, int, int, int, int, int);
 
-static void resample_forward(ResampleFn op, float *out, const float *inp, int N, int C, int IC, int OC, int H, int W,
-                             int r) {
-    const int bi = cpu_blocked(IC, H, W), bo = cpu_blocked(OC, H * r, W * r);
+static void resample_forward(UpsampleFn op, float *out, const float *inp, int N, int C, int H, int W, int r) {
+    const int bi = cpu_blocked(C, H, W), bo = cpu_blocked(C, H * r, W * r);
     if (!bi && !bo) {
         op(out, inp, N, C, H, W, r);
         return;
     }
-    const float *x = bi ? plain_copy(0, inp, N, IC, H * W) : inp;
-    float *y = bo ? cpu_scratch(1, (size_t)N * OC * H * W * r * r) : out;
+    const float *x = bi ? plain_copy(0, inp, N, C, H * W) : inp;
+    float *y = bo ? cpu_scratch(1, (size_t)N * C * H * W * r * r) : out;
     op(y, x, N, C, H, W, r);
-    if (bo) cpu_plain_to_blocked(out, y, N, OC, H * W * r * r, 0);
+    if (bo) cpu_plain_to_blocked(out, y, N, C, H * W * r * r, 0);
 }
 
-static void resample_backward(ResampleFn op, float *dinp, const float *dout, int N, int C, int IC, int OC, int H,
-                              int W, int r) {
-    const int bi = cpu_blocked(IC, H, W), bo = cpu_blocked(OC, H * r, W * r);
+static void resample_backward(UpsampleFn op, float *dinp, const float *dout, int N, int C, int H, int W, int r) {
+    const int bi = cpu_blocked(C, H, W), bo = cpu_blocked(C, H * r, W * r);
     if (!bi && !bo) {
         op(dinp, dout, N, C, H, W, r);
         return;
     }
-    const float *dy = bo ? plain_copy(0, dout, N, OC, H * W * r * r) : dout;
-    float *dx = bi ? cpu_scratch_zero(1, (size_t)N * IC * H * W) : dinp;
+    const float *dy = bo ? plain_copy(0, dout, N, C, H * W * r * r) : dout;
+    float *dx = bi ? cpu_scratch_zero(1, (size_t)N * C * H * W) : dinp;
     op(dx, dy, N, C, H, W, r);
-    if (bi) cpu_plain_to_blocked(dinp, dx, N, IC, H * W, 1);
+    if (bi) cpu_plain_to_blocked(dinp, dx, N, C, H * W, 1);
 }
 
 // Pixel shuffle straight between the layouts (either side blocked or plain):
@@ -140,14 +137,14 @@ void cpu_pixel_shuffle_backward(float *dinp, const float *dout, int N, int C, in
     shuffle_blocked(dinp, (float *)dout, N, C, H, W, r, 1);
 }
 void cpu_upsample_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
-    resample_forward(upsample_nearest_forward, out, inp, N, C, C, C, H, W, s);
+    resample_forward(upsample_nearest_forward, out, inp, N, C, H, W, s);
 }
 void cpu_upsample_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s) {
-    resample_backward(upsample_nearest_backward, dinp, dout, N, C, C, C, H, W, s);
+    resample_backward(upsample_nearest_backward, dinp, dout, N, C, H, W, s);
 }
 void cpu_bicubic_forward(float *out, const float *inp, int N, int C, int H, int W, int s) {
-    resample_forward(upsample_bicubic_forward, out, inp, N, C, C, C, H, W, s);
+    resample_forward(upsample_bicubic_forward, out, inp, N, C, H, W, s);
 }
 void cpu_bicubic_backward(float *dinp, const float *dout, int N, int C, int H, int W, int s) {
-    resample_backward(upsample_bicubic_backward, dinp, dout, N, C, C, C, H, W, s);
+    resample_backward(upsample_bicubic_backward, dinp, dout, N, C, H, W, s);
 }
