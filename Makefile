@@ -310,7 +310,7 @@ bench-profile:
 bench-conv:
 	$(MAKE) CFLAGS="-O3 -g" $(BUILD)/bench_peak $(BUILD)/bench_conv
 	@peak=$$($(BUILD)/bench_peak 2 | sed -n 's/^peak threads=2 .*gflops=//p') && echo "FMA peak, 2 threads: $$peak GFLOP/s" && \
-	for c in fp32:rule fp32:dnnl fp32:gemm fp32:own $(if $(filter 1,$(XSMM)),fp32:xsmm) bf16:rule bf16:dnnl bf16:gemm; do \
+	for c in fp32:rule fp32:dnnl fp32:gemm fp32:own $(if $(filter 1,$(XSMM)),fp32:xsmm) bf16:rule bf16:dnnl bf16:gemm bf16:own; do \
 	    e=$${c#*:}; [ $$e = rule ] && e=; \
 	    FAKEIT_CPU_CONV=$$e $(BUILD)/bench_conv --peak $$peak --precision $${c%%:*} || exit 1; done
 

@@ -159,6 +159,9 @@ static const int conv_cases[][9] = {
     {3, 64, 10, 18, 48, 4, 2, 1, 1},
     {2, 128, 4, 2, 32, 4, 2, 1, 0},
     {2, 64, 6, 14, 16, 4, 2, 1, 0},
+    // its bf16 weight gradient (pairs of output pixels): an even width, an
+    // odd height, 32 input channels, 80 outputs (not a multiple of its 6)
+    {3, 32, 6, 12, 80, 4, 2, 1, 1},
     // stride 1 above the 2^25 multiply-adds under which the CPU backend's
     // rule keeps oneDNN's primitives: its input gradient as the forward of
     // the flipped weights, padding K - 1 - P from 2 down to 0
@@ -178,6 +181,7 @@ static const int convt_cases[][9] = {
     {2, 32, 6, 6, 16, 5, 3, 2, 1},
     {5, 16, 1, 1, 32, 1, 1, 0, 1},
     {3, 48, 5, 9, 64, 4, 2, 1, 1},     // the transposed side of the kernel above, odd sizes, bias
+    {2, 80, 3, 6, 32, 4, 2, 1, 1},     // and of its bf16 weight gradient
 };
 
 static void test_conv(int transposed, const int *a) {

@@ -4,8 +4,19 @@
 #define FAKEIT_CPU_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "backend/backend.h"
+
+// fp32 -> bf16, rounded to nearest even; a NaN stays a NaN. Branch-free, so
+// loops of it vectorise.
+static inline uint16_t cpu_to_bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1)) >> 16, nan = (u >> 16) | 0x40;
+    return (uint16_t)((int32_t)(u & 0x7fffffffu) > 0x7f800000 ? nan : rounded);
+}
 
 // ---- layout (blocked.c, dnnl.c)
 #define MAX_BLK 16
@@ -57,6 +68,10 @@ int cpu_own_can(const CpuConvEq *e);
 void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc);
 int cpu_own_can_upd(const CpuConvEq *e);
 void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e);
+// The same weight gradient on operands rounded to bf16, fp32 sums (AVX-512
+// BF16, OW even as well); uses scratch slots 0, 1 and 4.
+int cpu_own_can_upd_bf16(const CpuConvEq *e);
+void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, const CpuConvEq *e);
 
 // ---- convolutions as matrix products (gemm.c); same shapes, bf16: the
 // matrix operands in bf16
@@ -78,7 +93,7 @@ float *cpu_aligned(size_t bytes);
 // one per slot, reused by every call. Contents are left over from earlier
 // calls (cpu_scratch_zero clears them). An op must not use one slot for two
 // buffers it needs at once.
-enum { CPU_SCRATCH_STATS = 5, CPU_SCRATCH_SLOTS = 6 };  // slots 0-4: tensors (plain.c, gemm.c 0-3, kernels.c and dnnl.c's flipped weights 4); STATS: per-channel figures
+enum { CPU_SCRATCH_STATS = 5, CPU_SCRATCH_SLOTS = 6 };  // slots 0-4: tensors (plain.c, gemm.c 0-3, kernels.c 4 and its bf16 weight gradient 0-1, dnnl.c's flipped weights 4); STATS: per-channel figures
 float *cpu_scratch(int slot, size_t n);
 float *cpu_scratch_zero(int slot, size_t n);
 

@@ -435,31 +435,42 @@ static int xsmm_can(const ConvShape *s) {
 
 // Sets s->bf16 (whether the pass reads bf16 operands) and returns the path.
 //
-// Measured per pass with `make bench-conv` on AVX-512 with AMX, and on the
-// same host with oneDNN held to AVX-512 BF16 (no AMX) and to AVX2
-// (docs/performance.md), the rule is, for the equivalent convolution's pass
-// (xsmm.c: a transposed convolution's forward is its input gradient):
+// Measured per pass with `make bench-conv` on two hosts (docs/performance.md):
+// an Intel AVX-512 host with AMX (also with oneDNN held to AVX2 there) and an
+// AMD EPYC (Zen 5) with AVX-512 BF16 and no AMX, whose figures replace the
+// earlier emulation of a bf16 CPU without AMX (oneDNN held to AVX-512 BF16 on
+// the AMX host). The rule is, for the equivalent convolution's pass (xsmm.c:
+// a transposed convolution's forward is its input gradient):
 // - a matrix product where its output is one pixel (the critic's last layer,
-//   the generator's first), and where it is at most 4x4 (the critic's
-//   8x8 -> 4x4 layer, the generator's 4x4 -> 8x8): there oneDNN's weight
-//   gradients run at under half the peak on every ISA measured, and its
-//   other passes lose to the product too, except in bf16 without AMX;
-// - in bf16 also the weight gradient up to 8x8 outputs (oneDNN 2.6's bf16
-//   weight gradients run at a third of what its forward does);
+//   the generator's first);
+// - fakeit's own AVX-512 kernel (kernels.c) for every fp32 weight gradient it
+//   can run (4x4 stride-2 layers: the critic's and the generator's), the 4x4
+//   outputs included, where it beats the matrix product on both hosts (the
+//   critic's 256 -> 512: 14.3 against 15.8 ms on the Intel host, 9.2-9.7
+//   against 12.4-15.8 on the AMD one; oneDNN 19.1 and 14.3); and its bf16 form
+//   (vdpbf16ps) for those weight gradients in bf16 without AMX, where oneDNN
+//   and the product run them at under 60 % of the bf16 peak (AMD host: the
+//   critic's 64 -> 128 6.2 against oneDNN's 8.8 ms, 128 -> 256 5.6 against
+//   8.9, 256 -> 512 5.6 against the product's 9.2); with AMX the product and
+//   oneDNN keep them (not measured against it there);
+// - a matrix product where the output is at most 4x4 (the critic's 8x8 ->
+//   4x4 layer, the generator's 4x4 -> 8x8) for the other passes, except the
+//   equivalent forward in bf16 without AMX, where oneDNN's avx512_core_bf16
+//   kernel runs it 1.5x faster than the product (and loses the input
+//   gradient to it by as much);
+// - in bf16 with AMX also the weight gradient up to 8x8 outputs (oneDNN 2.6's
+//   AMX weight gradients run at a third of what its forward does);
 // - layers with an image side (fewer than 16 channels: the critic's first,
 //   the generator's last) run in fp32 even in bf16, where the conversions
 //   cost more than the bf16 products save, except for their input-gradient
 //   kind on AMX; that kind runs as a matrix product on AVX-512 in fp32
 //   (oneDNN runs it at an eighth of the peak), not on AVX2 where oneDNN wins;
-// - fakeit's own AVX-512 kernel (kernels.c) for the fp32 input gradient of
-//   4x4, stride-2 convolutions above 4x4 outputs with 64k input channels
-//   (the critic's 64 -> 128 and 128 -> 256), where oneDNN runs at 60-67 % of
-//   the peak and it at 70-75 %; the same kernel is the forward of the
-//   generator's transposed layers of those shapes, where it only ties with
-//   oneDNN, so there (and at 4x4 outputs, where it loses) oneDNN keeps them;
-//   and its fp32 weight gradients of those layers, the critic's and the
-//   generator's (oneDNN 61-67 % of the peak, it 71-80 %; at 4x4 outputs the
-//   matrix product above keeps them);
+// - the own kernel also for the fp32 input gradient of 4x4, stride-2
+//   convolutions above 4x4 outputs with 64k input channels (the critic's
+//   64 -> 128 and 128 -> 256), where oneDNN runs at 60-77 % of the peak and it
+//   at 70-85 %; the same kernel is the forward of the generator's transposed
+//   layers of those shapes, where it only ties with oneDNN, so there (and at
+//   4x4 outputs, where it loses) oneDNN and the product keep them;
 // - the fp32 input gradient of a stride-1 convolution with channel blocks on
 //   both sides (the super-resolution net's body) as oneDNN's forward
 //   convolution of the output gradient with the weights transposed and
@@ -482,7 +493,8 @@ static int conv_path(int which, ConvShape *s) {
     const int amx = (isa & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
     const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
     s->bf16 = use_bf16 && (!image || (amx && eq == EQ_BWD));
-    const int own = !s->bf16 && (eq == EQ_BWD ? cpu_own_can(&s->eq) : eq == EQ_UPD && cpu_own_can_upd(&s->eq));
+    const int own = s->bf16 ? eq == EQ_UPD && cpu_own_can_upd_bf16(&s->eq)
+                            : eq == EQ_BWD ? cpu_own_can(&s->eq) : eq == EQ_UPD && cpu_own_can_upd(&s->eq);
     const int forced = conv_forced();
     if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
     if (forced == PATH_OWN) return own ? PATH_OWN : PATH_DNNL;
@@ -494,11 +506,11 @@ static int conv_path(int which, ConvShape *s) {
     const double macs = (double)s->N * out_pixels * s->C * s->OC * s->K * s->K;
     if (macs < 33554432.0) return PATH_DNNL;
     if (out_pixels == 1) return PATH_GEMM;
-    if (out_pixels <= 16 && (eq == EQ_UPD || !s->bf16 || amx)) return PATH_GEMM;
-    if (s->bf16 && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
+    if (own && avx512 && eq == EQ_UPD && (!s->bf16 || !amx)) return PATH_OWN;
+    if (out_pixels <= 16 && (eq != EQ_FWD || !s->bf16 || amx)) return PATH_GEMM;
+    if (s->bf16 && amx && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
     if (image && eq == EQ_BWD && !s->bf16 && avx512) return PATH_GEMM;
     if (own && avx512 && eq == EQ_BWD && !s->transposed) return PATH_OWN;
-    if (own && avx512 && eq == EQ_UPD) return PATH_OWN;
     if (which == BWD_DATA && !s->transposed && s->S == 1 && s->P < s->K && !s->bf16 &&
         cpu_blocked(s->C, s->H, s->W) && cpu_blocked(s->OC, s->OH, s->OW))
         return PATH_FLIP;
@@ -603,7 +615,8 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
     if (path != PATH_DNNL && (dw || db)) {
         if (dw && path == PATH_GEMM) cpu_gemm_backward_weights(transposed, dw, dout, inp, N, C, H, W, OC, K, S, P, s.bf16);
         if (dw && path == PATH_OWN)  // a transposed convolution's is its equivalent's with dY and X swapped
-            cpu_own_backward_weights(dw, transposed ? inp : dout, transposed ? dout : inp, &s.eq);
+            (s.bf16 ? cpu_own_backward_weights_bf16 : cpu_own_backward_weights)(dw, transposed ? inp : dout,
+                                                                                 transposed ? dout : inp, &s.eq);
 #ifdef FAKEIT_HAVE_XSMM
         if (dw && path == PATH_XSMM) cpu_xsmm_backward_weights(transposed, dw, dout, inp, N, C, H, W, OC, K, S, P);
 #endif

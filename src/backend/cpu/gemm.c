@@ -36,18 +36,10 @@
 enum { SLOT_COL, SLOT_MAT, SLOT_W, SLOT_OUT };
 #define CHUNK ((size_t)1 << 20)  // elements of col, dcol or mat per chunk: 4 MB in fp32
 
-// Round to nearest even; a NaN stays a NaN. Branch-free, so loops of it vectorise.
-static inline uint16_t to_bf16(float f) {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1)) >> 16, nan = (u >> 16) | 0x40;
-    return (uint16_t)((int32_t)(u & 0x7fffffffu) > 0x7f800000 ? nan : rounded);
-}
-
 // element i of a matrix stored as fp32 or bf16
 static inline void put1(void *m, size_t i, float v, int bf16) {
     if (bf16)
-        ((uint16_t *)m)[i] = to_bf16(v);
+        ((uint16_t *)m)[i] = cpu_to_bf16(v);
     else
         ((float *)m)[i] = v;
 }
@@ -148,7 +140,7 @@ static const void *weights(const float *w, const Eq *e, int bf16) {
     if (!m) m = (uint16_t *)cpu_scratch(SLOT_W, (n + 1) / 2);
     if (!stale) return m;
 #pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < n; i++) m[i] = to_bf16(w[i]);
+    for (size_t i = 0; i < n; i++) m[i] = cpu_to_bf16(w[i]);
     return m;
 }
 

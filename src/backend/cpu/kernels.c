@@ -1,9 +1,11 @@
-// kernels.c: fakeit's own AVX-512 convolution kernels, for the fp32 passes
-// where oneDNN 2.6's kernels fall furthest below the peak: the input
-// gradient and the weight gradient of a 4x4, stride 2, padding 1
-// convolution on the 16-channel blocked layout (the critic's 64 -> 128 and
-// 128 -> 256 layers; the same passes of the generator's transposed
-// convolutions of those shapes). Which pass runs here is dnnl.c's rule.
+// kernels.c: fakeit's own AVX-512 convolution kernels, for the passes where
+// oneDNN 2.6's kernels fall furthest below the peak: the input gradient and
+// the weight gradient of a 4x4, stride 2, padding 1 convolution on the
+// 16-channel blocked layout (the fp32 input gradient of the critic's
+// 64 -> 128 and 128 -> 256 layers; the weight gradient, fp32 and bf16, of all
+// its 4x4 stride-2 layers with 16k input channels, and of the generator's
+// transposed convolutions of those shapes). Which pass runs here is dnnl.c's
+// rule.
 //
 // On the equivalent convolution (cpu_conv_equivalent, cpu.h) X (N, C, H, W)
 // -> Y (N, OC, OH, OW), H = 2 OH, W = 2 OW, weights w (OC, C, 4, 4).
@@ -31,10 +33,12 @@
 // pixel two new X vectors (the other two are the previous pixel's, stride 2)
 // and 6 broadcasts of dY. The tiles of one input block and kernel row sum
 // sample after sample into a thread's buffer (the size of their part of dw),
-// which is then added into dw.
+// which is then added into dw. The bf16 form (below) takes two output pixels
+// per step with vdpbf16ps.
 //
 // Each output element is summed by one thread in a fixed order, whatever the
 // thread count: the same bits with 1 or 2 threads.
+#include <stdint.h>
 #include <string.h>
 
 #include "backend/cpu/cpu.h"
@@ -164,7 +168,7 @@ void cpu_own_backward_data(float *dx, const float *dy, const float *w, const Cpu
 // ---------------------------------------------------------------------------
 // weight gradient
 
-enum { TILE_OC = 6 };  // output channels of a tile: 4 x 6 sums, 4 X vectors and a broadcast in registers
+enum { TILE_OC = 6, X_BATCH_BYTES = 128 * 1024 };  // output channels of a tile: 4 x 6 sums, 4 X vectors and a broadcast in registers
 
 int cpu_own_can_upd(const CpuConvEq *e) {
     return own_shape(e) && e->C % 16 == 0 && e->OW >= 2;
@@ -201,28 +205,44 @@ __attribute__((target("avx512f"), always_inline)) static inline void upd_row(__m
     upd_pixel(acc, x, yp, (OW - 1) * 16, 0, 3);
 }
 
-// One tile (an input block, kernel row kh, 6 output channels) over one
-// sample: its 4 x 6 sums from and back to a (vectors kw-major), X the
-// sample's input block, ys[o] output channel o's plane of dY.
-__attribute__((target("avx512f"))) static void upd_sample(float *a, const float *xs, const float *const *ys, int H,
-                                                          int W, int OH, int OW, int kh) {
+// One tile (an input block, kernel row kh, 6 output channels) over S
+// samples: its 4 x 6 sums from and back to a (vectors kw-major), sample s's
+// input block at xs + s xstep, output channel o's plane of dY at ys[o] +
+// s ystep. The sums stay in registers from sample to sample: at 4x4 outputs
+// a sample is only 12 pixel steps.
+__attribute__((target("avx512f"))) static void upd_batch(float *a, const float *xs, size_t xstep,
+                                                         const float *const *ys, size_t ystep, int S, int H, int W,
+                                                         int OH, int OW, int kh) {
     __m512 acc[4][TILE_OC];
 #pragma GCC unroll 4
     for (int t = 0; t < 4; t++)
 #pragma GCC unroll 8
         for (int o = 0; o < TILE_OC; o++) acc[t][o] = _mm512_load_ps(a + (t * TILE_OC + o) * 16);
-    for (int oh = 0; oh < OH; oh++) {
-        const int ih = 2 * oh - 1 + kh;
-        if (ih < 0 || ih >= H) continue;
-        const float *yp[TILE_OC];
+    for (int s = 0; s < S; s++)
+        for (int oh = 0; oh < OH; oh++) {
+            const int ih = 2 * oh - 1 + kh;
+            if (ih < 0 || ih >= H) continue;
+            const float *yp[TILE_OC];
 #pragma GCC unroll 8
-        for (int o = 0; o < TILE_OC; o++) yp[o] = ys[o] + (size_t)oh * OW * 16;
-        upd_row(acc, xs + (size_t)ih * W * 16, yp, OW);
-    }
+            for (int o = 0; o < TILE_OC; o++) yp[o] = ys[o] + s * ystep + (size_t)oh * OW * 16;
+            upd_row(acc, xs + s * xstep + (size_t)ih * W * 16, yp, OW);
+        }
 #pragma GCC unroll 4
     for (int t = 0; t < 4; t++)
 #pragma GCC unroll 8
         for (int o = 0; o < TILE_OC; o++) _mm512_store_ps(a + (t * TILE_OC + o) * 16, acc[t][o]);
+}
+
+// dw (OC, C, 4, 4) += a group's sums: input block cb, kernel row kh, tiles of
+// TILE_OC output channels (vectors kw-major)
+static void add_group(float *dw, const float *gs, int C, int OC, int cb, int kh) {
+    for (int oc = 0; oc < OC; oc++) {
+        const float *sv = gs + (size_t)(oc / TILE_OC) * 4 * TILE_OC * 16 + (oc % TILE_OC) * 16;
+        for (int l = 0; l < 16; l++) {
+            float *d = dw + (((size_t)oc * C + cb * 16 + l) * 4 + kh) * 4;
+            for (int kw = 0; kw < 4; kw++) d[kw] += sv[(size_t)kw * TILE_OC * 16 + l];
+        }
+    }
 }
 
 void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
@@ -231,7 +251,10 @@ void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const 
     const size_t tile_floats = 4 * TILE_OC * 16, group_floats = (size_t)chunks * tile_floats;
     // a group is the tiles of one input block and kernel row (all output
     // channels): summed over the samples in a buffer of its own (one per
-    // thread), then added into dw; a group's tiles read the same rows of X
+    // thread), then added into dw; a group's tiles read the same rows of X,
+    // in batches of samples whose input blocks fit in about 128 KB (L2)
+    const size_t block_bytes = (size_t)H * W * 16 * sizeof(float);
+    const int S = block_bytes >= X_BATCH_BYTES ? 1 : (int)(X_BATCH_BYTES / block_bytes);
     float *sums = cpu_scratch(SLOT_PACK, (size_t)omp_get_max_threads() * group_floats);
 #pragma omp parallel
     {
@@ -240,24 +263,169 @@ void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const 
         for (int g = (int)((long)groups * id / nt); g < (int)((long)groups * (id + 1) / nt); g++) {
             const int kh = g % 4, cb = g / 4;
             memset(gs, 0, group_floats * sizeof(float));
-            for (int n = 0; n < e->N; n++)
+            for (int n0 = 0; n0 < e->N; n0 += S)
                 for (int ch = 0; ch < chunks; ch++) {
                     const float *ys[TILE_OC];
                     for (int o = 0; o < TILE_OC; o++) {
                         // past the last output channel (the last chunk's tail): a real one, summed and dropped
                         const int oc = ch * TILE_OC + o < OC ? ch * TILE_OC + o : OC - 1;
-                        ys[o] = dy + ((size_t)n * (OC / 16) + oc / 16) * OH * OW * 16 + oc % 16;
+                        ys[o] = dy + ((size_t)n0 * (OC / 16) + oc / 16) * OH * OW * 16 + oc % 16;
                     }
-                    upd_sample(gs + (size_t)ch * tile_floats, x + ((size_t)n * CB + cb) * H * W * 16, ys, H, W, OH,
-                               OW, kh);
+                    upd_batch(gs + (size_t)ch * tile_floats, x + ((size_t)n0 * CB + cb) * H * W * 16,
+                              (size_t)CB * H * W * 16, ys, (size_t)OC * OH * OW, e->N - n0 < S ? e->N - n0 : S, H, W,
+                              OH, OW, kh);
                 }
-            for (int oc = 0; oc < OC; oc++) {
-                const float *sv = gs + (size_t)(oc / TILE_OC) * tile_floats + (oc % TILE_OC) * 16;
+            add_group(dw, gs, C, OC, cb, kh);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// weight gradient, bf16 operands (AVX-512 BF16)
+//
+// The same tiles, on operands rounded to bf16 (to nearest even, as oneDNN
+// rounds them) with fp32 sums: vdpbf16ps adds to each of 16 fp32 sums the
+// products of two bf16 pairs, so a step takes two output pixels ow = 2j and
+// 2j + 1 (OW even) at once. Pixel ow reads X at iw = 2 ow - 1 + kw, so the
+// pair reads iw and iw + 2: X is rewritten into rows of pairs, lane c of
+// pair q holding (X[c][q - 1], X[c][q + 1]), zero outside the row (the
+// padding); dY once per call into pairs of neighbouring pixels in the tiles'
+// order, (tiles of TILE_OC output channels, N, OH OW / 2, TILE_OC), so a
+// tile reads its dY in one stream and a step's 6 broadcasts are 24
+// consecutive bytes. Per step: 4 X vectors, 6
+// broadcasts, 24 vdpbf16ps (48 pixel-taps).
+//
+// A group is one input block and the kernel rows of one parity (kh0 and
+// kh0 + 2 read input rows ih = 2 r - 1 + kh0, r = oh and oh + 1), so each
+// input row is rewritten once per call. Samples go in batches whose rows of
+// pairs stay in L2 (about 128 KB), and a tile sums a whole batch in
+// registers: at 4x4 outputs a sample is only 8 steps per kernel row.
+
+enum { SLOT_DY2 = 0, SLOT_X2 = 1 };  // gemm.c's and plain.c's slots, free while this runs (cpu.h)
+
+int cpu_own_can_upd_bf16(const CpuConvEq *e) {
+    static int bf16 = -1;
+    if (bf16 < 0) bf16 = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw");
+    return bf16 && cpu_own_can_upd(e) && e->OW % 2 == 0;
+}
+
+// lane l: bf16(lo[l]) in the low half, bf16(hi[l]) in the high half
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static inline __m512i pair_bf16(__m512 lo, __m512 hi) {
+    const __m512i mix = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6,
+                                         21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_permutexvar_epi16(mix, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+}
+
+// dY (N, OC/16, OH OW, 16) -> pairs of pixels 2p, 2p + 1 in the tiles' order
+// (tiles, N, OH OW / 2, TILE_OC), the last tile's missing output channels zero
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pair_dy(uint32_t *d, const float *dy, int N, int OC,
+                                                                             size_t pairs) {
+    const int OB = OC / 16, tiles = (OC + TILE_OC - 1) / TILE_OC;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int ob = 0; ob < OB; ob++) {
+            uint32_t v[16] __attribute__((aligned(64)));
+            for (size_t p = 0; p < pairs; p++) {
+                const float *s = dy + (((size_t)n * OB + ob) * pairs + p) * 32;
+                _mm512_store_si512(v, pair_bf16(_mm512_load_ps(s), _mm512_load_ps(s + 16)));
                 for (int l = 0; l < 16; l++) {
-                    float *d = dw + (((size_t)oc * C + cb * 16 + l) * 4 + kh) * 4;
-                    for (int kw = 0; kw < 4; kw++) d[kw] += sv[(size_t)kw * TILE_OC * 16 + l];
+                    const int oc = ob * 16 + l;
+                    d[(((size_t)(oc / TILE_OC) * N + n) * pairs + p) * TILE_OC + oc % TILE_OC] = v[l];
                 }
             }
+        }
+    if (OC % TILE_OC)
+        for (int n = 0; n < N; n++)
+            for (size_t p = 0; p < pairs; p++)
+                for (int o = OC % TILE_OC; o < TILE_OC; o++)
+                    d[(((size_t)(tiles - 1) * N + n) * pairs + p) * TILE_OC + o] = 0;
+}
+
+// Rows of pairs of one sample's input block xs (H x W x 16): input row
+// ih = 2 r - 1 + kh0 at d + r W 16, r in [0, OH]; rows outside X are skipped
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pair_x(uint32_t *d, const float *xs, int H, int W,
+                                                                            int OH, int kh0) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (int r = 0; r <= OH; r++) {
+        const int ih = 2 * r - 1 + kh0;
+        if (ih < 0 || ih >= H) continue;
+        const float *xr = xs + (size_t)ih * W * 16;
+        uint32_t *dr = d + (size_t)r * W * 16;
+        for (int q = 0; q < W; q++) {
+            const __m512 lo = q >= 1 ? _mm512_load_ps(xr + (size_t)(q - 1) * 16) : zero;
+            const __m512 hi = q + 1 < W ? _mm512_load_ps(xr + (size_t)(q + 1) * 16) : zero;
+            _mm512_store_si512(dr + (size_t)q * 16, pair_bf16(lo, hi));
+        }
+    }
+}
+
+// One tile (kernel row kh, 6 output channels) over S samples: its 4 x 6 sums
+// from and back to a; sample s's rows of pairs at x2 + s xstep (pair_x, kh0
+// = kh % 2), its dY pairs of the tile at ys + s ystep
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void upd_batch_bf16(float *a, const uint32_t *x2,
+                                                                                    size_t xstep, const uint32_t *ys,
+                                                                                    size_t ystep, int S, int H, int W,
+                                                                                    int OH, int OW, int kh) {
+    __m512 acc[4][TILE_OC];
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++)
+#pragma GCC unroll 8
+        for (int o = 0; o < TILE_OC; o++) acc[t][o] = _mm512_load_ps(a + (t * TILE_OC + o) * 16);
+    const int J = OW / 2, oh0 = kh == 0 ? 1 : 0, oh1 = kh == 3 ? OH - 1 : OH;  // rows inside X
+    for (int s = 0; s < S; s++)
+        for (int oh = oh0; oh < oh1; oh++) {
+            const uint32_t *xr = x2 + s * xstep + (size_t)(oh + kh / 2) * W * 16;
+            const uint32_t *yp = ys + s * ystep + (size_t)oh * J * TILE_OC;
+            for (int j = 0; j < J; j++) {
+                __m512bh x[4];
+#pragma GCC unroll 4
+                for (int kw = 0; kw < 4; kw++) x[kw] = (__m512bh)_mm512_load_si512(xr + (size_t)(4 * j + kw) * 16);
+#pragma GCC unroll 8
+                for (int o = 0; o < TILE_OC; o++) {
+                    const __m512bh v = (__m512bh)_mm512_set1_epi32((int)yp[j * TILE_OC + o]);
+#pragma GCC unroll 4
+                    for (int kw = 0; kw < 4; kw++) acc[kw][o] = _mm512_dpbf16_ps(acc[kw][o], x[kw], v);
+                }
+            }
+        }
+    (void)H;
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++)
+#pragma GCC unroll 8
+        for (int o = 0; o < TILE_OC; o++) _mm512_store_ps(a + (t * TILE_OC + o) * 16, acc[t][o]);
+}
+
+void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
+    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / 16;
+    const int tiles = (OC + TILE_OC - 1) / TILE_OC, groups = CB * 2, nt_max = omp_get_max_threads();
+    const size_t tile_floats = 4 * TILE_OC * 16, kh_floats = (size_t)tiles * tile_floats;
+    const size_t pairs = (size_t)OH * OW / 2, ystep = pairs * TILE_OC, xstep = (size_t)(OH + 1) * W * 16;
+    const int batch = (int)(X_BATCH_BYTES / (xstep * 4)) < 1 ? 1 : (int)(X_BATCH_BYTES / (xstep * 4));
+    const int S = batch < e->N ? batch : e->N;
+    uint32_t *dy2 = (uint32_t *)cpu_scratch(SLOT_DY2, (size_t)tiles * e->N * ystep);
+    uint32_t *x2all = (uint32_t *)cpu_scratch(SLOT_X2, (size_t)nt_max * S * xstep);
+    float *sums = cpu_scratch(SLOT_PACK, (size_t)nt_max * 2 * kh_floats);
+    pair_dy(dy2, dy, e->N, OC, pairs);
+#pragma omp parallel
+    {
+        const int nt = omp_get_num_threads(), id = omp_get_thread_num();
+        float *gs = sums + (size_t)id * 2 * kh_floats;
+        uint32_t *x2 = x2all + (size_t)id * S * xstep;
+        for (int g = (int)((long)groups * id / nt); g < (int)((long)groups * (id + 1) / nt); g++) {
+            const int kh0 = g % 2, cb = g / 2;
+            memset(gs, 0, 2 * kh_floats * sizeof(float));
+            for (int n0 = 0; n0 < e->N; n0 += S) {
+                const int ns = e->N - n0 < S ? e->N - n0 : S;
+                for (int s = 0; s < ns; s++)
+                    pair_x(x2 + s * xstep, x + ((size_t)(n0 + s) * CB + cb) * H * W * 16, H, W, OH, kh0);
+                for (int k = 0; k < 2; k++)
+                    for (int t = 0; t < tiles; t++)
+                        upd_batch_bf16(gs + k * kh_floats + (size_t)t * tile_floats, x2, xstep,
+                                       dy2 + ((size_t)t * e->N + n0) * ystep, ystep, ns, H, W, OH, OW,
+                                       kh0 + 2 * k);
+            }
+            add_group(dw, gs, C, OC, cb, kh0);
+            add_group(dw, gs + kh_floats, C, OC, cb, kh0 + 2);
         }
     }
 }
@@ -282,6 +450,15 @@ void cpu_own_backward_data(float *dx, const float *dy, const float *w, const Cpu
 void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
     (void)dw, (void)dy, (void)x, (void)e;
     FK_CHECK(0, "fakeit's own AVX-512 kernels are not in this build");
+}
+
+int cpu_own_can_upd_bf16(const CpuConvEq *e) {
+    (void)e;
+    return 0;
+}
+
+void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
+    cpu_own_backward_weights(dw, dy, x, e);
 }
 
 #endif
