@@ -446,8 +446,8 @@ static int xsmm_can(const ConvShape *s) {
 // - fakeit's own AVX-512 kernel (kernels.c) for every fp32 weight gradient it
 //   can run (4x4 stride-2 layers: the critic's and the generator's), the 4x4
 //   outputs included, where it beats the matrix product on both hosts (the
-//   critic's 256 -> 512: 14.3 against 15.8 ms on the Intel host, 9.2-9.7
-//   against 12.4-15.8 on the AMD one; oneDNN 19.1 and 14.3); and its bf16 form
+//   critic's 256 -> 512: 14.3 against 15.8 ms on the Intel host, 9.2-9.8
+//   against 10.6-14.8 on the AMD one; oneDNN 19.1 and 11.4-14.3); its bf16 form
 //   (vdpbf16ps) for those weight gradients in bf16 without AMX, where oneDNN
 //   and the product run them at under 60 % of the bf16 peak (AMD host: the
 //   critic's 64 -> 128 6.2 against oneDNN's 8.8 ms, 128 -> 256 5.6 against
