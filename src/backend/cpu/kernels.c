@@ -168,7 +168,28 @@ void cpu_own_backward_data(float *dx, const float *dy, const float *w, const Cpu
 // ---------------------------------------------------------------------------
 // weight gradient
 
-enum { TILE_OC = 6, X_BATCH_BYTES = 128 * 1024 };  // output channels of a tile: 4 x 6 sums, 4 X vectors and a broadcast in registers
+enum { TILE_OC = 6 };  // output channels of a tile: 4 x 6 sums, 4 X vectors and a broadcast in registers
+
+// Samples per call of a tile's loop: as many as keep their input (`bytes`
+// each) within about 128 KB (L2), at least one
+static int samples_per_batch(size_t bytes) {
+    const size_t batch = (size_t)128 * 1024;
+    return bytes >= batch ? 1 : (int)(batch / bytes);
+}
+
+// a tile's 4 x 6 sums (vectors kw-major) from and back to a
+__attribute__((target("avx512f"), always_inline)) static inline void tile_load(__m512 acc[4][TILE_OC], const float *a) {
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++)
+#pragma GCC unroll 8
+        for (int o = 0; o < TILE_OC; o++) acc[t][o] = _mm512_load_ps(a + (t * TILE_OC + o) * 16);
+}
+__attribute__((target("avx512f"), always_inline)) static inline void tile_store(float *a, __m512 acc[4][TILE_OC]) {
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++)
+#pragma GCC unroll 8
+        for (int o = 0; o < TILE_OC; o++) _mm512_store_ps(a + (t * TILE_OC + o) * 16, acc[t][o]);
+}
 
 int cpu_own_can_upd(const CpuConvEq *e) {
     return own_shape(e) && e->C % 16 == 0 && e->OW >= 2;
@@ -214,10 +235,7 @@ __attribute__((target("avx512f"))) static void upd_batch(float *a, const float *
                                                          const float *const *ys, size_t ystep, int S, int H, int W,
                                                          int OH, int OW, int kh) {
     __m512 acc[4][TILE_OC];
-#pragma GCC unroll 4
-    for (int t = 0; t < 4; t++)
-#pragma GCC unroll 8
-        for (int o = 0; o < TILE_OC; o++) acc[t][o] = _mm512_load_ps(a + (t * TILE_OC + o) * 16);
+    tile_load(acc, a);
     for (int s = 0; s < S; s++)
         for (int oh = 0; oh < OH; oh++) {
             const int ih = 2 * oh - 1 + kh;
@@ -227,10 +245,7 @@ __attribute__((target("avx512f"))) static void upd_batch(float *a, const float *
             for (int o = 0; o < TILE_OC; o++) yp[o] = ys[o] + s * ystep + (size_t)oh * OW * 16;
             upd_row(acc, xs + s * xstep + (size_t)ih * W * 16, yp, OW);
         }
-#pragma GCC unroll 4
-    for (int t = 0; t < 4; t++)
-#pragma GCC unroll 8
-        for (int o = 0; o < TILE_OC; o++) _mm512_store_ps(a + (t * TILE_OC + o) * 16, acc[t][o]);
+    tile_store(a, acc);
 }
 
 // dw (OC, C, 4, 4) += a group's sums: input block cb, kernel row kh, tiles of
@@ -252,9 +267,8 @@ void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const 
     // a group is the tiles of one input block and kernel row (all output
     // channels): summed over the samples in a buffer of its own (one per
     // thread), then added into dw; a group's tiles read the same rows of X,
-    // in batches of samples whose input blocks fit in about 128 KB (L2)
-    const size_t block_bytes = (size_t)H * W * 16 * sizeof(float);
-    const int S = block_bytes >= X_BATCH_BYTES ? 1 : (int)(X_BATCH_BYTES / block_bytes);
+    // in batches of samples whose input blocks fit in L2
+    const int S = samples_per_batch((size_t)H * W * 16 * sizeof(float));
     float *sums = cpu_scratch(SLOT_PACK, (size_t)omp_get_max_threads() * group_floats);
 #pragma omp parallel
     {
@@ -292,8 +306,8 @@ void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const 
 // padding); dY once per call into pairs of neighbouring pixels in the tiles'
 // order, (tiles of TILE_OC output channels, N, OH OW / 2, TILE_OC), so a
 // tile reads its dY in one stream and a step's 6 broadcasts are 24
-// consecutive bytes. Per step: 4 X vectors, 6
-// broadcasts, 24 vdpbf16ps (48 pixel-taps).
+// consecutive bytes. Per step: 4 X vectors, 6 broadcasts, 24 vdpbf16ps (48
+// pixel-taps).
 //
 // A group is one input block and the kernel rows of one parity (kh0 and
 // kh0 + 2 read input rows ih = 2 r - 1 + kh0, r = oh and oh + 1), so each
@@ -364,13 +378,10 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pair_x(uint32
 // = kh % 2), its dY pairs of the tile at ys + s ystep
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void upd_batch_bf16(float *a, const uint32_t *x2,
                                                                                     size_t xstep, const uint32_t *ys,
-                                                                                    size_t ystep, int S, int H, int W,
-                                                                                    int OH, int OW, int kh) {
+                                                                                    size_t ystep, int S, int W, int OH,
+                                                                                    int OW, int kh) {
     __m512 acc[4][TILE_OC];
-#pragma GCC unroll 4
-    for (int t = 0; t < 4; t++)
-#pragma GCC unroll 8
-        for (int o = 0; o < TILE_OC; o++) acc[t][o] = _mm512_load_ps(a + (t * TILE_OC + o) * 16);
+    tile_load(acc, a);
     const int J = OW / 2, oh0 = kh == 0 ? 1 : 0, oh1 = kh == 3 ? OH - 1 : OH;  // rows inside X
     for (int s = 0; s < S; s++)
         for (int oh = oh0; oh < oh1; oh++) {
@@ -388,11 +399,7 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void upd_batch_bf1
                 }
             }
         }
-    (void)H;
-#pragma GCC unroll 4
-    for (int t = 0; t < 4; t++)
-#pragma GCC unroll 8
-        for (int o = 0; o < TILE_OC; o++) _mm512_store_ps(a + (t * TILE_OC + o) * 16, acc[t][o]);
+    tile_store(a, acc);
 }
 
 void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
@@ -400,8 +407,7 @@ void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, c
     const int tiles = (OC + TILE_OC - 1) / TILE_OC, groups = CB * 2, nt_max = omp_get_max_threads();
     const size_t tile_floats = 4 * TILE_OC * 16, kh_floats = (size_t)tiles * tile_floats;
     const size_t pairs = (size_t)OH * OW / 2, ystep = pairs * TILE_OC, xstep = (size_t)(OH + 1) * W * 16;
-    const int batch = (int)(X_BATCH_BYTES / (xstep * 4)) < 1 ? 1 : (int)(X_BATCH_BYTES / (xstep * 4));
-    const int S = batch < e->N ? batch : e->N;
+    const int batch = samples_per_batch(xstep * sizeof(uint32_t)), S = batch < e->N ? batch : e->N;
     uint32_t *dy2 = (uint32_t *)cpu_scratch(SLOT_DY2, (size_t)tiles * e->N * ystep);
     uint32_t *x2all = (uint32_t *)cpu_scratch(SLOT_X2, (size_t)nt_max * S * xstep);
     float *sums = cpu_scratch(SLOT_PACK, (size_t)nt_max * 2 * kh_floats);
@@ -421,7 +427,7 @@ void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, c
                 for (int k = 0; k < 2; k++)
                     for (int t = 0; t < tiles; t++)
                         upd_batch_bf16(gs + k * kh_floats + (size_t)t * tile_floats, x2, xstep,
-                                       dy2 + ((size_t)t * e->N + n0) * ystep, ystep, ns, H, W, OH, OW,
+                                       dy2 + ((size_t)t * e->N + n0) * ystep, ystep, ns, W, OH, OW,
                                        kh0 + 2 * k);
             }
             add_group(dw, gs, C, OC, cb, kh0);
