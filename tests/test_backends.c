@@ -159,6 +159,12 @@ static const int conv_cases[][9] = {
     {3, 64, 10, 18, 48, 4, 2, 1, 1},
     {2, 128, 4, 2, 32, 4, 2, 1, 0},
     {2, 64, 6, 14, 16, 4, 2, 1, 0},
+    // its forward and input gradient in tiles of 8 output pixels: 2 x 4,
+    // 4 x 2 and 1 x 8 tiles, with bias (and activation), 16 input channels
+    // (the forward only), two 8-wide tiles in a row
+    {2, 32, 8, 4, 64, 4, 2, 1, 1},
+    {2, 32, 16, 8, 32, 4, 2, 1, 0},
+    {2, 16, 6, 32, 32, 4, 2, 1, 1},
     // its bf16 weight gradient (pairs of output pixels): an even width, an
     // odd height, 32 input channels, 80 outputs (not a multiple of its 6)
     {3, 32, 6, 12, 80, 4, 2, 1, 1},
@@ -182,6 +188,8 @@ static const int convt_cases[][9] = {
     {5, 16, 1, 1, 32, 1, 1, 0, 1},
     {3, 48, 5, 9, 64, 4, 2, 1, 1},     // the transposed side of the kernel above, odd sizes, bias
     {2, 80, 3, 6, 32, 4, 2, 1, 1},     // and of its bf16 weight gradient
+    {2, 32, 4, 8, 64, 4, 2, 1, 1},     // and of its tiles (forward and input gradient swapped), bias
+    {2, 64, 2, 4, 32, 4, 2, 1, 0},
 };
 
 static void test_conv(int transposed, const int *a) {

@@ -60,10 +60,19 @@ void cpu_xsmm_backward_weights(int transposed, float *dw, const float *dout, con
 
 // ---- fakeit's own AVX-512 kernels (kernels.c), fp32, for the equivalent
 // convolution when it is 4x4, stride 2, padding 1, H = 2 OH, W = 2 OW, both
-// sides in 16-channel blocks. cpu_own_can: the input gradient can run here
-// (also C a multiple of 64); dx (+)= (acc) the input gradient of dy through
-// w (OC, C, 4, 4). cpu_own_can_upd: the weight gradient can (OW >= 2);
+// sides in 16-channel blocks. Forward and input gradient run in tiles of 8
+// output pixels, so they also want the output 8k wide, or 4 wide with OH
+// even, or 2 wide with OH a multiple of 4.
+// cpu_own_can_fwd: the forward can run here (also OC a multiple of 32);
+// y (+)= (acc) the convolution of x with w (OC, C, 4, 4), plus b (OC) when
+// not NULL (not with acc), through LeakyReLU (slope; 0: ReLU) when act.
+// cpu_own_can: the input gradient can (also C a multiple of 32); dx (+)=
+// (acc) the input gradient of dy through w. Both use scratch slots 0 and 4.
+// cpu_own_can_upd: the weight gradient can (OW >= 2, any output width);
 // dw (OC, C, 4, 4) += the weight gradient of dy with input x.
+int cpu_own_can_fwd(const CpuConvEq *e);
+void cpu_own_forward(float *y, const float *x, const float *w, const float *b, const CpuConvEq *e, int acc, int act,
+                     float slope);
 int cpu_own_can(const CpuConvEq *e);
 void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc);
 int cpu_own_can_upd(const CpuConvEq *e);

@@ -465,12 +465,15 @@ static int xsmm_can(const ConvShape *s) {
 //   cost more than the bf16 products save, except for their input-gradient
 //   kind on AMX; that kind runs as a matrix product on AVX-512 in fp32
 //   (oneDNN runs it at an eighth of the peak), not on AVX2 where oneDNN wins;
-// - the own kernel also for the fp32 input gradient of 4x4, stride-2
-//   convolutions above 4x4 outputs with 64k input channels (the critic's
-//   64 -> 128 and 128 -> 256), where oneDNN runs at 60-77 % of the peak and it
-//   at 70-85 %; the same kernel is the forward of the generator's transposed
-//   layers of those shapes, where it only ties with oneDNN, so there (and at
-//   4x4 outputs, where it loses) oneDNN and the product keep them;
+// - the own kernels also for the fp32 forward and input gradient of the
+//   equivalent convolution wherever they can run (4x4, stride 2, outputs 8k
+//   wide or 2 or 4 wide): the critic's forwards and input gradients and the
+//   generator's transposed forwards and input gradients of 64 -> 128,
+//   128 -> 256 and 256 -> 512. Interleaved on the AMD host (2026-12-07) they
+//   ran the critic's forwards in 11.0, 10.6 and 11.6 ms against oneDNN's /
+//   the product's 12.1, 12.6 and 14.6, its input gradients in 12.9, 12.0 and
+//   12.7 against 13.0 (the earlier own strip kernel), 12.9 and 14.5; this
+//   comes before the product at 4x4 outputs;
 // - the fp32 input gradient of a stride-1 convolution with channel blocks on
 //   both sides (the super-resolution net's body) as oneDNN's forward
 //   convolution of the output gradient with the weights transposed and
@@ -494,7 +497,8 @@ static int conv_path(int which, ConvShape *s) {
     const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
     s->bf16 = use_bf16 && (!image || (amx && eq == EQ_BWD));
     const int own = s->bf16 ? eq == EQ_UPD && cpu_own_can_upd_bf16(&s->eq)
-                            : eq == EQ_BWD ? cpu_own_can(&s->eq) : eq == EQ_UPD && cpu_own_can_upd(&s->eq);
+                            : eq == EQ_BWD ? cpu_own_can(&s->eq)
+                            : eq == EQ_FWD ? cpu_own_can_fwd(&s->eq) : cpu_own_can_upd(&s->eq);
     const int forced = conv_forced();
     if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
     if (forced == PATH_OWN) return own ? PATH_OWN : PATH_DNNL;
@@ -506,11 +510,10 @@ static int conv_path(int which, ConvShape *s) {
     const double macs = (double)s->N * out_pixels * s->C * s->OC * s->K * s->K;
     if (macs < 33554432.0) return PATH_DNNL;
     if (out_pixels == 1) return PATH_GEMM;
-    if (own && avx512 && eq == EQ_UPD && (!s->bf16 || !amx)) return PATH_OWN;
+    if (own && avx512 && (!s->bf16 || !amx)) return PATH_OWN;  // in bf16 own is the weight gradient's kernel
     if (out_pixels <= 16 && (eq != EQ_FWD || !s->bf16 || amx)) return PATH_GEMM;
     if (s->bf16 && amx && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
     if (image && eq == EQ_BWD && !s->bf16 && avx512) return PATH_GEMM;
-    if (own && avx512 && eq == EQ_BWD && !s->transposed) return PATH_OWN;
     if (which == BWD_DATA && !s->transposed && s->S == 1 && s->P < s->K && !s->bf16 &&
         cpu_blocked(s->C, s->H, s->W) && cpu_blocked(s->OC, s->OH, s->OW))
         return PATH_FLIP;
@@ -556,6 +559,10 @@ static void conv_fwd(int transposed, float *out, const float *inp, const float *
         if (path == PATH_XSMM) cpu_xsmm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P);
 #endif
         if (path == PATH_GEMM) cpu_gemm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P, s.bf16);
+        if (path == PATH_OWN && !transposed) {  // the own forward adds bias and activation itself
+            cpu_own_forward(out, inp, w, b, &s.eq, 0, act, slope);
+            return;
+        }
         if (path == PATH_OWN)  // a transposed convolution's forward: the equivalent's input gradient
             cpu_own_backward_data(out, inp, w, &s.eq, 0);
         const size_t n = (size_t)N * OC * s.OH * s.OW;
@@ -598,8 +605,9 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
         const int path = conv_path(BWD_DATA, &s);
         if (path == PATH_GEMM) {
             cpu_gemm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P, s.bf16);
-        } else if (path == PATH_OWN) {  // a convolution's input gradient
-            cpu_own_backward_data(dinp, dout, w, &s.eq, 1);
+        } else if (path == PATH_OWN) {  // a transposed convolution's input gradient is the equivalent's forward
+            if (transposed) cpu_own_forward(dinp, dout, w, NULL, &s.eq, 1, 0, 0.0f);
+            else cpu_own_backward_data(dinp, dout, w, &s.eq, 1);
         } else if (path == PATH_FLIP) {
             flipped_backward_data(dinp, dout, w, &s);
 #ifdef FAKEIT_HAVE_XSMM

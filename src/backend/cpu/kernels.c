@@ -1,11 +1,9 @@
-// kernels.c: fakeit's own AVX-512 convolution kernels, for the passes where
-// oneDNN 2.6's kernels fall furthest below the peak: the input gradient and
-// the weight gradient of a 4x4, stride 2, padding 1 convolution on the
-// 16-channel blocked layout (the fp32 input gradient of the critic's
-// 64 -> 128 and 128 -> 256 layers; the weight gradient, fp32 and bf16, of all
-// its 4x4 stride-2 layers with 16k input channels, and of the generator's
-// transposed convolutions of those shapes). Which pass runs here is dnnl.c's
-// rule.
+// kernels.c: fakeit's own AVX-512 convolution kernels for every pass of a
+// 4x4, stride 2, padding 1 convolution on the 16-channel blocked layout (the
+// critic's layers and, through their equivalents, the generator's transposed
+// ones), where oneDNN 2.6's kernels run at 70-88 % of the peak and these at
+// 85-98 %: the forward and the input gradient in fp32, the weight gradient in
+// fp32 and bf16. Which pass runs here is dnnl.c's rule.
 //
 // On the equivalent convolution (cpu_conv_equivalent, cpu.h) X (N, C, H, W)
 // -> Y (N, OC, OH, OW), H = 2 OH, W = 2 OW, weights w (OC, C, 4, 4).
@@ -15,15 +13,8 @@
 //       kh = 1 - a (mod 2), kw = 1 - b (mod 2) of
 //       dY[n][oc][i + (a+1-kh)/2][j + (b+1-kw)/2] * w[oc][c][kh][kw]
 // so each of the four output parities (a, b) is a 2x2, stride-1 convolution
-// of dY with its own four taps, zero outside dY. A parity's output row i
-// runs as strips of up to 7 pixels j whose taps are all inside dY, then the
-// one pixel at the side where a tap falls outside, with that tap dropped.
-// A strip keeps 7 pixels x 64 channels of dX in 28 AVX-512 registers and
-// adds, for each tap and each input block of 16 channels, 16 broadcasts of
-// dY times 4 vectors of packed weights. Weights are packed once into
-// [C/64][a][b][tap][OC/16][16 oc][64 c], kept from one use to the next when
-// they lie in a declared parameter block (cpu_weight_copy), else packed per
-// call into a scratch slot.
+// of dY with its own four taps, zero outside dY: it runs in the forward's
+// tiles (below).
 //
 // Weight gradient:
 //   dw[oc][c][kh][kw] += sum over n, oh, ow of
@@ -49,7 +40,6 @@
 #include <omp.h>
 
 enum { SLOT_PACK = 4 };  // a scratch slot gemm.c and plain.c leave free (cpu.h)
-enum { GROUP = 64 };     // output channels of a strip: 4 vectors of 16
 
 // This CPU and shape: AVX-512, 16-channel blocks on both sides, 4x4 / 2 / 1, even sizes.
 static int own_shape(const CpuConvEq *e) {
@@ -60,110 +50,9 @@ static int own_shape(const CpuConvEq *e) {
            cpu_blocked(e->OC, e->OH, e->OW);
 }
 
-int cpu_own_can(const CpuConvEq *e) { return own_shape(e) && e->C % GROUP == 0; }
-
 // The taps of parity (a, b): t = th * 2 + tw, kh = (1 - a) + 2 th, kw = (1 - b) + 2 tw.
 static int tap_k(int parity, int t) { return (1 - parity) + 2 * t; }
 static int tap_d(int parity, int t) { return (parity + 1 - tap_k(parity, t)) / 2; }  // dY offset: -1, 0 or +1
-
-// One strip: UR pixels of dX (32 floats apart: every other pixel of a row)
-// x 64 channels (4 blocks, `cstride` floats apart), over `nt` taps; tap k
-// reads dY at y + yoff[k] (pixels 16 floats apart, input blocks `ystride`
-// apart) and the packed weights of tap tap[k] at w + tap[k] * OB * 16 * 64.
-#define DEF_STRIP(UR)                                                                                              \
-    __attribute__((target("avx512f"))) static void strip##UR(float *x, size_t cstride, const float *y,           \
-                                                             const long *yoff, const int *tap, int nt, int OB,    \
-                                                             size_t ystride, const float *w, int acc) {           \
-        __m512 s[UR][4];                                                                                           \
-        for (int p = 0; p < UR; p++)                                                                               \
-            for (int o = 0; o < 4; o++)                                                                            \
-                s[p][o] = acc ? _mm512_load_ps(x + o * cstride + p * 32) : _mm512_setzero_ps();                   \
-        for (int k = 0; k < nt; k++)                                                                               \
-            for (int ob = 0; ob < OB; ob++) {                                                                      \
-                const float *yp = y + yoff[k] + ob * ystride;                                                      \
-                const float *wp = w + ((size_t)tap[k] * OB + ob) * 16 * GROUP;                                     \
-                for (int l = 0; l < 16; l++) {                                                                     \
-                    const __m512 w0 = _mm512_load_ps(wp + l * GROUP), w1 = _mm512_load_ps(wp + l * GROUP + 16);    \
-                    const __m512 w2 = _mm512_load_ps(wp + l * GROUP + 32), w3 = _mm512_load_ps(wp + l * GROUP + 48); \
-                    for (int p = 0; p < UR; p++) {                                                                 \
-                        const __m512 v = _mm512_set1_ps(yp[p * 16 + l]);                                           \
-                        s[p][0] = _mm512_fmadd_ps(v, w0, s[p][0]);                                                 \
-                        s[p][1] = _mm512_fmadd_ps(v, w1, s[p][1]);                                                 \
-                        s[p][2] = _mm512_fmadd_ps(v, w2, s[p][2]);                                                 \
-                        s[p][3] = _mm512_fmadd_ps(v, w3, s[p][3]);                                                 \
-                    }                                                                                              \
-                }                                                                                                  \
-            }                                                                                                      \
-        for (int p = 0; p < UR; p++)                                                                               \
-            for (int o = 0; o < 4; o++) _mm512_store_ps(x + o * cstride + p * 32, s[p][o]);                        \
-    }
-DEF_STRIP(1)
-DEF_STRIP(2)
-DEF_STRIP(3)
-DEF_STRIP(4)
-DEF_STRIP(5)
-DEF_STRIP(6)
-DEF_STRIP(7)
-
-typedef void (*Strip)(float *, size_t, const float *, const long *, const int *, int, int, size_t, const float *, int);
-static const Strip strips[8] = {NULL, strip1, strip2, strip3, strip4, strip5, strip6, strip7};
-
-// w (OC, C, 4, 4) -> [C/64][a][b][tap][OC/16][16 oc][64 c]
-static void pack(float *pw, const float *w, int C, int OC) {
-    const int G = C / GROUP;
-#pragma omp parallel for collapse(3) schedule(static)
-    for (int g = 0; g < G; g++)
-        for (int ab = 0; ab < 4; ab++)
-            for (int oc = 0; oc < OC; oc++)
-                for (int t = 0; t < 4; t++) {
-                    const int kh = tap_k(ab / 2, t / 2), kw = tap_k(ab % 2, t % 2);
-                    float *d = pw + ((((size_t)g * 4 + ab) * 4 + t) * OC + oc) * GROUP;
-                    for (int c = 0; c < GROUP; c++) d[c] = w[(((size_t)oc * C + g * GROUP + c) * 4 + kh) * 4 + kw];
-                }
-}
-
-void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc) {
-    const int C = e->C, OC = e->OC, OH = e->OH, OW = e->OW, W = e->W, OB = OC / 16, G = C / GROUP;
-    const size_t nw = (size_t)OC * C * 16, ystride = (size_t)OH * OW * 16, cstride = (size_t)e->H * W * 16;
-    static const char owner;  // this file's packing
-    int stale = 1;
-    float *pw = cpu_weight_copy(w, nw, &owner, nw * sizeof(float), &stale);
-    if (!pw) pw = cpu_scratch(SLOT_PACK, nw);
-    if (stale) pack(pw, w, C, OC);
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int g = 0; g < G; g++)
-        for (int n = 0; n < e->N; n++)
-            for (int ab = 0; ab < 4; ab++) {
-                const int a = ab / 2, b = ab % 2;
-                const float *pab = pw + (((size_t)g * 4 + ab) * 4) * OB * 16 * GROUP;
-                const float *y = dy + (size_t)n * OB * ystride;
-                float *xg = dx + ((size_t)n * (C / 16) + (size_t)g * (GROUP / 16)) * cstride;
-                // the side column whose tap in w falls outside dY, and the others
-                const int side = b == 0 ? 0 : OW - 1, lo = b == 0 ? 1 : 0, hi = b == 0 ? OW : OW - 1;
-                for (int i = 0; i < OH; i++) {
-                    long yoff[4], soff[4];
-                    int tap[4], stap[4], nt = 0, ns = 0;
-                    for (int th = 0; th < 2; th++) {
-                        const int r = i + tap_d(a, th);
-                        if (r < 0 || r >= OH) continue;
-                        for (int tw = 0; tw < 2; tw++) {
-                            const int d = tap_d(b, tw);
-                            yoff[nt] = ((long)r * OW + d) * 16, tap[nt++] = th * 2 + tw;
-                            if (side + d >= 0 && side + d < OW) soff[ns] = yoff[nt - 1], stap[ns++] = th * 2 + tw;
-                        }
-                    }
-                    float *row = xg + ((size_t)(2 * i + a) * W + b) * 16;  // pixel j at row + 32 j
-                    for (int j = lo; j < hi;) {
-                        const int ur = hi - j == 8 ? 4 : hi - j < 7 ? hi - j : 7;
-                        strips[ur](row + (size_t)j * 32, cstride, y + (size_t)j * 16, yoff, tap, nt, OB, ystride, pab,
-                                   acc);
-                        j += ur;
-                    }
-                    strip1(row + (size_t)side * 32, cstride, y + (size_t)side * 16, soff, stap, ns, OB, ystride, pab,
-                           acc);
-                }
-            }
-}
 
 // ---------------------------------------------------------------------------
 // weight gradient
@@ -436,6 +325,256 @@ void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, c
     }
 }
 
+// ---------------------------------------------------------------------------
+// forward, and the input gradient in the same tiles
+//
+// Forward:
+//   Y[n][oc][oh][ow] (+)= sum over c, kh, kw of
+//       X[n][c][2 oh - 1 + kh][2 ow - 1 + kw] * w[oc][c][kh][kw]
+// in tiles of 8 output pixels (R rows of Q: 1 x 8 where the output is at
+// least 8 wide, 2 x 4 or 4 x 2 on narrower ones) and 32 output channels (2
+// blocks): 16 sums in registers, per step 2 weight vectors and 8 broadcasts.
+// The input gradient (see the top of this file) runs each of its four
+// parities as the same tiles on the parity's OH x OW grid of dX pixels (2
+// apart), its 4 taps reading dY, summed over the output channels.
+//
+// The pass's input (X, or dY) is first copied, a group of samples at a time,
+// into a buffer with a zero border of one pixel, so every tile has all its
+// taps. Weights are packed once per optimiser step (cpu_weight_copy), the
+// forward's into [OC/32][C/16][kh][kw][16 c][32 oc], the input gradient's
+// into [C/32][OC/16][a][b][tap][16 oc][32 c]; a tile sums one input block at
+// a time, so the 32 KB chunk of weights of (32 output channels, one input
+// block) stays in L1 while every tile of the group uses it. A group has at
+// least 8 tiles per chunk (4x4 forward outputs: 4 samples). Each output
+// element is summed by one thread, input block after input block: the same
+// bits with any thread count.
+
+enum { FWD_PX = 8, SLOT_PAD = 0 };  // a tile's pixels; the padded copies' slot (gemm.c's and plain.c's, free here)
+enum { FWD_ZERO, FWD_BIAS, FWD_LOAD };  // what a tile's sums start from
+
+static int fwd_q(int OW) { return OW >= 8 ? 8 : OW >= 4 ? 4 : 2; }  // a tile's pixels per row: 8, 4 or 2
+
+// the tiles fit an OH x OW grid
+static int grid_fits(int OH, int OW) {
+    const int q = fwd_q(OW);
+    return OW % q == 0 && OH % (FWD_PX / q) == 0;
+}
+
+int cpu_own_can_fwd(const CpuConvEq *e) {
+    return own_shape(e) && e->C % 16 == 0 && e->OC % 32 == 0 && grid_fits(e->OH, e->OW);
+}
+
+int cpu_own_can(const CpuConvEq *e) {
+    return own_shape(e) && e->C % 32 == 0 && grid_fits(e->OH, e->OW);
+}
+
+// w (OC, C, 4, 4) -> [OC/32][C/16][kh][kw][16 c][32 oc]
+static void pack_fwd(float *pw, const float *w, int C, int OC) {
+    const int CB = C / 16;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int ot = 0; ot < OC / 32; ot++)
+        for (int cb = 0; cb < CB; cb++)
+            for (int o = 0; o < 32; o++) {  // reading w in order; the 32 KB written stay in L1
+                const float *s = w + (((size_t)ot * 32 + o) * C + cb * 16) * 16;
+                float *d = pw + ((size_t)ot * CB + cb) * 16 * 16 * 32 + o;
+                for (int l = 0; l < 16; l++)
+                    for (int k = 0; k < 16; k++) d[(k * 16 + l) * 32] = s[l * 16 + k];
+            }
+}
+
+// w (OC, C, 4, 4) -> [C/32][OC/16/G][a][b][G][tap][16 oc][32 c]: G = BWD_G output blocks per chunk
+static int bwd_g(int OB) { return OB % 4 == 0 ? 4 : OB % 2 == 0 ? 2 : 1; }
+
+static void pack_bwd(float *pw, const float *w, int C, int OC) {
+    const int OB = OC / 16, G = bwd_g(OB);
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int ct = 0; ct < C / 32; ct++)
+        for (int ob = 0; ob < OB; ob++)
+            for (int l = 0; l < 16; l++)
+                for (int c = 0; c < 32; c++) {
+                    const float *s = w + ((size_t)(ob * 16 + l) * C + ct * 32 + c) * 16;
+                    float *d = pw + (((size_t)ct * (OB / G) + ob / G) * 4 * G + ob % G) * 4 * 16 * 32 + l * 32 + c;
+                    for (int k = 0; k < 16; k++) {
+                        const int kh = k / 4, kw = k % 4, a = 1 - kh % 2, b = 1 - kw % 2;
+                        const int t = (kh / 2) * 2 + kw / 2;  // tap_k(a, kh / 2) = kh
+                        d[((a * 2 + b) * G * 4 + t) * 16 * 32] = s[k];
+                    }
+                }
+}
+
+// One sample's blocks (B of H x W x 16) -> blocks of (H + 2) x (W + 2) x 16, zero borders
+static void pad_sample(float *d, const float *x, int B, int H, int W) {
+    const size_t row = ((size_t)W + 2) * 16, plane = (size_t)(H + 2) * row;
+    for (int cb = 0; cb < B; cb++) {
+        float *p = d + cb * plane;
+        const float *s = x + (size_t)cb * H * W * 16;
+        memset(p, 0, row * sizeof(float));
+        memset(p + (H + 1) * row, 0, row * sizeof(float));
+        for (int i = 0; i < H; i++) {
+            float *r = p + (i + 1) * row;
+            memset(r, 0, 16 * sizeof(float));
+            memcpy(r + 16, s + (size_t)i * W * 16, (size_t)W * 16 * sizeof(float));
+            memset(r + row - 16, 0, 16 * sizeof(float));
+        }
+    }
+}
+
+// One tile, one input block: R x Q grid pixels, pixel (r, q)'s 32 sums at
+// y + r yr + q YQ (the second block ob1 further), its taps reading the
+// padded input at xp + r xr + q XQ + toff[k], k < nk, with weights pw + k 512
+// (16 c x 32 oc). The sums start from `start` (b: the bias) and end stored,
+// through LeakyReLU (slope) when act.
+__attribute__((target("avx512f"), always_inline)) static inline void
+tile8(float *y, size_t yr, const int YQ, size_t ob1, const float *xp, size_t xr, const int XQ, const long *toff,
+      int nk, const float *pw, const int Q, int start, const float *b, int act, float slope) {
+    __m512 s[FWD_PX][2];
+#pragma GCC unroll 8
+    for (int p = 0; p < FWD_PX; p++) {
+        const float *yp = y + (p / Q) * yr + (p % Q) * YQ;
+        s[p][0] = start == FWD_LOAD ? _mm512_load_ps(yp) : start == FWD_BIAS ? _mm512_loadu_ps(b) : _mm512_setzero_ps();
+        s[p][1] = start == FWD_LOAD ? _mm512_load_ps(yp + ob1)
+                  : start == FWD_BIAS ? _mm512_loadu_ps(b + 16) : _mm512_setzero_ps();
+    }
+    for (int k = 0; k < nk; k++) {
+        const float *xt = xp + toff[k], *wt = pw + k * 16 * 32;
+#pragma GCC unroll 4
+        for (int l = 0; l < 16; l++) {
+            const __m512 w0 = _mm512_load_ps(wt + l * 32), w1 = _mm512_load_ps(wt + l * 32 + 16);
+#pragma GCC unroll 8
+            for (int p = 0; p < FWD_PX; p++) {
+                const __m512 v = _mm512_set1_ps(xt[(p / Q) * xr + (p % Q) * XQ + l]);
+                s[p][0] = _mm512_fmadd_ps(v, w0, s[p][0]);
+                s[p][1] = _mm512_fmadd_ps(v, w1, s[p][1]);
+            }
+        }
+    }
+    const __m512 zero = _mm512_setzero_ps(), k = _mm512_set1_ps(slope);
+#pragma GCC unroll 8
+    for (int p = 0; p < FWD_PX; p++) {
+        float *yp = y + (p / Q) * yr + (p % Q) * YQ;
+        for (int o = 0; o < 2; o++) {
+            __m512 v = s[p][o];
+            if (act)  // as cpu_lrelu_forward (x > 0 ? x : x slope) and, slope 0, cpu_relu_forward (x > 0 ? x : 0)
+                v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ),
+                                         slope == 0.0f ? zero : _mm512_mul_ps(v, k), v);
+            _mm512_store_ps(yp + o * ob1, v);
+        }
+    }
+}
+
+// The tiles of a GH x GW grid (arguments as tile8's)
+typedef void (*Tiles)(float *, size_t, size_t, const float *, size_t, const long *, int, const float *, int, int, int,
+                      const float *, int, float);
+#define DEF_TILES(NAME, Q, XQ, YQ)                                                                                  \
+    __attribute__((target("avx512f"))) static void NAME(float *y, size_t yr, size_t ob1, const float *xp,          \
+                                                         size_t xr, const long *toff, int nk, const float *pw,      \
+                                                         int GH, int GW, int start, const float *b, int act,        \
+                                                         float slope) {                                             \
+        for (int i = 0; i < GH; i += FWD_PX / Q)                                                                    \
+            for (int j = 0; j < GW; j += Q)                                                                         \
+                tile8(y + i * yr + j * YQ, yr, YQ, ob1, xp + i * xr + j * XQ, xr, XQ, toff, nk, pw, Q, start, b,    \
+                      act, slope);                                                                                  \
+    }
+// forward: input pixels 2 apart, output pixels next to each other; input gradient: the other way round
+DEF_TILES(fwd_tiles8, 8, 32, 16)
+DEF_TILES(fwd_tiles4, 4, 32, 16)
+DEF_TILES(fwd_tiles2, 2, 32, 16)
+DEF_TILES(bwd_tiles8, 8, 16, 32)
+DEF_TILES(bwd_tiles4, 4, 16, 32)
+DEF_TILES(bwd_tiles2, 2, 16, 32)
+
+// Samples per group: at least 8 tiles (`tiles` per sample) per chunk of weights
+static int tile_group(int tiles, int N) {
+    const int s = tiles >= 8 ? 1 : (8 + tiles - 1) / tiles;
+    return s < N ? s : N;
+}
+
+// The weights packed by `pack` (its address stands for the layout), kept
+// when w lies in a declared parameter block, else in a scratch slot
+static const float *packed(const float *w, int C, int OC, void (*pack)(float *, const float *, int, int)) {
+    const size_t nw = (size_t)OC * C * 16;
+    int stale = 1;
+    float *pw = cpu_weight_copy(w, nw, (const void *)pack, nw * sizeof(float), &stale);
+    if (!pw) pw = cpu_scratch(SLOT_PACK, nw);
+    if (stale) pack(pw, w, C, OC);
+    return pw;
+}
+
+void cpu_own_forward(float *y, const float *x, const float *w, const float *b, const CpuConvEq *e, int acc, int act,
+                     float slope) {
+    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / 16, OT = OC / 32;
+    const int Q = fwd_q(OW), S = tile_group(OH * OW / FWD_PX, e->N), groups = (e->N + S - 1) / S;
+    const size_t prow = ((size_t)W + 2) * 16, plane = (size_t)(H + 2) * prow, samp = (size_t)CB * plane;
+    const size_t ysamp = (size_t)OC * OH * OW, yrow = (size_t)OW * 16, ob1 = (size_t)OH * OW * 16;
+    const float *pw = packed(w, C, OC, pack_fwd);
+    long toff[16];
+    for (int k = 0; k < 16; k++) toff[k] = (long)(k / 4) * (long)prow + (k % 4) * 16;
+    const Tiles run = Q == 8 ? fwd_tiles8 : Q == 4 ? fwd_tiles4 : fwd_tiles2;
+    float *pads = cpu_scratch(SLOT_PAD, (size_t)omp_get_max_threads() * S * samp);
+    const int items = groups * OT;
+#pragma omp parallel
+    {
+        const int nt = omp_get_num_threads(), id = omp_get_thread_num();
+        float *pad = pads + (size_t)id * S * samp;
+        int padded = -1;  // the group in pad
+        for (int it = (int)((long)items * id / nt); it < (int)((long)items * (id + 1) / nt); it++) {
+            const int g = it / OT, ot = it % OT, n0 = g * S, ns = e->N - n0 < S ? e->N - n0 : S;
+            if (padded != g) {
+                for (int s = 0; s < ns; s++) pad_sample(pad + s * samp, x + (size_t)(n0 + s) * C * H * W, CB, H, W);
+                padded = g;
+            }
+            for (int cb = 0; cb < CB; cb++) {
+                const int start = cb > 0 || acc ? FWD_LOAD : b ? FWD_BIAS : FWD_ZERO;
+                const float *pc = pw + ((size_t)ot * CB + cb) * 16 * 16 * 32;
+                for (int s = 0; s < ns; s++)
+                    run(y + (size_t)(n0 + s) * ysamp + (size_t)ot * 2 * ob1, yrow, ob1, pad + s * samp + cb * plane,
+                        2 * prow, toff, 16, pc, OH, OW, start, b ? b + ot * 32 : NULL, act && cb == CB - 1, slope);
+            }
+        }
+    }
+}
+
+void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc) {
+    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, OB = OC / 16, CT = C / 32;
+    const int Q = fwd_q(OW), S = tile_group(OH * OW / FWD_PX * 4, e->N), groups = (e->N + S - 1) / S;
+    const size_t prow = ((size_t)OW + 2) * 16, plane = (size_t)(OH + 2) * prow, samp = (size_t)OB * plane;
+    const size_t xsamp = (size_t)C * H * W, ob1 = (size_t)H * W * 16;
+    const float *pw = packed(w, C, OC, pack_bwd);
+    const int G = bwd_g(OB);
+    long toff[4][4 * 4];  // parity (a, b), block g, tap t: dY at (i + tap_d(a, t / 2), j + tap_d(b, t % 2)) from the padded centre
+    for (int ab = 0; ab < 4; ab++)
+        for (int g = 0; g < G; g++)
+            for (int t = 0; t < 4; t++)
+                toff[ab][g * 4 + t] = (long)g * (long)plane + (long)(1 + tap_d(ab / 2, t / 2)) * (long)prow +
+                                      (1 + tap_d(ab % 2, t % 2)) * 16;
+    const Tiles run = Q == 8 ? bwd_tiles8 : Q == 4 ? bwd_tiles4 : bwd_tiles2;
+    float *pads = cpu_scratch(SLOT_PAD, (size_t)omp_get_max_threads() * S * samp);
+    const int items = groups * CT;
+#pragma omp parallel
+    {
+        const int nt = omp_get_num_threads(), id = omp_get_thread_num();
+        float *pad = pads + (size_t)id * S * samp;
+        int padded = -1;  // the group in pad
+        for (int it = (int)((long)items * id / nt); it < (int)((long)items * (id + 1) / nt); it++) {
+            const int g = it / CT, ct = it % CT, n0 = g * S, ns = e->N - n0 < S ? e->N - n0 : S;
+            if (padded != g) {
+                for (int s = 0; s < ns; s++)
+                    pad_sample(pad + s * samp, dy + (size_t)(n0 + s) * OC * OH * OW, OB, OH, OW);
+                padded = g;
+            }
+            for (int ob = 0; ob < OB; ob += G) {
+                const int start = ob > 0 || acc ? FWD_LOAD : FWD_ZERO;
+                for (int s = 0; s < ns; s++)
+                    for (int ab = 0; ab < 4; ab++)
+                        run(dx + (size_t)(n0 + s) * xsamp + (size_t)ct * 2 * ob1 + ((ab / 2) * W + ab % 2) * 16,
+                            2 * (size_t)W * 16, ob1, pad + s * samp + ob * plane, prow, toff[ab], 4 * G,
+                            pw + (((size_t)ct * (OB / G) + ob / G) * 4 + ab) * G * 4 * 16 * 32, OH, OW, start,
+                            NULL, 0, 0.0f);
+            }
+        }
+    }
+}
+
 #else  // not x86-64 with GCC or clang: never chosen
 
 int cpu_own_can(const CpuConvEq *e) {
@@ -465,6 +604,11 @@ int cpu_own_can_upd_bf16(const CpuConvEq *e) {
 
 void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
     cpu_own_backward_weights(dw, dy, x, e);
+}
+
+int cpu_own_can_fwd(const CpuConvEq *e) {
+    (void)e;
+    return 0;
 }
 
 #endif
