@@ -165,6 +165,9 @@ static const int conv_cases[][9] = {
     {2, 32, 8, 4, 64, 4, 2, 1, 1},
     {2, 32, 16, 8, 32, 4, 2, 1, 0},
     {2, 16, 6, 32, 32, 4, 2, 1, 1},
+    // its input gradient with an image on the input side: one channel,
+    // rows of 8 pixels and a remainder
+    {2, 1, 12, 20, 32, 4, 2, 1, 1},
     // its bf16 weight gradient (pairs of output pixels): an even width, an
     // odd height, 32 input channels, 80 outputs (not a multiple of its 6)
     {3, 32, 6, 12, 80, 4, 2, 1, 1},
@@ -190,6 +193,7 @@ static const int convt_cases[][9] = {
     {2, 80, 3, 6, 32, 4, 2, 1, 1},     // and of its bf16 weight gradient
     {2, 32, 4, 8, 64, 4, 2, 1, 1},     // and of its tiles (forward and input gradient swapped), bias
     {2, 64, 2, 4, 32, 4, 2, 1, 0},
+    {2, 32, 5, 9, 2, 4, 2, 1, 1},      // and of the image-side input gradient: 2 channels, bias
 };
 
 static void test_conv(int transposed, const int *a) {

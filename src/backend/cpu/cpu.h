@@ -70,13 +70,21 @@ void cpu_xsmm_backward_weights(int transposed, float *dw, const float *dout, con
 // (acc) the input gradient of dy through w. Both use scratch slots 0 and 4.
 // cpu_own_can_upd: the weight gradient can (OW >= 2, any output width);
 // dw (OC, C, 4, 4) += the weight gradient of dy with input x.
+// bf16: operands rounded to bf16, fp32 sums (AVX-512 BF16: cpu_own_bf16).
 int cpu_own_can_fwd(const CpuConvEq *e);
 void cpu_own_forward(float *y, const float *x, const float *w, const float *b, const CpuConvEq *e, int acc, int act,
-                     float slope);
+                     float slope, int bf16);
 int cpu_own_can(const CpuConvEq *e);
-void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc);
+void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc, int bf16);
+int cpu_own_bf16(void);
 int cpu_own_can_upd(const CpuConvEq *e);
 void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e);
+// cpu_own_can_image: the same convolution with 1 to 3 input channels in the
+// plain layout (an image) and OC a multiple of 16, blocked: its input
+// gradient can run here, dx (+)= (acc) the input gradient of dy through w
+// (fp32; uses scratch slot 0).
+int cpu_own_can_image(const CpuConvEq *e);
+void cpu_own_image_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc);
 // The same weight gradient on operands rounded to bf16, fp32 sums (AVX-512
 // BF16, OW even as well); uses scratch slots 0, 1 and 4.
 int cpu_own_can_upd_bf16(const CpuConvEq *e);

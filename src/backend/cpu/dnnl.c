@@ -473,7 +473,12 @@ static int xsmm_can(const ConvShape *s) {
 //   ran the critic's forwards in 11.0, 10.6 and 11.6 ms against oneDNN's /
 //   the product's 12.1, 12.6 and 14.6, its input gradients in 12.9, 12.0 and
 //   12.7 against 13.0 (the earlier own strip kernel), 12.9 and 14.5; this
-//   comes before the product at 4x4 outputs;
+//   comes before the product at 4x4 outputs. Their bf16 form (vdpbf16ps) runs
+//   those kinds in bf16 without AMX only at 8x8 outputs (best of 3
+//   interleaved: 5.9-6.7 ms against oneDNN's 6.7-7.8); at 16x16 it ties with
+//   oneDNN (5.9-6.0 against 5.9-6.1) except on the critic's input gradient,
+//   which adds to dX (7.3-7.5 against 6.4), and at 4x4 it loses (7.1-9.1
+//   against oneDNN's forward 6.0-6.2 and the product's input gradient 8.0);
 // - the fp32 input gradient of a stride-1 convolution with channel blocks on
 //   both sides (the super-resolution net's body) as oneDNN's forward
 //   convolution of the output gradient with the weights transposed and
@@ -496,9 +501,10 @@ static int conv_path(int which, ConvShape *s) {
     const int amx = (isa & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
     const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
     s->bf16 = use_bf16 && (!image || (amx && eq == EQ_BWD));
-    const int own = s->bf16 ? eq == EQ_UPD && cpu_own_can_upd_bf16(&s->eq)
-                            : eq == EQ_BWD ? cpu_own_can(&s->eq)
-                            : eq == EQ_FWD ? cpu_own_can_fwd(&s->eq) : cpu_own_can_upd(&s->eq);
+    const int own = s->bf16 && eq == EQ_UPD ? cpu_own_can_upd_bf16(&s->eq)
+                    : (s->bf16 && !cpu_own_bf16()) ? 0
+                    : eq == EQ_BWD ? cpu_own_can(&s->eq) || (!s->bf16 && cpu_own_can_image(&s->eq))
+                    : eq == EQ_FWD ? cpu_own_can_fwd(&s->eq) : cpu_own_can_upd(&s->eq);
     const int forced = conv_forced();
     if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
     if (forced == PATH_OWN) return own ? PATH_OWN : PATH_DNNL;
@@ -510,7 +516,8 @@ static int conv_path(int which, ConvShape *s) {
     const double macs = (double)s->N * out_pixels * s->C * s->OC * s->K * s->K;
     if (macs < 33554432.0) return PATH_DNNL;
     if (out_pixels == 1) return PATH_GEMM;
-    if (own && avx512 && (!s->bf16 || !amx)) return PATH_OWN;  // in bf16 own is the weight gradient's kernel
+    if (own && avx512 && (!s->bf16 || (!amx && (eq == EQ_UPD || (out_pixels > 16 && out_pixels <= 64)))))
+        return PATH_OWN;
     if (out_pixels <= 16 && (eq != EQ_FWD || !s->bf16 || amx)) return PATH_GEMM;
     if (s->bf16 && amx && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
     if (image && eq == EQ_BWD && !s->bf16 && avx512) return PATH_GEMM;
@@ -550,6 +557,12 @@ static void bias_grad(float *db, const float *dout, int N, int OC, int OH, int O
     }
 }
 
+// dx (+)= (acc) the equivalent convolution's input gradient on the own kernels
+static void own_backward_data(float *dx, const float *dy, const float *w, const ConvShape *s, int acc) {
+    if (cpu_own_can_image(&s->eq)) cpu_own_image_backward_data(dx, dy, w, &s->eq, acc);
+    else cpu_own_backward_data(dx, dy, w, &s->eq, acc, s->bf16);
+}
+
 static void conv_fwd(int transposed, float *out, const float *inp, const float *w, const float *b,
                      int N, int C, int H, int W, int OC, int K, int S, int P, int act, float slope) {
     ConvShape s = conv_shape(transposed, N, C, H, W, OC, K, S, P, b != NULL);
@@ -560,11 +573,11 @@ static void conv_fwd(int transposed, float *out, const float *inp, const float *
 #endif
         if (path == PATH_GEMM) cpu_gemm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P, s.bf16);
         if (path == PATH_OWN && !transposed) {  // the own forward adds bias and activation itself
-            cpu_own_forward(out, inp, w, b, &s.eq, 0, act, slope);
+            cpu_own_forward(out, inp, w, b, &s.eq, 0, act, slope, s.bf16);
             return;
         }
         if (path == PATH_OWN)  // a transposed convolution's forward: the equivalent's input gradient
-            cpu_own_backward_data(out, inp, w, &s.eq, 0);
+            own_backward_data(out, inp, w, &s, 0);
         const size_t n = (size_t)N * OC * s.OH * s.OW;
         if (b) bias_add(out, b, N, OC, s.OH, s.OW);
         if (act && slope == 0.0f)
@@ -606,8 +619,8 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
         if (path == PATH_GEMM) {
             cpu_gemm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P, s.bf16);
         } else if (path == PATH_OWN) {  // a transposed convolution's input gradient is the equivalent's forward
-            if (transposed) cpu_own_forward(dinp, dout, w, NULL, &s.eq, 1, 0, 0.0f);
-            else cpu_own_backward_data(dinp, dout, w, &s.eq, 1);
+            if (transposed) cpu_own_forward(dinp, dout, w, NULL, &s.eq, 1, 0, 0.0f, s.bf16);
+            else own_backward_data(dinp, dout, w, &s, 1);
         } else if (path == PATH_FLIP) {
             flipped_backward_data(dinp, dout, w, &s);
 #ifdef FAKEIT_HAVE_XSMM
