@@ -593,13 +593,19 @@ static int tile_group(int tiles, int N) {
     return s < N ? s : N;
 }
 
-// The weights packed by `pack` (its address stands for the layout), kept
-// when w lies in a declared parameter block, else in a scratch slot
+// The weights packed by `pack` (its address stands for the layout): kept
+// from one use to the next (cpu_weight_copy) when w lies in a declared
+// parameter block and is at most KEEP_BYTES, else packed per call into a
+// scratch slot. A kept copy per kind (forward, input gradient) of the large
+// layers would cost more memory than the reference's (size 128: 2 x 32 MB
+// for each 512 <-> 1024 layer, 1,288 MB against PyTorch's 1,172), and their
+// packing is a few percent of their pass (256 -> 512: 0.5 of 11.6 ms).
+enum { KEEP_BYTES = 2 << 20 };
 typedef void (*Pack)(void *, const float *, int, int);
 static const void *packed(const float *w, int C, int OC, Pack pack, int bf16) {
-    const size_t nw = (size_t)OC * C * 16;
+    const size_t nw = (size_t)OC * C * 16, bytes = nw * (bf16 ? sizeof(uint16_t) : sizeof(float));
     int stale = 1;
-    void *pw = cpu_weight_copy(w, nw, (const void *)pack, nw * (bf16 ? sizeof(uint16_t) : sizeof(float)), &stale);
+    void *pw = bytes <= KEEP_BYTES ? cpu_weight_copy(w, nw, (const void *)pack, bytes, &stale) : NULL;
     if (!pw) pw = cpu_scratch(SLOT_PACK, nw);
     if (stale) pack(pw, w, C, OC);
     return pw;
