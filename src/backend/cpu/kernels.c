@@ -1,9 +1,11 @@
 // kernels.c: fakeit's own AVX-512 convolution kernels for every pass of a
 // 4x4, stride 2, padding 1 convolution on the 16-channel blocked layout (the
 // critic's layers and, through their equivalents, the generator's transposed
-// ones), where oneDNN 2.6's kernels run at 70-88 % of the peak and these at
-// 85-98 %: the forward and the input gradient in fp32, the weight gradient in
-// fp32 and bf16. Which pass runs here is dnnl.c's rule.
+// ones), where oneDNN 2.6's kernels run at 67-88 % of the peak and these at
+// 83-98 % in fp32: the forward and the input gradient in fp32 and bf16, the
+// weight gradient in fp32 and bf16; and the input gradient of such a
+// convolution whose input is an image (1-3 plain channels: the generator's
+// last layer, the critic's first). Which pass runs here is dnnl.c's rule.
 //
 // On the equivalent convolution (cpu_conv_equivalent, cpu.h) X (N, C, H, W)
 // -> Y (N, OC, OH, OW), H = 2 OH, W = 2 OW, weights w (OC, C, 4, 4).
