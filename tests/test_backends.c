@@ -147,6 +147,7 @@ static const int conv_cases[][9] = {
     {4, 64, 32, 32, 128, 4, 2, 1, 0},  // DCGAN critic pyramid
     {2, 256, 8, 8, 512, 4, 2, 1, 0},
     {4, 512, 4, 4, 1, 4, 1, 0, 0},     // DCGAN critic, last layer
+    {3, 48, 3, 3, 5, 3, 2, 0, 1},      // a kernel over the whole input: 5 outputs, bias, stride 2
     {3, 64, 16, 16, 64, 3, 1, 1, 1},   // extra layers / super-resolution body
     {2, 3, 24, 24, 64, 9, 1, 4, 1},    // super-resolution head
     {2, 64, 12, 12, 3, 9, 1, 4, 1},    // super-resolution tail

@@ -85,6 +85,15 @@ void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const 
 // (fp32; uses scratch slot 0).
 int cpu_own_can_image(const CpuConvEq *e);
 void cpu_own_image_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc);
+// cpu_own_can_dot: a convolution whose kernel covers its whole input (one
+// output pixel, no padding), at most 16 output channels, its input blocked
+// (any CPU): y (N, OC) = the convolution (no bias), dx += the input gradient,
+// dw += the weight gradient, each in the input's own order (fp32; scratch
+// slot 4 when w is not in a declared block).
+int cpu_own_can_dot(const CpuConvEq *e);
+void cpu_own_dot_forward(float *y, const float *x, const float *w, const CpuConvEq *e);
+void cpu_own_dot_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e);
+void cpu_own_dot_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e);
 // The same weight gradient on operands rounded to bf16, fp32 sums (AVX-512
 // BF16, OW even as well); uses scratch slots 0, 1 and 4.
 int cpu_own_can_upd_bf16(const CpuConvEq *e);

@@ -407,7 +407,7 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias, int act, fl
 // run, so the same shape and thread count always take the same path and the
 // bits repeat. FAKEIT_CPU_CONV=dnnl, xsmm or gemm forces one wherever it can
 // run (the tests hold each to the reference on any CPU).
-enum { PATH_DNNL, PATH_XSMM, PATH_GEMM, PATH_OWN, PATH_FLIP };
+enum { PATH_DNNL, PATH_XSMM, PATH_GEMM, PATH_OWN, PATH_FLIP, PATH_DOT };
 enum { SLOT_FLIP = 4 };  // the flipped weights' scratch slot (cpu.h): kernels.c's, never used in the same pass
 
 static int conv_forced(void) {  // -1: the rule
@@ -485,6 +485,11 @@ static int xsmm_can(const ConvShape *s) {
 //   flipped (padding K - 1 - P), its result added by a sum post-op: oneDNN's
 //   forward kernels run at 75-81 % of the peak there, its backward-data ones
 //   at 60-64 %, and the sum saves the reorder that adds the gradient back;
+// - a convolution whose kernel covers its whole input (one output pixel, no
+//   padding: the critic's last layer) with at most 16 output channels, in
+//   fp32, as a dot product per sample, an axpy and a sum over the batch
+//   (kernels.c): oneDNN took 0.2-0.3 ms per pass for the critic's 512 x 4 x
+//   4 -> 1, 32 passes per iteration;
 // - oneDNN everywhere else, and for every pass under 2^25 multiply-adds.
 // LIBXSMM (xsmm.c) is never chosen by the rule: it blocks channels by 64
 // (32 on AVX2) where this backend blocks by 16 (8), and with the reorders
@@ -505,10 +510,12 @@ static int conv_path(int which, ConvShape *s) {
                     : (s->bf16 && !cpu_own_bf16()) ? 0
                     : eq == EQ_BWD ? cpu_own_can(&s->eq) || (!s->bf16 && cpu_own_can_image(&s->eq))
                     : eq == EQ_FWD ? cpu_own_can_fwd(&s->eq) : cpu_own_can_upd(&s->eq);
+    const int dot = !s->transposed && !s->bf16 && cpu_own_can_dot(&s->eq);
     const int forced = conv_forced();
     if (forced == PATH_XSMM) return xsmm_can(s) ? PATH_XSMM : PATH_DNNL;
-    if (forced == PATH_OWN) return own ? PATH_OWN : PATH_DNNL;
+    if (forced == PATH_OWN) return own ? PATH_OWN : dot ? PATH_DOT : PATH_DNNL;
     if (forced >= 0) return forced;
+    if (dot) return PATH_DOT;
     // small passes stay on oneDNN: below about 2^25 multiply-adds the columns
     // and the product's set-up cost more than they save (the demo's 4x4
     // layers, 2^24, ran 20 % slower as products; the reference's one-pixel
@@ -572,6 +579,7 @@ static void conv_fwd(int transposed, float *out, const float *inp, const float *
         if (path == PATH_XSMM) cpu_xsmm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P);
 #endif
         if (path == PATH_GEMM) cpu_gemm_forward(transposed, out, inp, w, N, C, H, W, OC, K, S, P, s.bf16);
+        if (path == PATH_DOT) cpu_own_dot_forward(out, inp, w, &s.eq);
         if (path == PATH_OWN && !transposed) {  // the own forward adds bias and activation itself
             cpu_own_forward(out, inp, w, b, &s.eq, 0, act, slope, s.bf16);
             return;
@@ -621,6 +629,8 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
         } else if (path == PATH_OWN) {  // a transposed convolution's input gradient is the equivalent's forward
             if (transposed) cpu_own_forward(dinp, dout, w, NULL, &s.eq, 1, 0, 0.0f, s.bf16);
             else own_backward_data(dinp, dout, w, &s, 1);
+        } else if (path == PATH_DOT) {
+            cpu_own_dot_backward_data(dinp, dout, w, &s.eq);
         } else if (path == PATH_FLIP) {
             flipped_backward_data(dinp, dout, w, &s);
 #ifdef FAKEIT_HAVE_XSMM
@@ -634,6 +644,7 @@ static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const fl
     }
     const int path = conv_path(BWD_WEIGHTS, &s);
     if (path != PATH_DNNL && (dw || db)) {
+        if (dw && path == PATH_DOT) cpu_own_dot_backward_weights(dw, dout, inp, &s.eq);
         if (dw && path == PATH_GEMM) cpu_gemm_backward_weights(transposed, dw, dout, inp, N, C, H, W, OC, K, S, P, s.bf16);
         if (dw && path == PATH_OWN)  // a transposed convolution's is its equivalent's with dY and X swapped
             (s.bf16 ? cpu_own_backward_weights_bf16 : cpu_own_backward_weights)(dw, transposed ? inp : dout,

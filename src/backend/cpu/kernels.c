@@ -37,9 +37,12 @@
 #include "backend/cpu/cpu.h"
 #include "util/util.h"
 
+#include <omp.h>
+
+enum { SLOT_DOT = 4 };  // the one-pixel kernels' scratch slot, when weights are not in a declared block (cpu.h)
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#include <omp.h>
 
 enum { SLOT_PACK = 4 };  // a scratch slot gemm.c and plain.c leave free (cpu.h)
 
@@ -837,3 +840,88 @@ void cpu_own_image_backward_data(float *dx, const float *dy, const float *w, con
 }
 
 #endif
+
+// ---------------------------------------------------------------------------
+// a convolution whose kernel covers its whole input (one output pixel, no
+// padding; the critic's last layer) and few output channels, its input in
+// the blocked layout: each pass is a dot product, an axpy or a sum over the
+// batch of the input's N x (C H W) values in the input's own order, against
+// the weights rewritten once per optimiser step into that order,
+// wp[oc][(cb HW + k) B + l] = w[oc][cb B + l][k]. Portable C; each output
+// summed by one thread in a fixed order.
+
+enum { DOT_MAX_OC = 16, DOT_CHUNK = 256 };
+
+int cpu_own_can_dot(const CpuConvEq *e) {
+    return e->OH == 1 && e->OW == 1 && e->K == e->H && e->K == e->W && e->P == 0 && e->OC <= DOT_MAX_OC &&
+           cpu_blocked(e->C, e->H, e->W);
+}
+
+static void pack_dot(float *wp, const float *w, int C, int OC, int HW) {
+    const int B = BLK;
+    for (int oc = 0; oc < OC; oc++)
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < HW; k++)
+                wp[(size_t)oc * C * HW + ((size_t)(c / B) * HW + k) * B + c % B] = w[((size_t)oc * C + c) * HW + k];
+}
+
+static const float *dot_weights(const float *w, const CpuConvEq *e) {
+    static const char owner;  // this layout
+    const size_t n = (size_t)e->OC * e->C * e->H * e->W;
+    int stale = 1;
+    float *wp = cpu_weight_copy(w, n, &owner, n * sizeof(float), &stale);
+    if (!wp) wp = cpu_scratch(SLOT_DOT, n);
+    if (stale) pack_dot(wp, w, e->C, e->OC, e->H * e->W);
+    return wp;
+}
+
+void cpu_own_dot_forward(float *y, const float *x, const float *w, const CpuConvEq *e) {
+    const int OC = e->OC;
+    const size_t L = (size_t)e->C * e->H * e->W;
+    const float *wp = dot_weights(w, e);
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < e->N; n++)
+        for (int oc = 0; oc < OC; oc++) {
+            const float *xn = x + (size_t)n * L, *wo = wp + (size_t)oc * L;
+            float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+            for (size_t i = 0; i < L; i++) s += xn[i] * wo[i];
+            y[(size_t)n * OC + oc] = s;
+        }
+}
+
+void cpu_own_dot_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e) {
+    const int OC = e->OC;
+    const size_t L = (size_t)e->C * e->H * e->W;
+    const float *wp = dot_weights(w, e);
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < e->N; n++) {
+        float *dxn = dx + (size_t)n * L;
+        for (int oc = 0; oc < OC; oc++) {
+            const float g = dy[(size_t)n * OC + oc], *wo = wp + (size_t)oc * L;
+#pragma omp simd
+            for (size_t i = 0; i < L; i++) dxn[i] += g * wo[i];
+        }
+    }
+}
+
+void cpu_own_dot_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
+    const int OC = e->OC, C = e->C, HW = e->H * e->W, B = BLK;
+    const size_t L = (size_t)C * HW;
+    const long chunks = (long)((L + DOT_CHUNK - 1) / DOT_CHUNK);
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int oc = 0; oc < OC; oc++)
+        for (long ch = 0; ch < chunks; ch++) {
+            const size_t i0 = (size_t)ch * DOT_CHUNK, m = L - i0 < DOT_CHUNK ? L - i0 : DOT_CHUNK;
+            float s[DOT_CHUNK] = {0};
+            for (int n = 0; n < e->N; n++) {
+                const float g = dy[(size_t)n * OC + oc], *xn = x + (size_t)n * L + i0;
+#pragma omp simd
+                for (size_t i = 0; i < m; i++) s[i] += g * xn[i];
+            }
+            for (size_t i = 0; i < m; i++) {  // back to (OC, C, H, W): i0 + i = (cb HW + k) B + l
+                const size_t j = i0 + i, l = j % B, k = (j / B) % HW, cb = j / B / HW;
+                dw[((size_t)oc * C + cb * B + l) * HW + k] += s[i];
+            }
+        }
+}
