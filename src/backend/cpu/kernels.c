@@ -616,6 +616,20 @@ static const void *packed(const float *w, int C, int OC, Pack pack, int bf16) {
     return pw;
 }
 
+// The samples of group g (S per group) padded into pad (samp elements each,
+// of blocks B x H x W from src, src_samp floats apart), unless *padded
+// already says pad holds g; returns how many samples the group has
+static int pad_group(char *pad, int *padded, int g, int S, int N, const float *src, size_t src_samp, size_t samp,
+                     int B, int H, int W, int bf16) {
+    const int n0 = g * S, ns = N - n0 < S ? N - n0 : S;
+    const size_t el = bf16 ? sizeof(uint16_t) : sizeof(float);
+    if (*padded != g)
+        for (int s = 0; s < ns; s++)
+            (bf16 ? pad_sample_bf16 : pad_sample)(pad + s * samp * el, src + (size_t)(n0 + s) * src_samp, B, H, W);
+    *padded = g;
+    return ns;
+}
+
 void cpu_own_forward(float *y, const float *x, const float *w, const float *b, const CpuConvEq *e, int acc, int act,
                      float slope, int bf16) {
     const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / 16, OT = OC / 32;
@@ -627,7 +641,6 @@ void cpu_own_forward(float *y, const float *x, const float *w, const float *b, c
     long toff[16];
     for (int k = 0; k < 16; k++) toff[k] = (long)(k / 4) * (long)prow + (k % 4) * 16;
     const Tiles run = tiles_for(bf16, 0, fwd_q(OW));
-    void (*pad_one)(void *, const float *, int, int, int) = bf16 ? pad_sample_bf16 : pad_sample;
     char *pads = (char *)cpu_scratch(SLOT_PAD, (size_t)omp_get_max_threads() * S * samp);
     const int items = groups * OT;
 #pragma omp parallel
@@ -636,11 +649,8 @@ void cpu_own_forward(float *y, const float *x, const float *w, const float *b, c
         char *pad = pads + (size_t)id * S * samp * el;
         int padded = -1;  // the group in pad
         for (int it = (int)((long)items * id / nt); it < (int)((long)items * (id + 1) / nt); it++) {
-            const int g = it / OT, ot = it % OT, n0 = g * S, ns = e->N - n0 < S ? e->N - n0 : S;
-            if (padded != g) {
-                for (int s = 0; s < ns; s++) pad_one(pad + s * samp * el, x + (size_t)(n0 + s) * C * H * W, CB, H, W);
-                padded = g;
-            }
+            const int g = it / OT, ot = it % OT, n0 = g * S;
+            const int ns = pad_group(pad, &padded, g, S, e->N, x, (size_t)C * H * W, samp, CB, H, W, bf16);
             for (int cb = 0; cb < CB; cb++) {
                 const int start = cb > 0 || acc ? FWD_LOAD : b ? FWD_BIAS : FWD_ZERO;
                 const char *pc = pw + ((size_t)ot * CB + cb) * 16 * 16 * 32 * el;
@@ -667,7 +677,6 @@ void cpu_own_backward_data(float *dx, const float *dy, const float *w, const Cpu
                 toff[ab][g * 4 + t] = (long)g * (long)plane + (long)(1 + tap_d(ab / 2, t / 2)) * (long)prow +
                                       (1 + tap_d(ab % 2, t % 2)) * 16;
     const Tiles run = tiles_for(bf16, 1, fwd_q(OW));
-    void (*pad_one)(void *, const float *, int, int, int) = bf16 ? pad_sample_bf16 : pad_sample;
     char *pads = (char *)cpu_scratch(SLOT_PAD, (size_t)omp_get_max_threads() * S * samp);
     const int items = groups * CT;
 #pragma omp parallel
@@ -676,12 +685,8 @@ void cpu_own_backward_data(float *dx, const float *dy, const float *w, const Cpu
         char *pad = pads + (size_t)id * S * samp * el;
         int padded = -1;  // the group in pad
         for (int it = (int)((long)items * id / nt); it < (int)((long)items * (id + 1) / nt); it++) {
-            const int g = it / CT, ct = it % CT, n0 = g * S, ns = e->N - n0 < S ? e->N - n0 : S;
-            if (padded != g) {
-                for (int s = 0; s < ns; s++)
-                    pad_one(pad + s * samp * el, dy + (size_t)(n0 + s) * OC * OH * OW, OB, OH, OW);
-                padded = g;
-            }
+            const int g = it / CT, ct = it % CT, n0 = g * S;
+            const int ns = pad_group(pad, &padded, g, S, e->N, dy, (size_t)OC * OH * OW, samp, OB, OH, OW, bf16);
             for (int ob = 0; ob < OB; ob += G) {
                 const int start = ob > 0 || acc ? FWD_LOAD : FWD_ZERO;
                 for (int ab = 0; ab < 4; ab++)
