@@ -104,6 +104,9 @@ $(BUILD)/backend/registry.o: XCFLAGS = $(if $(CUDA_SRC),-DFAKEIT_CUDA_MODULE='"$
 
 TESTS := test_oracle test_gradcheck test_engine test_backends test_data test_train test_eval test_sr test_api
 TEST_TOOLS := tensor_diff  # programs the shell tests call
+# make test compiles each build with one job per core before running its
+# tests one at a time (the tests stay serial: some time kill -9 and resume)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # the CPU backend's blocked layouts, forced whatever the CPU (only with oneDNN)
 BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
 # its convolution paths, each forced everywhere it can run, and its rule under
@@ -119,7 +122,7 @@ VERSION := $(shell sed -n 's/^\#define FAKEIT_VERSION "\(.*\)"/\1/p' include/fak
 SONAME  := libfakeit.so.$(firstword $(subst ., ,$(VERSION)))
 SHLIB   := $(BUILD)/libfakeit.so.$(VERSION)
 
-.PHONY: all web config test test-unit test-asan fuzz deps-test bench bench-profile bench-conv bench-gpu bench-mpi gpu-pack bench-fmnist bench-bikes bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all web config test test-build test-unit test-asan fuzz deps-test bench bench-profile bench-conv bench-gpu bench-mpi gpu-pack bench-fmnist bench-bikes bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM) $(SHLIB)
 
 config:
@@ -187,6 +190,9 @@ deps:
 deps-test:
 	@scripts/install-deps.sh test
 
+# Everything test-unit runs, built (make test: with JOBS jobs).
+test-build: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM) $(SHLIB) $(BUILD)/fakeit-installed
+
 # Runs the suite against one build folder; each program exits non-zero on failure.
 # A program outside the source tree finds the shipped model through FAKEIT_SR_MODEL.
 test-unit: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM)
@@ -229,11 +235,14 @@ test-asan:
 
 test: deps-test
 	$(MAKE) web || echo "make web failed: the browser sampler's checks will say SKIPPED"
+	$(MAKE) -j$(JOBS) test-build
 	$(MAKE) test-unit
-	$(MAKE) test-asan
+	$(MAKE) -j$(JOBS) test-asan
+	$(MAKE) -j$(JOBS) DNNL=0 test-build
 	$(MAKE) DNNL=0 test-unit
+	$(if $(filter 1,$(XSMM)),$(MAKE) -j$(JOBS) XSMM=0 test-build)
 	$(if $(filter 1,$(XSMM)),$(MAKE) XSMM=0 test-unit)
-	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS_TEST)
+	$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS_TEST)
 
 # libFuzzer harnesses (Debian's clang) for every parser of outside bytes, in
 # a build of their own: the library compiled by clang with coverage,

@@ -110,7 +110,7 @@ int main(int argc, char **argv) {
                 else
                     (k->transposed ? be->convt2d_backward : be->conv2d_backward)(
                         pass == 1 ? dx : NULL, pass == 2 ? dw : NULL, pass == 2 ? db : NULL, dy, x, w, N, C, H, H,
-                        OC, K, S, P);
+                        OC, K, S, P, 0);  // the input gradient written, as Net has it
                 const double t = fk_seconds() - t0;
                 if (r && t < best) best = t;  // the first run makes the primitives
             }

@@ -139,6 +139,17 @@ static void check_bits(const char *what, Pair p) {
 
 static void drop(Pair p) { ref->free(p.r), be->free(p.f); }
 
+// The backend's copy filled with NaN, the reference's with zeros: an op that
+// writes its output (acc 0) must not read what was there.
+static void poison(Pair p) {
+    const size_t n = (size_t)p.N * p.C * p.H * p.W;
+    float *h = fk_malloc((n ? n : 1) * sizeof(float));
+    for (size_t i = 0; i < n; i++) h[i] = NAN;
+    be->upload(p.f, h, n);
+    ref->zero(p.r, n);
+    free(h);
+}
+
 // ---------------------------------------------------------------------------
 // convolutions: N C H W OC K S P bias
 
@@ -216,9 +227,9 @@ static void test_conv(int transposed, const int *a) {
     void (*fwd_f)(float *, const float *, const float *, const float *, int, int, int, int, int, int, int, int) =
         transposed ? be->convt2d_forward : be->conv2d_forward;
     void (*bwd_r)(float *, float *, float *, const float *, const float *, const float *, int, int, int, int, int,
-                  int, int, int) = transposed ? ref->convt2d_backward : ref->conv2d_backward;
+                  int, int, int, int) = transposed ? ref->convt2d_backward : ref->conv2d_backward;
     void (*bwd_f)(float *, float *, float *, const float *, const float *, const float *, int, int, int, int, int,
-                  int, int, int) = transposed ? be->convt2d_backward : be->conv2d_backward;
+                  int, int, int, int) = transposed ? be->convt2d_backward : be->conv2d_backward;
 
     fwd_r(y.r, x.r, w.r, bias ? b.r : NULL, N, C, H, W, OC, K, S, P);
     fwd_f(y.f, x.f, w.f, bias ? b.f : NULL, N, C, H, W, OC, K, S, P);
@@ -248,8 +259,8 @@ static void test_conv(int transposed, const int *a) {
         drop(a);
     }
 
-    bwd_r(dx.r, dw.r, bias ? db.r : NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P);
-    bwd_f(dx.f, dw.f, bias ? db.f : NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P);
+    bwd_r(dx.r, dw.r, bias ? db.r : NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P, 1);
+    bwd_f(dx.f, dw.f, bias ? db.f : NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P, 1);
     snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %d k%d s%d p%d: dx +=", kind, N, C, H, W, OC, K, S, P);
     check_pair(what, dx);
     snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %d k%d s%d p%d: dw +=", kind, N, C, H, W, OC, K, S, P);
@@ -259,14 +270,20 @@ static void test_conv(int transposed, const int *a) {
         check_pair(what, db);
     }
     // NULL gradients are left alone: input gradient only, then weight gradient only
-    bwd_r(dx.r, NULL, NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P);
-    bwd_f(dx.f, NULL, NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P);
-    bwd_r(NULL, dw.r, NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P);
-    bwd_f(NULL, dw.f, NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P);
+    bwd_r(dx.r, NULL, NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P, 1);
+    bwd_f(dx.f, NULL, NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P, 1);
+    bwd_r(NULL, dw.r, NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P, 1);
+    bwd_f(NULL, dw.f, NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P, 1);
     snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %d: dx alone, dw alone, db untouched", kind, N, C, H, W, OC);
     check_pair(what, dx);
     check_pair(what, dw);
     check_pair(what, db);
+    // the input gradient written (acc 0) over NaNs, as Net's first writer does
+    poison(dx);
+    bwd_r(dx.r, NULL, NULL, dy.r, x.r, w.r, N, C, H, W, OC, K, S, P, 0);
+    bwd_f(dx.f, NULL, NULL, dy.f, x.f, w.f, N, C, H, W, OC, K, S, P, 0);
+    snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %d k%d s%d p%d: dx = (over NaN)", kind, N, C, H, W, OC, K, S, P);
+    check_pair(what, dx);
     drop(x), drop(w), drop(b), drop(y), drop(dy), drop(dx), drop(dw), drop(db);
     tol = TOL;
 }
@@ -312,6 +329,54 @@ static void test_batchnorm(const int *a) {
     drop(dy), drop(dx), drop(dg), drop(db);
 }
 
+// The fused batch norm and activation (Backend.batchnorm_act_*, where the
+// backend has them), ReLU and LeakyReLU 0.2, against the reference's batch
+// norm followed by its activation: the training forward and its statistics,
+// the backward adding into dx (acc 1) and writing it over NaNs (acc 0), in
+// training and in evaluation mode (the forward then batch norm with the
+// running statistics and the activation, as Net runs it).
+static void test_batchnorm_act(const int *a) {
+    const int N = a[0], C = a[1], H = a[2], W = a[3], HW = H * W;
+    const size_t n = (size_t)N * C * HW;
+    char what[160];
+    for (int k = 0; k < 2; k++) {
+        const float slope = k ? 0.2f : 0.0f;
+        const char *act = k ? "LeakyReLU" : "ReLU";
+        Pair x = pair(N, C, H, W, 0), g = pair(C, 1, 1, 1, 0), b = pair(C, 1, 1, 1, 0), y = pair(N, C, H, W, 0);
+        Pair rm = pair(C, 1, 1, 1, 0), rv = pair(C, 1, 1, 1, 0.5f), sm = pair(C, 1, 1, 1, 0), sr = pair(C, 1, 1, 1, 0);
+        Pair dy = pair(N, C, H, W, 0), dx = pair(N, C, H, W, 0), dg = pair(C, 1, 1, 1, 0), db = pair(C, 1, 1, 1, 0);
+        float *pre = ref->alloc(n), *dpre = ref->alloc(n);
+        ref->batchnorm_forward_train(pre, sm.r, sr.r, rm.r, rv.r, x.r, g.r, b.r, N, C, HW, 1e-5f, 0.1f);
+        ref->lrelu_forward(y.r, pre, n, slope);
+        be->batchnorm_act_forward_train(y.f, sm.f, sr.f, rm.f, rv.f, x.f, g.f, b.f, N, C, HW, 1e-5f, 0.1f, slope);
+        snprintf(what, sizeof what, "batchnorm+%s %dx%dx%dx%d train forward, stats", act, N, C, H, W);
+        check_pair(what, y), check_pair(what, sm), check_pair(what, sr), check_pair(what, rm), check_pair(what, rv);
+        for (int acc = 1; acc >= 0; acc--) {
+            if (!acc) poison(dx);
+            ref->lrelu_backward(dpre, dy.r, pre, n, slope, 0);
+            ref->batchnorm_backward_train(dx.r, dg.r, db.r, dpre, x.r, sm.r, sr.r, g.r, N, C, HW);
+            be->batchnorm_act_backward(dx.f, dg.f, db.f, dy.f, y.f, x.f, sm.f, sr.f, g.f, N, C, HW, 1e-5f, slope, 1,
+                                       acc);
+            snprintf(what, sizeof what, "batchnorm+%s %dx%dx%dx%d train backward dx %s", act, N, C, H, W,
+                     acc ? "+=" : "= (over NaN)");
+            check_pair(what, dx), check_pair(what, dg), check_pair(what, db);
+        }
+        ref->batchnorm_forward_eval(pre, x.r, g.r, b.r, rm.r, rv.r, N, C, HW, 1e-5f);
+        ref->lrelu_forward(y.r, pre, n, slope);
+        be->batchnorm_forward_eval(y.f, x.f, g.f, b.f, rm.f, rv.f, N, C, HW, 1e-5f);
+        be->lrelu_forward(y.f, y.f, n, slope);
+        poison(dx);
+        ref->lrelu_backward(dpre, dy.r, pre, n, slope, 0);
+        ref->batchnorm_backward_eval(dx.r, dg.r, db.r, dpre, x.r, g.r, rm.r, rv.r, N, C, HW, 1e-5f);
+        be->batchnorm_act_backward(dx.f, dg.f, db.f, dy.f, y.f, x.f, rm.f, rv.f, g.f, N, C, HW, 1e-5f, slope, 0, 0);
+        snprintf(what, sizeof what, "batchnorm+%s %dx%dx%dx%d eval backward dx = (over NaN)", act, N, C, H, W);
+        check_pair(what, dx), check_pair(what, dg), check_pair(what, db);
+        ref->free(pre), ref->free(dpre);
+        drop(x), drop(g), drop(b), drop(y), drop(rm), drop(rv), drop(sm), drop(sr);
+        drop(dy), drop(dx), drop(dg), drop(db);
+    }
+}
+
 // Synchronised batch norm: the batch cut in two parts (the first `n1`
 // samples, possibly none, and the rest), each part's sums added as the
 // processes' all-reduce adds them, each part normalised and sent back with
@@ -334,7 +399,7 @@ static void test_batchnorm_split(const int *a, int n1, int act) {
     // the reference on the whole batch
     ref->batchnorm_forward_train(act ? pre.r : y.r, sm.r, sr.r, rm.r, rv.r, x.r, g.r, b.r, N, C, HW, 1e-5f, 0.1f);
     if (act) ref->lrelu_forward(y.r, pre.r, n, slope);
-    if (act) ref->lrelu_backward(dpre.r, dy.r, pre.r, n, slope);
+    if (act) ref->lrelu_backward(dpre.r, dy.r, pre.r, n, slope, 1);
     ref->batchnorm_backward_train(dx.r, dg.r, db.r, act ? dpre.r : dy.r, x.r, sm.r, sr.r, g.r, N, C, HW);
     // the two parts on the backend, their sums added on the host
     const int part_n[2] = {n1, N - n1};
@@ -509,8 +574,11 @@ static void test_flat(size_t n) {
     FLAT("relu forward", ref->relu_forward(y.r, x.r, n), be->relu_forward(y.f, x.f, n), y)
     FLAT("relu backward +=", ref->relu_backward(dx.r, dy.r, x.r, n), be->relu_backward(dx.f, dy.f, x.f, n), dx)
     FLAT("leaky relu forward", ref->lrelu_forward(y.r, x.r, n, 0.2f), be->lrelu_forward(y.f, x.f, n, 0.2f), y)
-    FLAT("leaky relu backward +=", ref->lrelu_backward(dx.r, dy.r, x.r, n, 0.2f),
-         be->lrelu_backward(dx.f, dy.f, x.f, n, 0.2f), dx)
+    FLAT("leaky relu backward +=", ref->lrelu_backward(dx.r, dy.r, x.r, n, 0.2f, 1),
+         be->lrelu_backward(dx.f, dy.f, x.f, n, 0.2f, 1), dx)
+    poison(dx);
+    FLAT("leaky relu backward = (over NaN)", ref->lrelu_backward(dx.r, dy.r, x.r, n, 0.2f, 0),
+         be->lrelu_backward(dx.f, dy.f, x.f, n, 0.2f, 0), dx)
     FLAT("tanh forward", ref->tanh_forward(y.r, x.r, n), be->tanh_forward(y.f, x.f, n), y)
     FLAT("tanh backward +=", ref->tanh_backward(dx.r, dy.r, y.r, n), be->tanh_backward(dx.f, dy.f, y.f, n), dx)
     FLAT("add forward", ref->add_forward(y.r, x.r, x2.r, n), be->add_forward(y.f, x.f, x2.f, n), y)
@@ -803,7 +871,7 @@ static void kept_weights_case(const char *precision, int transposed, const int *
     void (*fwd)(float *, const float *, const float *, const float *, int, int, int, int, int, int, int, int) =
         transposed ? be->convt2d_forward : be->conv2d_forward;
     void (*bwd)(float *, float *, float *, const float *, const float *, const float *, int, int, int, int, int,
-                int, int, int) = transposed ? be->convt2d_backward : be->conv2d_backward;
+                int, int, int, int) = transposed ? be->convt2d_backward : be->conv2d_backward;
     float *x = host_rand((size_t)N * C * H * W, 0), *dy = host_rand((size_t)N * OC * OH * OW, 0);
     float *dx_ = dev_from(be, x, N, C, H, W), *ddy = dev_from(be, dy, N, OC, OH, OW);
     const size_t ny = (size_t)N * OC * OH * OW, nx = (size_t)N * C * H * W;
@@ -842,8 +910,8 @@ static void kept_weights_case(const char *precision, int transposed, const int *
         fwd(y1, dx_, block + lead, NULL, N, C, H, W, OC, K, S, P);
         fwd(y2, dx_, plain, NULL, N, C, H, W, OC, K, S, P);
         be->zero(g1, nx), be->zero(g2, nx);
-        bwd(g1, NULL, NULL, ddy, dx_, block + lead, N, C, H, W, OC, K, S, P);
-        bwd(g2, NULL, NULL, ddy, dx_, plain, N, C, H, W, OC, K, S, P);
+        bwd(g1, NULL, NULL, ddy, dx_, block + lead, N, C, H, W, OC, K, S, P, 1);
+        bwd(g2, NULL, NULL, ddy, dx_, plain, N, C, H, W, OC, K, S, P, 1);
         be->download(h1, y1, ny), be->download(h2, y2, ny);
         int ok = !memcmp(h1, h2, ny * sizeof(float));
         be->download(h1, g1, nx), be->download(h2, g2, nx);
@@ -958,6 +1026,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < sizeof convt_cases / sizeof *convt_cases; i++) test_conv(1, convt_cases[i]);
         for (size_t i = 0; i < sizeof norm_cases / sizeof *norm_cases; i++) {
             test_batchnorm(norm_cases[i]);
+            if (be->batchnorm_act_backward) test_batchnorm_act(norm_cases[i]);
             test_batchnorm_split(norm_cases[i], norm_cases[i][0] / 3, (int)i % 2);
             if (i == 1) test_batchnorm_split(norm_cases[i], 0, 1);  // a process with no samples
             test_layernorm(norm_cases[i]);

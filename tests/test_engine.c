@@ -59,7 +59,7 @@ static void test_kinks(void) {
     const float zero[2] = {0.0f, 0.0f}, one[2] = {1.0f, 1.0f}, a[1] = {0.25f};
     float d[2] = {0, 0};
     be->relu_backward(d, one, zero, 1);
-    be->lrelu_backward(d + 1, one, zero, 1, 0.2f);
+    be->lrelu_backward(d + 1, one, zero, 1, 0.2f, 1);
     tl_check(d[0] == 0.0f && d[1] == 0.2f, "kinks: relu'(0) = %g (want 0), leaky relu'(0) = %g (want 0.2)", d[0], d[1]);
     float da = 0;
     d[0] = 0;

@@ -139,7 +139,7 @@ static void conv_fwd(Case *c, float *out) {
 }
 static void conv_bwd(Case *c, const float *dout, float *d[MAXIN]) {
     int *a = c->i;
-    c->be->conv2d_backward(d[0], d[1], a[8] ? d[2] : NULL, dout, c->in[0], c->in[1], a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    c->be->conv2d_backward(d[0], d[1], a[8] ? d[2] : NULL, dout, c->in[0], c->in[1], a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], 1);
 }
 static void convt_fwd(Case *c, float *out) {
     int *a = c->i;
@@ -147,7 +147,7 @@ static void convt_fwd(Case *c, float *out) {
 }
 static void convt_bwd(Case *c, const float *dout, float *d[MAXIN]) {
     int *a = c->i;
-    c->be->convt2d_backward(d[0], d[1], a[8] ? d[2] : NULL, dout, c->in[0], c->in[1], a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    c->be->convt2d_backward(d[0], d[1], a[8] ? d[2] : NULL, dout, c->in[0], c->in[1], a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], 1);
 }
 
 static void check_conv(const Backend *be, int transposed, int N, int C, int H, int W, int OC, int K, int S, int P, int bias) {
@@ -246,7 +246,7 @@ static void relu_bwd(Case *c, const float *dout, float *d[MAXIN]) {
 }
 static void lrelu_fwd(Case *c, float *out) { c->be->lrelu_forward(out, c->in[0], (size_t)c->i[0], c->f[0]); }
 static void lrelu_bwd(Case *c, const float *dout, float *d[MAXIN]) {
-    if (d[0]) c->be->lrelu_backward(d[0], dout, c->in[0], (size_t)c->i[0], c->f[0]);
+    if (d[0]) c->be->lrelu_backward(d[0], dout, c->in[0], (size_t)c->i[0], c->f[0], 1);
 }
 static void tanh_fwd(Case *c, float *out) {
     c->be->tanh_forward(out, c->in[0], (size_t)c->i[0]);

@@ -42,17 +42,21 @@ typedef struct Backend {
     // bytes from the host into backend memory (from alloc: n floats hold 4 n bytes)
     void (*upload_bytes)(void *dst, const void *host_src, size_t bytes);
 
-    // ops: see ops/ops.h for shapes and meaning
+    // ops: see ops/ops.h for shapes and meaning. Where a backward op below
+    // takes `acc`, it adds its input gradient into dinp as ops/ops.h's
+    // definition does when acc is 1, and writes it (whatever dinp held) when
+    // acc is 0: Net writes a gradient buffer's first contribution, saving the
+    // pass that zeroes it and the read of the zeros.
     void (*conv2d_forward)(float *out, const float *inp, const float *w, const float *b,
                            int N, int C, int H, int W, int OC, int K, int S, int P);
     void (*conv2d_backward)(float *dinp, float *dw, float *db, const float *dout,
                             const float *inp, const float *w,
-                            int N, int C, int H, int W, int OC, int K, int S, int P);
+                            int N, int C, int H, int W, int OC, int K, int S, int P, int acc);
     void (*convt2d_forward)(float *out, const float *inp, const float *w, const float *b,
                             int N, int C, int H, int W, int OC, int K, int S, int P);
     void (*convt2d_backward)(float *dinp, float *dw, float *db, const float *dout,
                              const float *inp, const float *w,
-                             int N, int C, int H, int W, int OC, int K, int S, int P);
+                             int N, int C, int H, int W, int OC, int K, int S, int P, int acc);
     void (*batchnorm_forward_train)(float *out, float *save_mean, float *save_rstd,
                                     float *running_mean, float *running_var,
                                     const float *inp, const float *gamma, const float *beta,
@@ -95,7 +99,7 @@ typedef struct Backend {
     void (*batchnorm_act_backward)(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                    const float *out, const float *inp, const float *mean,
                                    const float *rstd_or_var, const float *gamma,
-                                   int N, int C, int HW, float eps, float slope, int train);
+                                   int N, int C, int HW, float eps, float slope, int train, int acc);
     // Optional fusion (NULL: Net runs the two layers one after the other): a
     // convolution followed by ReLU (slope 0) or LeakyReLU (slope > 0), out =
     // act(conv(inp)), in one pass. Net keeps only out: the activation's
@@ -117,7 +121,7 @@ typedef struct Backend {
     void (*relu_forward)(float *out, const float *inp, size_t n);
     void (*relu_backward)(float *dinp, const float *dout, const float *inp, size_t n);
     void (*lrelu_forward)(float *out, const float *inp, size_t n, float slope);
-    void (*lrelu_backward)(float *dinp, const float *dout, const float *inp, size_t n, float slope);
+    void (*lrelu_backward)(float *dinp, const float *dout, const float *inp, size_t n, float slope, int acc);
     void (*tanh_forward)(float *out, const float *inp, size_t n);
     void (*tanh_backward)(float *dinp, const float *dout, const float *out, size_t n);
     void (*prelu_forward)(float *out, const float *inp, const float *a, int N, int C, int HW);

@@ -11,6 +11,23 @@ static void ref_zero(float *p, size_t n) {
     if (n) memset(p, 0, n * sizeof(float));
 }
 
+// The backward ops that may write their input gradient (backend.h: acc 0)
+// zero it first and then add, as ops/ops.h defines them.
+static void ref_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                                const float *w, int N, int C, int H, int W, int OC, int K, int S, int P, int acc) {
+    if (dinp && !acc) ref_zero(dinp, (size_t)N * C * H * W);
+    conv2d_backward(dinp, dw, db, dout, inp, w, N, C, H, W, OC, K, S, P);
+}
+static void ref_convt2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                                 const float *w, int N, int C, int H, int W, int OC, int K, int S, int P, int acc) {
+    if (dinp && !acc) ref_zero(dinp, (size_t)N * C * H * W);
+    convt2d_backward(dinp, dw, db, dout, inp, w, N, C, H, W, OC, K, S, P);
+}
+static void ref_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope, int acc) {
+    if (!acc) ref_zero(dinp, n);
+    lrelu_backward(dinp, dout, inp, n, slope);
+}
+
 const Backend backend_ref = {
     .name = "ref",
     .description = "reference: plain C with OpenMP, the definition every other backend is tested against",
@@ -25,9 +42,9 @@ const Backend backend_ref = {
     .upload_bytes = host_copy_bytes,
     .zero = ref_zero,
     .conv2d_forward = conv2d_forward,
-    .conv2d_backward = conv2d_backward,
+    .conv2d_backward = ref_conv2d_backward,
     .convt2d_forward = convt2d_forward,
-    .convt2d_backward = convt2d_backward,
+    .convt2d_backward = ref_convt2d_backward,
     .batchnorm_forward_train = batchnorm_forward_train,
     .batchnorm_backward_train = batchnorm_backward_train,
     .batchnorm_forward_eval = batchnorm_forward_eval,
@@ -43,7 +60,7 @@ const Backend backend_ref = {
     .relu_forward = relu_forward,
     .relu_backward = relu_backward,
     .lrelu_forward = lrelu_forward,
-    .lrelu_backward = lrelu_backward,
+    .lrelu_backward = ref_lrelu_backward,
     .tanh_forward = tanh_forward,
     .tanh_backward = tanh_backward,
     .prelu_forward = prelu_forward,

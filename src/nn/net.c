@@ -353,14 +353,33 @@ static void plan_grads(Net *net, int N) {
     free(owner), free(plain), free(order), free(placed);
 }
 
+// The gradient buffer that backward step i's op writes whole and first, so
+// that it may write it rather than add to zeros (backend.h: acc 0): its
+// input's gradient, when the layer is a convolution, a transposed one, a
+// LeakyReLU or a fused batch norm (not synchronised) whose input is another
+// layer, on a non-empty batch without the penalty's mirrored buffers. -1:
+// none (every buffer first written at step i is zeroed, and the op adds).
+static int written_gbuf(const Net *net, int i) {
+    if (net->penalty || i >= net->n_layers || net->n == 0) return -1;
+    const Layer *L = &net->layers[i];
+    if (L->in == NET_INPUT || (i > 0 && net->layers[i - 1].fused)) return -1;  // the user's dinp; a skipped step
+    const int kind_writes = L->kind == LAYER_CONV || L->kind == LAYER_CONVT || L->kind == LAYER_LRELU ||
+                            (L->fused && !(net->sync && net->training));
+    if (!kind_writes) return -1;
+    for (int k = 0; k < net->n_gbuf; k++)
+        if (net->gbuf[k].first == i && net->gbuf[k].off == net->layers[L->in].gout) return k;
+    return -1;
+}
+
 // Zeroes the gradient buffers first written at backward step s (all of them
-// with the penalty, at the start). Profiles count it in the step's layer.
-static void zero_grads_at(Net *net, int s) {
+// with the penalty, at the start), but the one step s's op writes (`skip`,
+// from written_gbuf). Profiles count it in the step's layer.
+static void zero_grads_at(Net *net, int s, int skip) {
     if (net->penalty) {
         if (s == net->n_layers) net->be->zero(net->dacts, net->grad_floats);
     } else {
         for (int k = 0; k < net->n_gbuf; k++)
-            if (net->gbuf[k].first == s) net->be->zero(net->dacts + net->gbuf[k].off, net->gbuf[k].n);
+            if (net->gbuf[k].first == s && k != skip) net->be->zero(net->dacts + net->gbuf[k].off, net->gbuf[k].n);
     }
 }
 
@@ -624,7 +643,7 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
     FK_CHECK(net->input != NULL, "backward without a forward");
     const Backend *be = net->be;
     const int N = net->n;
-    zero_grads_at(net, net->n_layers);
+    zero_grads_at(net, net->n_layers, -1);
     const Layer *last = &net->layers[net->n_layers - 1];
     if (N > 0 && net->edge_out != NET_NONE) {  // the output gradient into the backend's layout
         be->to_native(net->dacts + last->gout, dout, N, last->od.C, last->od.H, last->od.W, 0);
@@ -636,7 +655,8 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
     double t = 0;
     for (int i = net->n_layers - 1; i >= 0; i--) {
         prof_mark(net, &timed, &t, i, 1);
-        zero_grads_at(net, i);
+        const int wrote = written_gbuf(net, i), acc = wrote < 0;  // acc 0: the op writes dx
+        zero_grads_at(net, i, wrote);
         Layer *L = &net->layers[i];
         const float *dy = i == net->n_layers - 1 ? dout : net->dacts + L->gout;
         const float *x = src_act(net, L->in);
@@ -664,20 +684,20 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
             const float slope = act_slope(&net->layers[i + 1]);
             if (net->training)
                 be->batchnorm_act_backward(dx, dw, db, dy, y, x, net->acts + L->save, net->acts + L->save + C, w,
-                                           N, C, HW, L->u.norm.eps, slope, 1);
+                                           N, C, HW, L->u.norm.eps, slope, 1, acc);
             else
                 be->batchnorm_act_backward(dx, dw, db, dy, y, x, net->buffers + L->rm, net->buffers + L->rv, w,
-                                           N, C, HW, L->u.norm.eps, slope, 0);
+                                           N, C, HW, L->u.norm.eps, slope, 0, acc);
             continue;
         }
         switch (L->kind) {
         case LAYER_CONV:
             be->conv2d_backward(dx, dw, db, dy, x, w, N, C, H, W, L->od.C,
-                                L->u.conv.K, L->u.conv.S, L->u.conv.P);
+                                L->u.conv.K, L->u.conv.S, L->u.conv.P, acc);
             break;
         case LAYER_CONVT:
             be->convt2d_backward(dx, dw, db, dy, x, w, N, C, H, W, L->od.C,
-                                 L->u.conv.K, L->u.conv.S, L->u.conv.P);
+                                 L->u.conv.K, L->u.conv.S, L->u.conv.P, acc);
             break;
         case LAYER_BATCHNORM:
             if (net->training)
@@ -692,7 +712,7 @@ void net_backward(Net *net, const float *dout, float *dinp, int param_grads) {
                                    w, N, C, HW);
             break;
         case LAYER_RELU: be->relu_backward(dx, dy, x, n); break;
-        case LAYER_LRELU: be->lrelu_backward(dx, dy, x, n, L->u.lrelu.slope); break;
+        case LAYER_LRELU: be->lrelu_backward(dx, dy, x, n, L->u.lrelu.slope, acc); break;
         case LAYER_TANH: be->tanh_backward(dx, dy, y, n); break;
         case LAYER_PRELU: be->prelu_backward(dx, dw, dy, x, w, N, C, HW); break;
         case LAYER_LINEAR:
@@ -789,7 +809,7 @@ void net_penalty_backward(Net *net, const float *dout, const float *v) {
             be->convt2d_forward(ty, tx, w, NULL, N, C, H, W, L->od.C, L->u.conv.K, L->u.conv.S, L->u.conv.P);
             break;
         case LAYER_RELU: be->zero(ty, n), be->relu_backward(ty, tx, x, n); break;
-        case LAYER_LRELU: be->zero(ty, n), be->lrelu_backward(ty, tx, x, n, L->u.lrelu.slope); break;
+        case LAYER_LRELU: be->lrelu_backward(ty, tx, x, n, L->u.lrelu.slope, 0); break;
         case LAYER_LAYERNORM:
             be->layernorm_jvp(ty, tx, x, net->acts + L->save, net->acts + L->save + N, w, N, C, H * W);
             break;
@@ -817,18 +837,18 @@ void net_penalty_backward(Net *net, const float *dout, const float *v) {
         int feeds = 0;  // whether px receives something
         switch (L->kind) {
         case LAYER_CONV:
-            be->conv2d_backward(NULL, dw, NULL, ut, tx, w, N, C, H, W, L->od.C, K, S, P);
-            if (pa) be->conv2d_backward(px, dw, db, pa, x, w, N, C, H, W, L->od.C, K, S, P), feeds = 1;
+            be->conv2d_backward(NULL, dw, NULL, ut, tx, w, N, C, H, W, L->od.C, K, S, P, 1);
+            if (pa) be->conv2d_backward(px, dw, db, pa, x, w, N, C, H, W, L->od.C, K, S, P, 1), feeds = 1;
             break;
         case LAYER_CONVT:
-            be->convt2d_backward(NULL, dw, NULL, ut, tx, w, N, C, H, W, L->od.C, K, S, P);
-            if (pa) be->convt2d_backward(px, dw, db, pa, x, w, N, C, H, W, L->od.C, K, S, P), feeds = 1;
+            be->convt2d_backward(NULL, dw, NULL, ut, tx, w, N, C, H, W, L->od.C, K, S, P, 1);
+            if (pa) be->convt2d_backward(px, dw, db, pa, x, w, N, C, H, W, L->od.C, K, S, P, 1), feeds = 1;
             break;
         case LAYER_RELU:
             if (pa && px) be->relu_backward(px, pa, x, n), feeds = 1;
             break;
         case LAYER_LRELU:
-            if (pa && px) be->lrelu_backward(px, pa, x, n, L->u.lrelu.slope), feeds = 1;
+            if (pa && px) be->lrelu_backward(px, pa, x, n, L->u.lrelu.slope, 1), feeds = 1;
             break;
         case LAYER_LAYERNORM:
             be->layernorm_jvp_backward(px, dw, db, pa, ut, x, tx, net->acts + L->save, net->acts + L->save + N, w,

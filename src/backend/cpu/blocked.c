@@ -204,10 +204,12 @@ INLINE void bn_backward_sums_block(double *sdy, double *sdyx, const float *dout,
     }
 }
 
-// dinp += k (dy - mdy - xhat mdyx) over one block (train), or k dy (evaluation).
+// dinp += k (dy - mdy - xhat mdyx) over one block (train), or k dy
+// (evaluation); acc 0 writes it (backend.h: g + 0, the bits of adding to zeros).
 INLINE void bn_backward_dx_block(float *dinp, const float *dout, const float *mask, float s, const float *inp,
                                  const float *m, const float *r, const float *k, const float *mdy,
-                                 const float *mdyx, int N, int CB, int cb, int HW, int train, const int B) {
+                                 const float *mdyx, int N, int CB, int cb, int HW, int train, const int acc,
+                                 const int B) {
     for (int n = 0; n < N; n++) {
         const size_t base = ((size_t)n * CB + cb) * HW * B;
         for (int i = 0; i < HW; i++)
@@ -217,7 +219,8 @@ INLINE void bn_backward_dx_block(float *dinp, const float *dout, const float *ma
                 const float xhat = (inp[j] - m[l]) * r[l];
                 const float d = dout[j], ds = d * s;
                 const float dy = mask[j] > 0.0f ? d : ds;
-                dinp[j] += train ? k[l] * (dy - mdy[l] - xhat * mdyx[l]) : k[l] * dy;
+                const float g = train ? k[l] * (dy - mdy[l] - xhat * mdyx[l]) : k[l] * dy;
+                dinp[j] = g + (acc ? dinp[j] : 0.0f);
             }
     }
 }
@@ -228,7 +231,8 @@ INLINE void bn_backward_dx_block(float *dinp, const float *dout, const float *ma
 // through the activation: out > 0 ? dy : slope * dy.
 INLINE void bn_backward_block(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *mask,
                               float s, const float *inp, const float *mean_c, const float *rstd_c,
-                              const float *gamma, int N, int CB, int cb, int HW, int train, const int B) {
+                              const float *gamma, int N, int CB, int cb, int HW, int train, int acc,
+                              const int B) {
     const double M = (double)N * HW;
     const float *m = mean_c + cb * B, *r = rstd_c + cb * B, *g = gamma + cb * B;
     double sdy[MAX_BLK], sdyx[MAX_BLK];
@@ -244,19 +248,22 @@ INLINE void bn_backward_block(float *dinp, float *dgamma, float *dbeta, const fl
         mdy[l] = train ? (float)(sdy[l] / M) : 0.0f;
         mdyx[l] = train ? (float)(sdyx[l] / M) : 0.0f;
     }
-    bn_backward_dx_block(dinp, dout, mask, s, inp, m, r, k, mdy, mdyx, N, CB, cb, HW, train, B);
+    if (acc)  // a constant in each copy: no read of dinp when it is written
+        bn_backward_dx_block(dinp, dout, mask, s, inp, m, r, k, mdy, mdyx, N, CB, cb, HW, train, 1, B);
+    else
+        bn_backward_dx_block(dinp, dout, mask, s, inp, m, r, k, mdy, mdyx, N, CB, cb, HW, train, 0, B);
 }
 
 static void bn_backward_blocked(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
                                 float slope, const float *inp, const float *mean_c, const float *rstd_c,
-                                const float *gamma, int N, int C, int HW, int train) {
+                                const float *gamma, int N, int C, int HW, int train, int acc) {
     const int CB = C / BLK;
     // without an activation the mask reads the input and scales by 1: branch-free
     const float *mask = out ? out : inp, s = out ? slope : 1.0f;
 #pragma omp parallel for schedule(static)
     for (int cb = 0; cb < CB; cb++)
         BY_BLOCK(bn_backward_block(dinp, dgamma, dbeta, dout, mask, s, inp, mean_c, rstd_c, gamma, N, CB, cb, HW,
-                                   train, B));
+                                   train, acc, B));
 }
 
 void cpu_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout,
@@ -266,7 +273,7 @@ void cpu_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, cons
         batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, save_mean, save_rstd, gamma, N, C, HW);
         return;
     }
-    bn_backward_blocked(dinp, dgamma, dbeta, dout, NULL, 0.0f, inp, save_mean, save_rstd, gamma, N, C, HW, 1);
+    bn_backward_blocked(dinp, dgamma, dbeta, dout, NULL, 0.0f, inp, save_mean, save_rstd, gamma, N, C, HW, 1, 1);
 }
 
 static void eval_stats(float *rstd, const float *running_var, int C, float eps) {
@@ -306,7 +313,7 @@ void cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const
     }
     float *rstd = cpu_scratch(CPU_SCRATCH_STATS, (size_t)C);
     eval_stats(rstd, running_var, C, eps);
-    bn_backward_blocked(dinp, dgamma, dbeta, dout, NULL, 0.0f, inp, running_mean, rstd, gamma, N, C, HW, 0);
+    bn_backward_blocked(dinp, dgamma, dbeta, dout, NULL, 0.0f, inp, running_mean, rstd, gamma, N, C, HW, 0, 1);
 }
 
 // Batch norm and its activation backward, from the activation's output.
@@ -314,7 +321,8 @@ void cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const
 // running variance (evaluation mode).
 void cpu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
                                        const float *inp, const float *mean, const float *rstd_or_var,
-                                       const float *gamma, int N, int C, int HW, float eps, float slope, int train) {
+                                       const float *gamma, int N, int C, int HW, float eps, float slope, int train,
+                                       int acc) {
     float *rstd = NULL;
     if (!train) {
         rstd = cpu_scratch(CPU_SCRATCH_STATS, (size_t)C);
@@ -322,11 +330,12 @@ void cpu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const 
     }
     const float *r = train ? rstd_or_var : rstd;
     if (cpu_blocked(C, HW, 1)) {
-        bn_backward_blocked(dinp, dgamma, dbeta, dout, out, slope, inp, mean, r, gamma, N, C, HW, train);
+        bn_backward_blocked(dinp, dgamma, dbeta, dout, out, slope, inp, mean, r, gamma, N, C, HW, train, acc);
     } else {  // plain: the activation's gradient, then the reference
         const size_t n = (size_t)N * C * HW;
-        float *dy = cpu_scratch_zero(0, n);
-        cpu_lrelu_backward(dy, dout, out, n, slope);
+        float *dy = cpu_scratch(0, n);
+        cpu_lrelu_backward(dy, dout, out, n, slope, 0);
+        if (dinp && !acc) memset(dinp, 0, n * sizeof(float));
         if (train)
             batchnorm_backward_train(dinp, dgamma, dbeta, dy, inp, mean, r, gamma, N, C, HW);
         else
@@ -424,7 +433,7 @@ void cpu_batchnorm_backward_apply(float *dinp, const float *dout, const float *o
             mdy[l] = (float)(stats[c] / M), mdyx[l] = (float)(stats[C + c] / M);
         }
         BY_BLOCK(bn_backward_dx_block(dinp, dout, mask, s, inp, save_mean + cb * B, save_rstd + cb * B, k, mdy, mdyx,
-                                      N, CB, cb, HW, 1, B));
+                                      N, CB, cb, HW, 1, 1, B));
     }
 }
 

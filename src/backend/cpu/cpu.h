@@ -92,7 +92,7 @@ void cpu_own_image_backward_data(float *dx, const float *dy, const float *w, con
 // slot 4 when w is not in a declared block).
 int cpu_own_can_dot(const CpuConvEq *e);
 void cpu_own_dot_forward(float *y, const float *x, const float *w, const CpuConvEq *e);
-void cpu_own_dot_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e);
+void cpu_own_dot_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc);
 void cpu_own_dot_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e);
 // The same weight gradient on operands rounded to bf16, fp32 sums (AVX-512
 // BF16, OW even as well); uses scratch slots 0, 1 and 4.
@@ -104,7 +104,7 @@ void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, c
 void cpu_gemm_forward(int transposed, float *out, const float *inp, const float *w, int N, int C, int H, int W,
                       int OC, int K, int S, int P, int bf16);
 void cpu_gemm_backward_data(int transposed, float *dinp, const float *dout, const float *w, int N, int C, int H,
-                            int W, int OC, int K, int S, int P, int bf16);
+                            int W, int OC, int K, int S, int P, int bf16, int acc);
 void cpu_gemm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,
                                int W, int OC, int K, int S, int P, int bf16);
 // c (M, N) (+)= a (M, K) x b (K, N) on oneDNN (dnnl.c), row-major, fp32 c;
@@ -140,11 +140,11 @@ void cpu_conv2d_act_forward(float *out, const float *inp, const float *w, const 
 void cpu_conv2d_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H, int W,
                         int OC, int K, int S, int P);
 void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int N,
-                         int C, int H, int W, int OC, int K, int S, int P);
+                         int C, int H, int W, int OC, int K, int S, int P, int acc);
 void cpu_convt2d_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H, int W,
                          int OC, int K, int S, int P);
 void cpu_convt2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
-                          int N, int C, int H, int W, int OC, int K, int S, int P);
+                          int N, int C, int H, int W, int OC, int K, int S, int P, int acc);
 void cpu_to_native(float *dst, const float *src, int N, int C, int H, int W, int acc);
 void cpu_to_plain(float *dst, const float *src, int N, int C, int H, int W, int acc);
 void cpu_batchnorm_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
@@ -174,7 +174,7 @@ void cpu_batchnorm_backward_apply(float *dinp, const float *dout, const float *o
                                   const double *stats, double M, int N, int C, int HW);
 void cpu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
                                 const float *inp, const float *mean, const float *rstd_or_var, const float *gamma,
-                                int N, int C, int HW, float eps, float slope, int train);
+                                int N, int C, int HW, float eps, float slope, int train, int acc);
 void cpu_layernorm_forward(float *out, float *save_mean, float *save_rstd, const float *inp, const float *gamma,
                            const float *beta, int N, int C, int HW, float eps);
 void cpu_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
@@ -196,7 +196,7 @@ void cpu_bicubic_backward(float *dinp, const float *dout, int N, int C, int H, i
 void cpu_relu_forward(float *out, const float *inp, size_t n);
 void cpu_relu_backward(float *dinp, const float *dout, const float *inp, size_t n);
 void cpu_lrelu_forward(float *out, const float *inp, size_t n, float slope);
-void cpu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope);
+void cpu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope, int acc);
 void cpu_tanh_forward(float *out, const float *inp, size_t n);
 void cpu_tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
 void cpu_add_forward(float *out, const float *a, const float *b, size_t n);

@@ -386,7 +386,8 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias, int act, fl
     if (which == BWD_DATA) {
         add_arg(pr, DNNL_ARG_DIFF_DST, ARG_IN, md_act(s->N, s->OC, s->OH, s->OW), pd_md(pd, dnnl_query_diff_dst_md));
         add_arg(pr, DNNL_ARG_WEIGHTS, ARG_IN, md_weights(s), pd_md(pd, dnnl_query_weights_md));
-        add_arg(pr, DNNL_ARG_DIFF_SRC, ARG_ACC, md_act(s->N, s->C, s->H, s->W), pd_md(pd, dnnl_query_diff_src_md));
+        add_arg(pr, DNNL_ARG_DIFF_SRC, act == ACT_SUM ? ARG_ACC : ARG_OUT, md_act(s->N, s->C, s->H, s->W),
+                pd_md(pd, dnnl_query_diff_src_md));
     } else {
         add_arg(pr, DNNL_ARG_SRC, ARG_IN, md_act(s->N, s->C, s->H, s->W), pd_md(pd, dnnl_query_src_md));
         add_arg(pr, DNNL_ARG_DIFF_DST, ARG_IN, md_act(s->N, s->OC, s->OH, s->OW), pd_md(pd, dnnl_query_diff_dst_md));
@@ -600,11 +601,12 @@ static void conv_fwd(int transposed, float *out, const float *inp, const float *
     prim_run(pr, ptr);
 }
 
-// dinp += the input gradient of a stride-1 convolution (s), computed as the
-// forward convolution of dout (N, OC, OH, OW) with the weights transposed to
-// (C, OC, K, K) and flipped in both axes, padding K - 1 - P on each side
-// (which gives H x W back), its result added to dinp by the sum post-op.
-static void flipped_backward_data(float *dinp, const float *dout, const float *w, const ConvShape *s) {
+// dinp (+)= (acc) the input gradient of a stride-1 convolution (s), computed
+// as the forward convolution of dout (N, OC, OH, OW) with the weights
+// transposed to (C, OC, K, K) and flipped in both axes, padding K - 1 - P on
+// each side (which gives H x W back), its result added to dinp by the sum
+// post-op.
+static void flipped_backward_data(float *dinp, const float *dout, const float *w, const ConvShape *s, int acc) {
     const int C = s->C, OC = s->OC, K = s->K;
     float *wf = cpu_scratch(SLOT_FLIP, (size_t)C * OC * K * K);
 #pragma omp parallel for collapse(2) schedule(static)
@@ -616,30 +618,32 @@ static void flipped_backward_data(float *dinp, const float *dout, const float *w
                         w[(((size_t)o * C + c) * K + (K - 1 - kh)) * K + (K - 1 - kw)];
     ConvShape f = conv_shape(0, s->N, OC, s->OH, s->OW, C, K, 1, K - 1 - s->P, 0);
     void *ptr[3] = {(void *)dout, wf, dinp};
-    prim_run(conv_prim(&f, FWD, 0, ACT_SUM, 0.0f), ptr);
+    prim_run(conv_prim(&f, FWD, 0, acc ? ACT_SUM : 0, 0.0f), ptr);
 }
 
+// dinp: added to (acc 1) or written (acc 0, backend.h); dw and db added to
 static void conv_bwd(int transposed, float *dinp, float *dw, float *db, const float *dout, const float *inp,
-                     const float *w, int N, int C, int H, int W, int OC, int K, int S, int P) {
+                     const float *w, int N, int C, int H, int W, int OC, int K, int S, int P, int acc) {
     ConvShape s = conv_shape(transposed, N, C, H, W, OC, K, S, P, db != NULL);
     if (dinp) {
         const int path = conv_path(BWD_DATA, &s);
         if (path == PATH_GEMM) {
-            cpu_gemm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P, s.bf16);
+            cpu_gemm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P, s.bf16, acc);
         } else if (path == PATH_OWN) {  // a transposed convolution's input gradient is the equivalent's forward
-            if (transposed) cpu_own_forward(dinp, dout, w, NULL, &s.eq, 1, 0, 0.0f, s.bf16);
-            else own_backward_data(dinp, dout, w, &s, 1);
+            if (transposed) cpu_own_forward(dinp, dout, w, NULL, &s.eq, acc, 0, 0.0f, s.bf16);
+            else own_backward_data(dinp, dout, w, &s, acc);
         } else if (path == PATH_DOT) {
-            cpu_own_dot_backward_data(dinp, dout, w, &s.eq);
+            cpu_own_dot_backward_data(dinp, dout, w, &s.eq, acc);
         } else if (path == PATH_FLIP) {
-            flipped_backward_data(dinp, dout, w, &s);
+            flipped_backward_data(dinp, dout, w, &s, acc);
 #ifdef FAKEIT_HAVE_XSMM
-        } else if (path == PATH_XSMM) {
+        } else if (path == PATH_XSMM) {  // adds
+            if (!acc) memset(dinp, 0, (size_t)N * C * H * W * sizeof(float));
             cpu_xsmm_backward_data(transposed, dinp, dout, w, N, C, H, W, OC, K, S, P);
 #endif
-        } else {
+        } else {  // the primitive writes diff_src, or adds it through the arena (ACT_SUM)
             void *ptr[3] = {(void *)dout, (void *)w, dinp};
-            prim_run(conv_prim(&s, BWD_DATA, 0, 0, 0.0f), ptr);
+            prim_run(conv_prim(&s, BWD_DATA, 0, acc ? ACT_SUM : 0, 0.0f), ptr);
         }
     }
     const int path = conv_path(BWD_WEIGHTS, &s);
@@ -669,14 +673,14 @@ void cpu_conv2d_act_forward(float *out, const float *inp, const float *w, const 
     conv_fwd(0, out, inp, w, b, N, C, H, W, OC, K, S, P, 1, slope);
 }
 void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
-                                const float *w, int N, int C, int H, int W, int OC, int K, int S, int P) {
-    conv_bwd(0, dinp, dw, db, dout, inp, w, N, C, H, W, OC, K, S, P);
+                                const float *w, int N, int C, int H, int W, int OC, int K, int S, int P, int acc) {
+    conv_bwd(0, dinp, dw, db, dout, inp, w, N, C, H, W, OC, K, S, P, acc);
 }
 void cpu_convt2d_forward(float *out, const float *inp, const float *w, const float *b,
                                 int N, int C, int H, int W, int OC, int K, int S, int P) {
     conv_fwd(1, out, inp, w, b, N, C, H, W, OC, K, S, P, 0, 0.0f);
 }
 void cpu_convt2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
-                                 const float *w, int N, int C, int H, int W, int OC, int K, int S, int P) {
-    conv_bwd(1, dinp, dw, db, dout, inp, w, N, C, H, W, OC, K, S, P);
+                                 const float *w, int N, int C, int H, int W, int OC, int K, int S, int P, int acc) {
+    conv_bwd(1, dinp, dw, db, dout, inp, w, N, C, H, W, OC, K, S, P, acc);
 }

@@ -208,12 +208,12 @@ void cpu_gemm_forward(int transposed, float *out, const float *inp, const float 
 }
 
 void cpu_gemm_backward_data(int transposed, float *dinp, const float *dout, const float *w, int N, int C, int H,
-                            int W, int OC, int K, int S, int P, int bf16) {
+                            int W, int OC, int K, int S, int P, int bf16, int acc) {
     const Eq e = cpu_conv_equivalent(transposed, N, C, H, W, OC, K, S, P);
     if (transposed)
-        eq_forward(dinp, dout, w, &e, 1, bf16);
+        eq_forward(dinp, dout, w, &e, acc, bf16);
     else
-        eq_backward_data(dinp, dout, w, &e, 1, bf16);
+        eq_backward_data(dinp, dout, w, &e, acc, bf16);
 }
 
 void cpu_gemm_backward_weights(int transposed, float *dw, const float *dout, const float *inp, int N, int C, int H,

@@ -895,7 +895,8 @@ void cpu_own_dot_forward(float *y, const float *x, const float *w, const CpuConv
         }
 }
 
-void cpu_own_dot_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e) {
+// acc 0: the first output channel's term is written (+ 0: the bits of adding to zeros)
+void cpu_own_dot_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc) {
     const int OC = e->OC;
     const size_t L = (size_t)e->C * e->H * e->W;
     const float *wp = dot_weights(w, e);
@@ -904,8 +905,13 @@ void cpu_own_dot_backward_data(float *dx, const float *dy, const float *w, const
         float *dxn = dx + (size_t)n * L;
         for (int oc = 0; oc < OC; oc++) {
             const float g = dy[(size_t)n * OC + oc], *wo = wp + (size_t)oc * L;
+            if (oc == 0 && !acc) {
 #pragma omp simd
-            for (size_t i = 0; i < L; i++) dxn[i] += g * wo[i];
+                for (size_t i = 0; i < L; i++) dxn[i] = g * wo[i] + 0.0f;
+            } else {
+#pragma omp simd
+                for (size_t i = 0; i < L; i++) dxn[i] += g * wo[i];
+            }
         }
     }
 }

@@ -25,9 +25,15 @@ void cpu_lrelu_forward(float *out, const float *inp, size_t n, float slope) {
     for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : inp[i] * slope;
 }
 
-void cpu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope) {
+// acc 0 writes dinp (backend.h); g + 0 keeps the bits of adding g to zeros
+void cpu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope, int acc) {
+    if (acc) {
 #pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < n; i++) dinp[i] += inp[i] > 0.0f ? dout[i] : dout[i] * slope;
+        for (size_t i = 0; i < n; i++) dinp[i] += inp[i] > 0.0f ? dout[i] : dout[i] * slope;
+    } else {
+#pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < n; i++) dinp[i] = (inp[i] > 0.0f ? dout[i] : dout[i] * slope) + 0.0f;
+    }
 }
 
 // tanh as a rational function of x (odd numerator of degree 13 over an even

@@ -13,8 +13,8 @@ __global__ static void k_relu_b(float *dx, const float *dy, const float *x, size
 __global__ static void k_lrelu_f(float *o, const float *x, size_t n, float s) {
     CU_EACH(i, n) o[i] = x[i] > 0.0f ? x[i] : x[i] * s;
 }
-__global__ static void k_lrelu_b(float *dx, const float *dy, const float *x, size_t n, float s) {
-    CU_EACH(i, n) dx[i] += x[i] > 0.0f ? dy[i] : dy[i] * s;
+__global__ static void k_lrelu_b(float *dx, const float *dy, const float *x, size_t n, float s, int acc) {
+    CU_EACH(i, n) dx[i] = (x[i] > 0.0f ? dy[i] : dy[i] * s) + (acc ? dx[i] : 0.0f);
 }
 __global__ static void k_tanh_f(float *o, const float *x, size_t n) {
     CU_EACH(i, n) o[i] = tanhf(x[i]);
@@ -80,8 +80,8 @@ void cu_relu_backward(float *dinp, const float *dout, const float *inp, size_t n
     CU_LAUNCH(k_relu_b, n, dinp, dout, inp, n);
 }
 void cu_lrelu_forward(float *out, const float *inp, size_t n, float slope) { CU_LAUNCH(k_lrelu_f, n, out, inp, n, slope); }
-void cu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope) {
-    CU_LAUNCH(k_lrelu_b, n, dinp, dout, inp, n, slope);
+void cu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope, int acc) {
+    CU_LAUNCH(k_lrelu_b, n, dinp, dout, inp, n, slope, acc);
 }
 void cu_tanh_forward(float *out, const float *inp, size_t n) { CU_LAUNCH(k_tanh_f, n, out, inp, n); }
 void cu_tanh_backward(float *dinp, const float *dout, const float *out, size_t n) {

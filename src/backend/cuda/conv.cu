@@ -156,9 +156,9 @@ void cu_conv2d_forward(float *out, const float *inp, const float *w, const float
 }
 
 void cu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int N,
-                        int C, int H, int W, int OC, int K, int S, int P) {
+                        int C, int H, int W, int OC, int K, int S, int P, int acc) {
     const Conv *c = geom(N, C, H, W, OC, K, S, P, 0);
-    if (dinp) run_data(c, dinp, dout, w, 1.0f);
+    if (dinp) run_data(c, dinp, dout, w, acc ? 1.0f : 0.0f);
     if (dw) run_filter(c, dw, inp, dout);
     if (db) cu_channel_sum_acc(db, dout, N, OC, c->g.Hy * c->g.Wy);
 }
@@ -171,9 +171,9 @@ void cu_convt2d_forward(float *out, const float *inp, const float *w, const floa
 }
 
 void cu_convt2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
-                         int N, int C, int H, int W, int OC, int K, int S, int P) {
+                         int N, int C, int H, int W, int OC, int K, int S, int P, int acc) {
     const Conv *c = geom(N, C, H, W, OC, K, S, P, 1);
-    if (dinp) run_fwd(c, dinp, dout, w, 1.0f);
+    if (dinp) run_fwd(c, dinp, dout, w, acc ? 1.0f : 0.0f);
     if (dw) run_filter(c, dw, dout, inp);
     if (db) cu_channel_sum_acc(db, dout, N, OC, c->g.Hx * c->g.Wx);
 }

@@ -105,11 +105,11 @@ void cu_finish_sum(float *out, const double *part, int n, double mul, double div
 void cu_conv2d_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H, int W,
                        int OC, int K, int S, int P);
 void cu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int N,
-                        int C, int H, int W, int OC, int K, int S, int P);
+                        int C, int H, int W, int OC, int K, int S, int P, int acc);
 void cu_convt2d_forward(float *out, const float *inp, const float *w, const float *b, int N, int C, int H, int W,
                         int OC, int K, int S, int P);
 void cu_convt2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int N,
-                         int C, int H, int W, int OC, int K, int S, int P);
+                         int C, int H, int W, int OC, int K, int S, int P, int acc);
 void cu_conv_release(void);  // the cached descriptors (at exit)
 
 void cu_batchnorm_forward_train(float *out, float *save_mean, float *save_rstd, float *running_mean,
@@ -144,7 +144,7 @@ void cu_batchnorm_backward_apply(float *dinp, const float *dout, const float *ou
                                  const double *stats, double M, int N, int C, int HW);
 void cu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
                                const float *inp, const float *mean, const float *rstd_or_var, const float *gamma,
-                               int N, int C, int HW, float eps, float slope, int train);
+                               int N, int C, int HW, float eps, float slope, int train, int acc);
 void cu_layernorm_forward(float *out, float *save_mean, float *save_rstd, const float *inp, const float *gamma,
                           const float *beta, int N, int C, int HW, float eps);
 void cu_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
@@ -158,7 +158,7 @@ void cu_layernorm_jvp_backward(float *dinp, float *dgamma, float *dbeta, const f
 void cu_relu_forward(float *out, const float *inp, size_t n);
 void cu_relu_backward(float *dinp, const float *dout, const float *inp, size_t n);
 void cu_lrelu_forward(float *out, const float *inp, size_t n, float slope);
-void cu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope);
+void cu_lrelu_backward(float *dinp, const float *dout, const float *inp, size_t n, float slope, int acc);
 void cu_tanh_forward(float *out, const float *inp, size_t n);
 void cu_tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
 void cu_prelu_forward(float *out, const float *inp, const float *a, int N, int C, int HW);

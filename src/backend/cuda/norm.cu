@@ -67,10 +67,11 @@ __global__ static void bn_forward_train(float *out, float *save_mean, float *sav
 
 // The backward pass of every batch-norm variant. train: mean and rstd_or_var
 // are the saved batch statistics, else the running ones. with_act: dout is
-// the activation's output gradient, masked by out > 0.
+// the activation's output gradient, masked by out > 0. acc: add into dinp
+// (1) or write it (0, backend.h).
 __global__ static void bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
                                    const float *inp, const float *mean, const float *rstd_or_var, const float *gamma,
-                                   int N, int C, int HW, float eps, int with_act, float slope, int train) {
+                                   int N, int C, int HW, float eps, int with_act, float slope, int train, int acc) {
     __shared__ double sh[CU_THREADS];
     const int c = blockIdx.x;
     const size_t M = (size_t)N * HW;
@@ -94,12 +95,9 @@ __global__ static void bn_backward(float *dinp, float *dgamma, float *dbeta, con
     for (size_t t = threadIdx.x; t < M; t += CU_THREADS) {
         const size_t j = chan_at(c, C, HW, t);
         const float dy = bn_dy(dout, with_act ? out : NULL, slope, j);
-        if (train) {
-            const float xhat = (inp[j] - m) * rstd;
-            dinp[j] += k * (dy - mdy - xhat * mdyx);
-        } else {
-            dinp[j] += dy * gamma[c] * rstd;
-        }
+        const float xhat = (inp[j] - m) * rstd;
+        const float g = train ? k * (dy - mdy - xhat * mdyx) : dy * gamma[c] * rstd;
+        dinp[j] = g + (acc ? dinp[j] : 0.0f);
     }
 }
 
@@ -136,7 +134,7 @@ void cu_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const
                                  const float *save_mean, const float *save_rstd, const float *gamma, int N, int C,
                                  int HW) {
     bn_backward<<<C, CU_THREADS, 0, cu_stream>>>(dinp, dgamma, dbeta, dout, NULL, inp, save_mean, save_rstd, gamma, N,
-                                                 C, HW, 0.0f, ACT_NONE, 0.0f, 1);
+                                                 C, HW, 0.0f, ACT_NONE, 0.0f, 1, 1);
     CU_LAUNCHED();
 }
 
@@ -144,15 +142,15 @@ void cu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta, const 
                                 const float *gamma, const float *running_mean, const float *running_var, int N, int C,
                                 int HW, float eps) {
     bn_backward<<<C, CU_THREADS, 0, cu_stream>>>(dinp, dgamma, dbeta, dout, NULL, inp, running_mean, running_var,
-                                                 gamma, N, C, HW, eps, ACT_NONE, 0.0f, 0);
+                                                 gamma, N, C, HW, eps, ACT_NONE, 0.0f, 0, 1);
     CU_LAUNCHED();
 }
 
 void cu_batchnorm_act_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *out,
                                const float *inp, const float *mean, const float *rstd_or_var, const float *gamma,
-                               int N, int C, int HW, float eps, float slope, int train) {
+                               int N, int C, int HW, float eps, float slope, int train, int acc) {
     bn_backward<<<C, CU_THREADS, 0, cu_stream>>>(dinp, dgamma, dbeta, dout, out, inp, mean, rstd_or_var, gamma, N, C,
-                                                 HW, eps, ACT_ON, slope, train);
+                                                 HW, eps, ACT_ON, slope, train, acc);
     CU_LAUNCHED();
 }
 
