@@ -6,8 +6,11 @@
 #   make            build ./fakeit, build/libfakeit.a and build/libfakeit.so (include/fakeit.h)
 #   make test       deps + unit, oracle and gradient tests + the same under sanitizers
 #                   + the unit tests of a build with the reference backend alone (DNNL=0)
-#                   and of one without LIBXSMM (XSMM=0)
-#   make test-unit  the suite against one build (BUILD, DNNL, CUDA as given)
+#                   and the C test programs of one without LIBXSMM (XSMM=0); each
+#                   build compiled with JOBS jobs (one per core), the tests one at a time
+#   make test-unit  the suite against one build (BUILD, DNNL, CUDA as given; FORCED=0
+#                   skips the runs under forced layouts, paths and ISA caps, SCRIPTS=0
+#                   the shell tests of the program)
 #   make test-asan  the C tests under AddressSanitizer and UBSan only
 #   make config     print what this build has (oneDNN, CUDA) and where it goes
 #   make bench      benchmarks: print figures (bench/)
@@ -107,13 +110,22 @@ TEST_TOOLS := tensor_diff  # programs the shell tests call
 # make test compiles each build with one job per core before running its
 # tests one at a time (the tests stay serial: some time kill -9 and resume)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-# the CPU backend's blocked layouts, forced whatever the CPU (only with oneDNN)
-BLOCKS := $(if $(filter 1,$(DNNL)),16 8)
-# its convolution paths, each forced everywhere it can run, and its rule under
-# the instruction sets oneDNN can be held to (a cap: on a smaller CPU it is a
-# second run of the CPU's own)
-CONV_PATHS := $(if $(filter 1,$(DNNL)),dnnl gemm own $(if $(filter 1,$(XSMM)),xsmm))
-CONV_ISAS := $(if $(filter 1,$(DNNL)),AVX2 AVX512_CORE_BF16)
+# test-unit's runs under forced settings (FORCED=0: none; make test's build
+# without LIBXSMM, whose code they would run a second time):
+# the CPU backend's blocked layouts, forced whatever the CPU (only with
+# oneDNN; the plain run of test_backends is one of them);
+FORCED ?= 1
+BLOCKS := $(if $(filter 1,$(DNNL)),$(if $(filter 1,$(FORCED)),16 8))
+# its convolution paths, each forced everywhere it can run (test_backends on
+# what goes through the convolutions), and its rule under the instruction
+# sets oneDNN can be held to below the CPU's own (AVX2 on an AVX-512 CPU,
+# AVX-512 BF16 on one with AMX; a cap at or above the CPU's is its own run)
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+CONV_PATHS := $(if $(filter 1,$(DNNL)),$(if $(filter 1,$(FORCED)),dnnl gemm own $(if $(filter 1,$(XSMM)),xsmm)))
+CONV_ISAS := $(if $(filter 1,$(DNNL)),$(if $(filter 1,$(FORCED)),$(if $(filter avx512f,$(CPU_FLAGS)),AVX2) \
+                 $(if $(filter amx_tile,$(CPU_FLAGS)),AVX512_CORE_BF16)))
+# test-unit's shell tests of the program (SCRIPTS=0: its C test programs alone)
+SCRIPTS ?= 1
 
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -122,7 +134,7 @@ VERSION := $(shell sed -n 's/^\#define FAKEIT_VERSION "\(.*\)"/\1/p' include/fak
 SONAME  := libfakeit.so.$(firstword $(subst ., ,$(VERSION)))
 SHLIB   := $(BUILD)/libfakeit.so.$(VERSION)
 
-.PHONY: all web config test test-build test-unit test-asan fuzz deps-test bench bench-profile bench-conv bench-gpu bench-mpi gpu-pack bench-fmnist bench-bikes bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
+.PHONY: all web config test test-build test-unit test-scripts test-asan fuzz deps-test bench bench-profile bench-conv bench-gpu bench-mpi gpu-pack bench-fmnist bench-bikes bench-bf16 bench-sr sr-model demo fixtures deps install clean FORCE
 all: $(PROGRAM) $(SHLIB)
 
 config:
@@ -200,9 +212,9 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM)
 	tests/check_links.sh
 	$(BUILD)/test_engine
 	$(BUILD)/test_gradcheck
-	$(BUILD)/test_backends
+	$(if $(BLOCKS),,$(BUILD)/test_backends)
 	$(foreach b,$(BLOCKS),FAKEIT_CPU_BLOCK=$(b) $(BUILD)/test_backends && ) true
-	$(foreach e,$(CONV_PATHS),FAKEIT_CPU_CONV=$(e) $(BUILD)/test_backends cpu && \
+	$(foreach e,$(CONV_PATHS),FAKEIT_CPU_CONV=$(e) $(BUILD)/test_backends cpu conv && \
 	    FAKEIT_CPU_CONV=$(e) $(BUILD)/test_gradcheck cpu && \
 	    FAKEIT_CPU_CONV=$(e) $(BUILD)/test_oracle tests/fixtures/engine.safetensors cpu && ) true
 	$(foreach i,$(CONV_ISAS),ONEDNN_MAX_CPU_ISA=$(i) $(BUILD)/test_backends cpu && ) true
@@ -212,6 +224,10 @@ test-unit: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM)
 	$(BUILD)/test_eval
 	$(BUILD)/test_sr
 	FAKEIT_SR_MODEL=models/bikes-x4.safetensors $(BUILD)/test_api
+	$(if $(filter 1,$(SCRIPTS)),$(MAKE) --no-print-directory test-scripts)
+
+# test-unit's shell tests of the program, the library and mpirun
+test-scripts: $(PROGRAM) $(BUILD)/tensor_diff
 	FAKEIT=./$(PROGRAM) FAKEIT_DNNL=$(DNNL) FAKEIT_CUDA=$(if $(CUDA_SRC),1,0) \
 	    $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_cli.sh
 	FAKEIT=./$(PROGRAM) $(if $(filter fakeit,$(PROGRAM)),,FAKEIT_SR_MODEL=models/bikes-x4.safetensors) tests/test_crash.sh
@@ -241,7 +257,7 @@ test: deps-test
 	$(MAKE) -j$(JOBS) DNNL=0 test-build
 	$(MAKE) DNNL=0 test-unit
 	$(if $(filter 1,$(XSMM)),$(MAKE) -j$(JOBS) XSMM=0 test-build)
-	$(if $(filter 1,$(XSMM)),$(MAKE) XSMM=0 test-unit)
+	$(if $(filter 1,$(XSMM)),$(MAKE) XSMM=0 FORCED=0 SCRIPTS=0 test-unit)
 	$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS_TEST)
 
 # libFuzzer harnesses (Debian's clang) for every parser of outside bytes, in
