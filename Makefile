@@ -145,11 +145,12 @@ config:
 	@echo "MPI: $(if $(filter 1,$(MPI)),$(MPICC),no) (MPI=$(MPI); train, sample and upscale run as N processes under mpirun)"
 	@echo "NCCL: $(if $(filter 1,$(NCCL)),yes,no) (NCCL=$(NCCL); the GPUs' sums in data-parallel training)"
 
-# what this folder was built with (options, flags); objects are rebuilt when it changes
+# what this folder was built with (options, flags); objects are rebuilt when
+# it changes, and only then is it rewritten
+CONFIG_LINE = DNNL=$(DNNL) XSMM=$(XSMM) CUDA_SRC=$(CUDA_SRC) NCCL=$(NCCL) FLAGS=$(FK_CFLAGS) $(CFLAGS)
 $(BUILD)/config.mk: FORCE
 	@mkdir -p $(BUILD)
-	@echo 'DNNL=$(DNNL) XSMM=$(XSMM) CUDA_SRC=$(CUDA_SRC) NCCL=$(NCCL) FLAGS=$(FK_CFLAGS) $(CFLAGS)' | cmp -s - $@ || \
-	    echo 'DNNL=$(DNNL) CUDA_SRC=$(CUDA_SRC) NCCL=$(NCCL) FLAGS=$(FK_CFLAGS) $(CFLAGS)' > $@
+	@echo '$(CONFIG_LINE)' | cmp -s - $@ || echo '$(CONFIG_LINE)' > $@
 
 $(PROGRAM): $(BUILD)/cli/main.o $(BUILD)/libfakeit.a | $(CUDA_MODULE)
 	$(CC) $(FK_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
