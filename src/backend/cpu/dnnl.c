@@ -478,7 +478,9 @@ static int xsmm_can(const ConvShape *s) {
 //   those kinds in bf16 without AMX only at 8x8 outputs (best of 3
 //   interleaved: 5.9-6.7 ms against oneDNN's 6.7-7.8); at 16x16 it ties with
 //   oneDNN (5.9-6.0 against 5.9-6.1) except on the critic's input gradient,
-//   which adds to dX (7.3-7.5 against 6.4), and at 4x4 it loses (7.1-9.1
+//   which added to dX then (7.3-7.5 against 6.4; written, as Net now has it,
+//   5.63 against 5.67, and the forwards 5.35-5.37 against 5.54-5.72: inside
+//   the host's noise, so not taken), and at 4x4 it loses (7.1-9.1
 //   against oneDNN's forward 6.0-6.2 and the product's input gradient 8.0);
 // - the fp32 input gradient of a stride-1 convolution with channel blocks on
 //   both sides (the super-resolution net's body) as oneDNN's forward
