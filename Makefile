@@ -208,7 +208,7 @@ test-build: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM) $(SHLIB) $(
 
 # Runs the suite against one build folder; each program exits non-zero on failure.
 # A program outside the source tree finds the shipped model through FAKEIT_SR_MODEL.
-test-unit: $(addprefix $(BUILD)/,$(TESTS) $(TEST_TOOLS)) $(PROGRAM)
+test-unit: test-build
 	tests/check_structure.sh
 	tests/check_links.sh
 	$(BUILD)/test_engine
