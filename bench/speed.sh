@@ -9,7 +9,9 @@
 # (build/bench_peak). Configurations: the reference (64x64, batch 64) at 2 and
 # 1 threads, then 32x32 and 128x128, then batch 16 and 256 (2 threads).
 # Then the reference configuration with --precision bf16 (its ratio to fp32,
-# or the line saying why this build or CPU cannot). Then the super-resolution
+# or the line saying why this build or CPU cannot). On an AVX-512 CPU, the
+# reference configuration with oneDNN held to AVX2 against the AVX2 peak
+# ("ratio avx2 emulated ..."). Then the super-resolution
 # network of sr-train and upscale (build/bench_sr_speed against
 # bench/torch_sr.py, 2 threads: a training step of 16 crops of 32 px, and
 # upscaling tiles of 64 px), with its ratio line
@@ -68,6 +70,18 @@ if bf=$(build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 1 --
         'BEGIN { printf "ratio bf16 size=64 batch=64 threads=2 bf16_over_fp32=%.2f\n", f / b }'
 else
     echo "bf16 unavailable: $bf"
+fi
+# AVX2 on an AVX-512 CPU: oneDNN held to AVX2 (8-channel blocks, its AVX2
+# kernels, the backend's AVX2 rule, no AVX-512 kernel of fakeit's own) against
+# the AVX2 FMA peak of the same cores; an emulation of an AVX2-only host,
+# whose caches and clocks are its own
+if [ "$isa" = avx512 ]; then
+    peak2=$(FAKEIT_PEAK_ISA=avx2 build/bench_peak 2 | sed -n 's/^peak threads=2 .*gflops=//p')
+    avx2=$(ONEDNN_MAX_CPU_ISA=AVX2 build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 1 --sample-reps 1)
+    echo "$avx2"
+    awk -v f="$(field "$avx2" gflops)" -v peak="$peak2" 'BEGIN {
+        printf "ratio avx2 emulated size=64 batch=64 threads=2 fakeit_gflops=%.0f fma_peak=%.0f fakeit_of_peak=%.0f%%\n", \
+            f, peak, 100 * f / peak }'
 fi
 # the super-resolution net, fp32 then bf16
 sr_fk=$(build/bench_sr_speed --threads 2)
