@@ -8,8 +8,9 @@
 # thread count) and a ratio line; the machine's FMA peak comes first
 # (build/bench_peak). Configurations: the reference (64x64, batch 64) at 2 and
 # 1 threads, then 32x32 and 128x128, then batch 16 and 256 (2 threads).
-# Then the reference configuration with --precision bf16 (its ratio to fp32,
-# or the line saying why this build or CPU cannot). On an AVX-512 CPU, the
+# Then the reference configuration with --precision bf16 (its ratio to fp32:
+# the median of three alternated pairs; or the line saying why this build or
+# CPU cannot). On an AVX-512 CPU, the
 # reference configuration with oneDNN held to AVX2 against the AVX2 peak
 # ("ratio avx2 emulated ..."). Then the super-resolution
 # network of sr-train and upscale (build/bench_sr_speed against
@@ -63,11 +64,20 @@ run() {
 
 run 64 64 2 "$iters"
 reference=$(tail -n 1 "$tmp/ratios")
-if bf=$(build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 1 --sample-reps 1 --precision bf16 2>&1); then
+# bf16 over fp32: one iteration of each, alternated three times (the host's
+# speed drifts by several percent within minutes), the median of the three
+# pairs' ratios (each pair's in pairs=)
+one() { build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 1 --sample-reps 1 "$@"; }
+if bf=$(one --precision bf16 2>&1); then
     echo "$bf"
-    fp32_line=$(build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 1 --sample-reps 1)
-    awk -v f="$(field "$fp32_line" sec_per_iter)" -v b="$(field "$bf" sec_per_iter)" \
-        'BEGIN { printf "ratio bf16 size=64 batch=64 threads=2 bf16_over_fp32=%.2f\n", f / b }'
+    pairs=""
+    for i in 1 2 3; do
+        [ "$i" = 1 ] || bf=$(one --precision bf16)
+        fp=$(one)
+        pairs="$pairs $(awk -v f="$(field "$fp" sec_per_iter)" -v b="$(field "$bf" sec_per_iter)" 'BEGIN { printf "%.3f", f / b }')"
+    done
+    read -r _ b _ <<< "$(tr ' ' '\n' <<< "$pairs" | sed '/^$/d' | sort -n | tr '\n' ' ')"
+    echo "ratio bf16 size=64 batch=64 threads=2 bf16_over_fp32=$(printf '%.2f' "$b") pairs=$(tr ' ' ',' <<< "${pairs# }")"
 else
     echo "bf16 unavailable: $bf"
 fi

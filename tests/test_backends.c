@@ -208,6 +208,18 @@ static const int convt_cases[][9] = {
     {2, 32, 5, 9, 2, 4, 2, 1, 1},      // and of the image-side input gradient: 2 channels, bias
 };
 
+// The matrix-product path's input gradient by pixel classes (a kernel a
+// multiple of its stride, gemm.c): odd sizes whose classes differ in size,
+// padding 0 (a last row and column no tap reaches) and 2, stride 3, and a
+// transposed convolution's forward; run after the cases above, whose random
+// draws they leave as they were. transposed, then N C H W OC K S P bias
+static const int class_cases[][10] = {
+    {0, 2, 32, 7, 9, 32, 4, 2, 1, 1},
+    {0, 2, 16, 9, 8, 16, 4, 2, 0, 1},
+    {0, 2, 16, 8, 7, 24, 6, 3, 2, 0},
+    {1, 2, 24, 3, 5, 16, 6, 3, 1, 1},
+};
+
 static void test_conv(int transposed, const int *a) {
     const int N = a[0], C = a[1], H = a[2], W = a[3], OC = a[4], K = a[5], S = a[6], P = a[7], bias = a[8];
     const int OH = transposed ? convt_out_size(H, K, S, P) : conv_out_size(H, K, S, P);
@@ -847,6 +859,8 @@ static void test_bf16(void) {
     fixed_tol = 2.0 / 256, fixed_worst = 0;
     for (size_t i = 0; i < sizeof conv_cases / sizeof *conv_cases; i++) test_conv(0, conv_cases[i]);
     for (size_t i = 0; i < sizeof convt_cases / sizeof *convt_cases; i++) test_conv(1, convt_cases[i]);
+    for (size_t i = 0; i < sizeof class_cases / sizeof *class_cases; i++)
+        test_conv(class_cases[i][0], class_cases[i] + 1);
     be->set_precision(BACKEND_PRECISION_FP32);
     // and bf16 was in effect: fp32 convolutions stay near 1e-6
     tl_check(fixed_worst > 1e-4, "[%s] bf16 really used: worst error %.2e, far above fp32's (~1e-6)", be->name,
@@ -1033,6 +1047,8 @@ int main(int argc, char **argv) {
         ref->set_threads(2), be->set_threads(2);
         for (size_t i = 0; i < sizeof conv_cases / sizeof *conv_cases; i++) test_conv(0, conv_cases[i]);
         for (size_t i = 0; i < sizeof convt_cases / sizeof *convt_cases; i++) test_conv(1, convt_cases[i]);
+        for (size_t i = 0; i < sizeof class_cases / sizeof *class_cases; i++)
+            test_conv(class_cases[i][0], class_cases[i] + 1);
         for (size_t i = 0; i < sizeof norm_cases / sizeof *norm_cases && !conv_only; i++) {
             test_batchnorm(norm_cases[i]);
             if (be->batchnorm_act_backward && i > 0) test_batchnorm_act(norm_cases[i]);  // all but the 4M-value case

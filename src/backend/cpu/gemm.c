@@ -16,6 +16,10 @@
 //   forward   Y       = col x w^T
 //   backward  dX     += col2im(dY x w)
 //   weights   dw     += dY^T x col         (oneDNN adds into dw itself)
+// In fp32, the backward of a kernel that is a multiple of its stride (the
+// 4x4 stride-2 layers) runs instead as one product per class of dX pixels
+// (ih + P, iw + P mod S), each a stride-1 correlation of dY written straight
+// into its pixels (eq_backward_data_by_class below).
 // The batch is cut into chunks of whole samples whose columns (and output
 // rows) hold at most CHUNK elements, so they cost a fixed few MB whatever the
 // batch or image size (the chunk count depends on the shapes only, so the
@@ -35,6 +39,7 @@
 
 enum { SLOT_COL, SLOT_MAT, SLOT_W, SLOT_OUT };
 #define CHUNK ((size_t)1 << 20)  // elements of col, dcol or mat per chunk: 4 MB in fp32
+enum { KEEP_BYTES = 2 << 20 };  // the largest class weights kept from one use to the next
 
 // element i of a matrix stored as fp32 or bf16
 static inline void put1(void *m, size_t i, float v, int bf16) {
@@ -167,8 +172,132 @@ static void eq_forward(float *y, const float *x, const float *w, const Eq *e, in
     }
 }
 
+// The input gradient of a strided convolution whose kernel is a multiple of
+// its stride (T = K / S taps per class and axis: the 4x4 stride-2 layers),
+// by the S x S classes of dX pixels, class (rh, rw) = ((ih + P) mod S,
+// (iw + P) mod S). Within a class, dX[ih] sums dY[qh - th] w[rh + S th] over
+// th < T with qh = (ih + P - rh) / S (and likewise along w): a stride-1
+// correlation of dY, so one matrix product per class, its reduction over the
+// taps and output channels (T T OC, ordered (th, tw, oc)), its outputs the C
+// input channels, written straight to the class's pixels. Against the product
+// over all K K taps and col2im, the product's output is C wide instead of
+// K K C and its reduction T T times as long, the shape oneDNN's AVX2 matrix
+// product runs fastest (docs/performance.md; oneDNN held to AVX2 on the AMD
+// host: the critic's 256->512 input gradient 36-39 -> 25-29 ms a pass). fp32
+// only: in bf16 the product over all taps measured faster (7.2-7.4 against
+// 8.4-8.5 ms there, and slower whole iterations).
+static int by_class(const Eq *e, int bf16) { return !bf16 && e->S > 1 && e->K % e->S == 0; }
+
+// first dX row (or column) of class r, and how many there are of it
+static int class_start(int r, int S, int P) { return ((r - P) % S + S) % S; }
+static int class_count(int r, int S, int P, int H) {
+    const int i0 = class_start(r, S, P);
+    return H > i0 ? (H - i0 + S - 1) / S : 0;
+}
+
+// The matrix (T T OC, C) of class `cls` from w (OC, C, K, K), into m
+static void class_matrix(float *m, const float *w, const Eq *e, int cls) {
+    const int C = e->C, OC = e->OC, K = e->K, S = e->S, T = K / S, KK = K * K;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int oc = 0; oc < OC; oc++)
+        for (int t = 0; t < T * T; t++) {
+            const int k = (cls / S + S * (t / T)) * K + cls % S + S * (t % T);
+            float *d = m + ((size_t)t * OC + oc) * C;
+            const float *s = w + (size_t)oc * C * KK + k;
+            for (int c = 0; c < C; c++) d[c] = s[(size_t)c * KK];
+        }
+}
+
+// The matrix of class `cls`: of a copy of all classes' kept from one use to
+// the next like weights()'s up to KEEP_BYTES, else made per call, one class at
+// a time (kept copies of the large layers' weights, or of all classes at
+// once, cost more memory than the reference's at 128 px: 1,280 and 1,246 MB
+// against 1,212)
+static const float *class_weights(const float *w, const Eq *e, int cls) {
+    const size_t n = (size_t)e->OC * e->C * e->K * e->K, per = n / ((size_t)e->S * e->S);
+    static const char owner;  // this layout
+    int stale = 1;
+    float *m = n * sizeof(float) <= KEEP_BYTES ? (float *)cpu_weight_copy(w, n, &owner, n * sizeof(float), &stale) : NULL;
+    if (!m) {
+        m = cpu_scratch(SLOT_W, per);
+        class_matrix(m, w, e, cls);
+        return m;
+    }
+    if (stale)
+        for (int c = 0; c < e->S * e->S; c++) class_matrix(m + c * per, w, e, c);
+    return m + cls * per;
+}
+
+static void eq_backward_data_by_class(float *dx, const float *dy, const float *w, const Eq *e, int acc) {
+    const int C = e->C, OC = e->OC, S = e->S, T = e->K / S, H = e->H, W = e->W, OH = e->OH, OW = e->OW;
+    const int BX = block_of(C, H, W), CB = C / BX, BY = block_of(OC, OH, OW), OB = OC / BY;
+    const size_t TOC = (size_t)T * T * OC, HW = (size_t)H * W, OHW = (size_t)OH * OW;
+    int HC = 0, WC = 0;  // the largest class
+    for (int r = 0; r < S; r++) {
+        const int hc = class_count(r, S, e->P, H), wc = class_count(r, S, e->P, W);
+        HC = hc > HC ? hc : HC, WC = wc > WC ? wc : WC;
+    }
+    const size_t rows = TOC * HC * WC, cap = CHUNK / (rows ? rows : 1);
+    const int nc = cap < 1 ? 1 : cap > (size_t)e->N ? e->N : (int)cap;
+    float *col = cpu_scratch(SLOT_COL, (size_t)nc * HC * WC * TOC);
+    float *out = cpu_scratch(SLOT_OUT, (size_t)nc * HC * WC * C);
+    for (int rh = 0; rh < S; rh++)
+        for (int rw = 0; rw < S; rw++) {
+            const int h0 = class_start(rh, S, e->P), w0 = class_start(rw, S, e->P);
+            const int hc = class_count(rh, S, e->P, H), wc = class_count(rw, S, e->P, W);
+            if (!hc || !wc) continue;
+            const float *wm = class_weights(w, e, rh * S + rw);
+            for (int n0 = 0; n0 < e->N; n0 += nc) {
+                const int n = e->N - n0 < nc ? e->N - n0 : nc;
+#pragma omp parallel for collapse(2) schedule(static)
+                for (int i = 0; i < n; i++)
+                    for (int jh = 0; jh < hc; jh++) {
+                        const float *yn = dy + (size_t)(n0 + i) * OC * OHW;
+                        const int qh = (h0 + S * jh + e->P - rh) / S;
+                        for (int jw = 0; jw < wc; jw++) {
+                            const int qw = (w0 + S * jw + e->P - rw) / S;
+                            float *r = col + (((size_t)i * hc + jh) * wc + jw) * TOC;
+                            for (int th = 0; th < T; th++)
+                                for (int tw = 0; tw < T; tw++, r += OC) {
+                                    const int oh = qh - th, ow = qw - tw;
+                                    if (oh < 0 || oh >= OH || ow < 0 || ow >= OW) {
+                                        memset(r, 0, (size_t)OC * sizeof(float));
+                                        continue;
+                                    }
+                                    const float *src = yn + (size_t)(oh * OW + ow) * BY;
+                                    for (int ob = 0; ob < OB; ob++, src += OHW * BY)
+                                        memcpy(r + (size_t)ob * BY, src, (size_t)BY * sizeof(float));
+                                }
+                        }
+                    }
+                cpu_matmul(out, col, wm, n * hc * wc, (int)TOC, C, 0, 0, 0, 0);
+#pragma omp parallel for collapse(2) schedule(static)
+                for (int i = 0; i < n; i++)
+                    for (int jh = 0; jh < hc; jh++) {
+                        float *xn = dx + (size_t)(n0 + i) * C * HW + ((size_t)(h0 + S * jh) * W + w0) * BX;
+                        const float *o = out + ((size_t)i * hc + jh) * wc * C;
+                        for (int jw = 0; jw < wc; jw++, o += C) {
+                            float *d = xn + (size_t)S * jw * BX;
+                            for (int cb = 0; cb < CB; cb++) {
+                                float *dd = d + cb * HW * BX;
+                                const float *oo = o + (size_t)cb * BX;
+                                if (acc)
+                                    for (int l = 0; l < BX; l++) dd[l] += oo[l];
+                                else
+                                    memcpy(dd, oo, (size_t)BX * sizeof(float));
+                            }
+                        }
+                    }
+            }
+        }
+}
+
 // dX (+)= the input gradient of dY
 static void eq_backward_data(float *dx, const float *dy, const float *w, const Eq *e, int acc, int bf16) {
+    if (by_class(e, bf16)) {
+        eq_backward_data_by_class(dx, dy, w, e, acc);
+        return;
+    }
     const int nc = chunk(e), OHW = e->OH * e->OW, KC = e->C * e->K * e->K;
     const void *wm = weights(w, e, bf16);
     void *mat = cpu_scratch(SLOT_MAT, words((size_t)nc * OHW * e->OC, bf16));
