@@ -84,10 +84,14 @@ fi
 # AVX2 on an AVX-512 CPU: oneDNN held to AVX2 (8-channel blocks, its AVX2
 # kernels, the backend's AVX2 rule, no AVX-512 kernel of fakeit's own) against
 # the AVX2 FMA peak of the same cores; an emulation of an AVX2-only host,
-# whose caches and clocks are its own
+# whose caches and clocks are its own. The AVX2 peak is the mean of one
+# measured right before and one right after the run (the host's clock drifts
+# by several percent within minutes); the iterations as the reference row's
 if [ "$isa" = avx512 ]; then
-    peak2=$(FAKEIT_PEAK_ISA=avx2 build/bench_peak 2 | sed -n 's/^peak threads=2 .*gflops=//p')
-    avx2=$(ONEDNN_MAX_CPU_ISA=AVX2 build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters 1 --sample-reps 1)
+    peak_avx2() { FAKEIT_PEAK_ISA=avx2 build/bench_peak 2 | sed -n 's/^peak threads=2 .*gflops=//p'; }
+    before=$(peak_avx2)
+    avx2=$(ONEDNN_MAX_CPU_ISA=AVX2 build/bench_speed "$tmp/bikes64.fkd" --batch 64 --threads 2 --iters "$iters" --sample-reps 1)
+    peak2=$(( (before + $(peak_avx2)) / 2 ))
     echo "$avx2"
     awk -v f="$(field "$avx2" gflops)" -v peak="$peak2" 'BEGIN {
         printf "ratio avx2 emulated size=64 batch=64 threads=2 fakeit_gflops=%.0f fma_peak=%.0f fakeit_of_peak=%.0f%%\n", \
