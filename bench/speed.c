@@ -46,6 +46,7 @@ static double now_rss_mb(void) {
 }
 
 int main(int argc, char **argv) {
+    fk_tune_malloc();  // as the fakeit program runs (fk_main)
     if (argc < 2) {
         fprintf(stderr, "usage: bench_speed DATA.fkd [--batch N] [--width W] [--threads T] [--iters I] "
                         "[--backend NAME] [--precision P] [--sample-reps R] [--profile]\n");

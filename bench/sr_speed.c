@@ -39,6 +39,7 @@ static void fill_uniform(float *x, size_t n, Rng *r) {
 }
 
 int main(int argc, char **argv) {
+    fk_tune_malloc();  // as the fakeit program runs (fk_main)
     int batch = 16, patch = 32, threads = 2, iters = 20, tile = 64, reps = 20, profile = 0;
     const char *be_name = NULL, *precision = NULL;
     for (int i = 1; i < argc; i += 2) {

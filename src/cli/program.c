@@ -112,6 +112,7 @@ static void usage(FILE *f) {
 }
 
 int fk_main(int argc, char **argv) {
+    fk_tune_malloc();
     fk_error_clear();
     backend_check_all();
     if (argc < 2) {

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 void fk_fail(const char *file, int line, const char *cond, const char *fmt, ...) {
     fprintf(stderr, "fakeit: internal error at %s:%d: check '%s' failed: ", file, line, cond);
@@ -181,4 +184,10 @@ int fk_mkparents(const char *path) {
     if (make_dirs(path, (size_t)(slash - path)) == 0) return 0;
     fk_error("%.*s: cannot create the folder: %s", (int)(slash - path), path, strerror(errno));
     return -1;
+}
+
+void fk_tune_malloc(void) {
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
 }

@@ -82,4 +82,14 @@ void fk_stop_release(void);
 // Seconds on a monotonic clock, for durations.
 double fk_seconds(void);
 
+// The fakeit program's memory allocator settings, made once at its start
+// (fk_main; the benchmarks that stand for it call it too): glibc serves
+// allocations of 1 MB and more as their own mappings, given back whole when
+// freed. With its default, a freed mapping raises that threshold, later large
+// buffers (the backend's scratch as it grows, oneDNN's) come from the heap,
+// and the holes they leave raise the peak memory (oneDNN held to AVX2: 410 ->
+// 316 MB at 64 px, 1,222 -> 1,148 at 128; AVX-512 unchanged; the same speed).
+// Nothing on other C libraries.
+void fk_tune_malloc(void);
+
 #endif
