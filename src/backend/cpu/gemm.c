@@ -149,11 +149,15 @@ static const void *weights(const float *w, const Eq *e, int bf16) {
     return m;
 }
 
-// samples per chunk
-static int chunk(const Eq *e) {
-    const size_t kc = (size_t)e->C * e->K * e->K, oc = (size_t)e->OC, per = (size_t)e->OH * e->OW * (kc > oc ? kc : oc);
+// samples per chunk when a sample takes `per` elements of the largest buffer
+static int chunk_of(size_t per, int N) {
     const size_t n = CHUNK / (per ? per : 1);
-    return n < 1 ? 1 : n > (size_t)e->N ? e->N : (int)n;
+    return n < 1 ? 1 : n > (size_t)N ? N : (int)n;
+}
+// samples per chunk of the product over all taps (col or dcol, or mat)
+static int chunk(const Eq *e) {
+    const size_t kc = (size_t)e->C * e->K * e->K, oc = (size_t)e->OC;
+    return chunk_of((size_t)e->OH * e->OW * (kc > oc ? kc : oc), e->N);
 }
 
 static size_t words(size_t n, int bf16) { return bf16 ? (n + 1) / 2 : n; }  // floats that hold n elements
@@ -237,8 +241,7 @@ static void eq_backward_data_by_class(float *dx, const float *dy, const float *w
         const int hc = class_count(r, S, e->P, H), wc = class_count(r, S, e->P, W);
         HC = hc > HC ? hc : HC, WC = wc > WC ? wc : WC;
     }
-    const size_t rows = TOC * HC * WC, cap = CHUNK / (rows ? rows : 1);
-    const int nc = cap < 1 ? 1 : cap > (size_t)e->N ? e->N : (int)cap;
+    const int nc = chunk_of(TOC * HC * WC, e->N);
     float *col = cpu_scratch(SLOT_COL, (size_t)nc * HC * WC * TOC);
     float *out = cpu_scratch(SLOT_OUT, (size_t)nc * HC * WC * C);
     for (int rh = 0; rh < S; rh++)
