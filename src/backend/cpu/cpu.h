@@ -60,17 +60,20 @@ void cpu_xsmm_backward_weights(int transposed, float *dw, const float *dout, con
 
 // ---- fakeit's own AVX-512 kernels (kernels.c), fp32, for the equivalent
 // convolution when it is 4x4, stride 2, padding 1, H = 2 OH, W = 2 OW, both
-// sides in 16-channel blocks. Forward and input gradient run in tiles of 8
-// output pixels, so they also want the output 8k wide, or 4 wide with OH
-// even, or 2 wide with OH a multiple of 4.
-// cpu_own_can_fwd: the forward can run here (also OC a multiple of 32);
+// sides in the backend's blocks: of 16 on an AVX-512 CPU, or of 8 (their
+// AVX2 form, fp32 only) on a CPU with AVX2 and FMA. On blocks of 16, forward
+// and input gradient run in tiles of 8 output pixels, so they also want the
+// output 8k wide, or 4 wide with OH even, or 2 wide with OH a multiple of 4
+// (on blocks of 8, any output).
+// cpu_own_can_fwd: the forward can run here (also OC a multiple of 2 blocks);
 // y (+)= (acc) the convolution of x with w (OC, C, 4, 4), plus b (OC) when
 // not NULL (not with acc), through LeakyReLU (slope; 0: ReLU) when act.
-// cpu_own_can: the input gradient can (also C a multiple of 32); dx (+)=
+// cpu_own_can: the input gradient can (also C a multiple of 2 blocks); dx (+)=
 // (acc) the input gradient of dy through w. Both use scratch slots 0 and 4.
 // cpu_own_can_upd: the weight gradient can (OW >= 2, any output width);
 // dw (OC, C, 4, 4) += the weight gradient of dy with input x.
-// bf16: operands rounded to bf16, fp32 sums (AVX-512 BF16: cpu_own_bf16).
+// bf16: operands rounded to bf16, fp32 sums (AVX-512 BF16 and blocks of 16:
+// cpu_own_bf16).
 int cpu_own_can_fwd(const CpuConvEq *e);
 void cpu_own_forward(float *y, const float *x, const float *w, const float *b, const CpuConvEq *e, int acc, int act,
                      float slope, int bf16);

@@ -493,6 +493,23 @@ static int xsmm_can(const ConvShape *s) {
 //   fp32, as a dot product per sample, an axpy and a sum over the batch
 //   (kernels.c): oneDNN took 0.2-0.3 ms per pass for the critic's 512 x 4 x
 //   4 -> 1, 32 passes per iteration;
+// - on 8-channel blocks (a CPU without AVX-512, or oneDNN held to AVX2), the
+//   own kernels' AVX2 form for the fp32 weight gradient up to 8x8 outputs
+//   and the input gradient at 4x4 outputs (the critic's 256 -> 512 and the
+//   generator's mirror): oneDNN's AVX2 matrix product allocates a 2.5 MB
+//   workspace per thread and call, fresh pages each time under the
+//   program's 1 MB mmap threshold (util.h), and ran the critic's 256 -> 512
+//   weight gradient in 52-53 ms against the own kernel's 23.5; the 128 ->
+//   256 one 24.8-25.1 (oneDNN) against 22.4-23.8; the 4x4 input gradient
+//   26.5-26.8 against 25.5-26.1 (AMD host, oneDNN held to AVX2, interleaved,
+//   2026-12-07). Not taken: the 16x16 weight gradient (own 31.5-33.2
+//   against oneDNN's 24.3), the forwards and the input gradients at 8x8 and
+//   16x16 (own 22-23 against oneDNN's 21-22), and the 4x4 forward, which
+//   bench_conv saw tie with the product (27.2-27.4 against 25.5-26.9 ms) and
+//   the iteration run slower (the critic's 256 -> 512 layer 1,062-1,073
+//   against 995-1,032 ms with the product). That forward runs on oneDNN's
+//   convolution on 8-channel blocks (the layer 786-811 against 792-831 ms
+//   with the product, and no workspace per call);
 // - oneDNN everywhere else, and for every pass under 2^25 multiply-adds.
 // LIBXSMM (xsmm.c) is never chosen by the rule: it blocks channels by 64
 // (32 on AVX2) where this backend blocks by 16 (8), and with the reorders
@@ -526,9 +543,10 @@ static int conv_path(int which, ConvShape *s) {
     const double macs = (double)s->N * out_pixels * s->C * s->OC * s->K * s->K;
     if (macs < 33554432.0) return PATH_DNNL;
     if (out_pixels == 1) return PATH_GEMM;
-    if (own && avx512 && (!s->bf16 || (!amx && (eq == EQ_UPD || (out_pixels > 16 && out_pixels <= 64)))))
+    if (own && avx512 && BLK == 16 && (!s->bf16 || (!amx && (eq == EQ_UPD || (out_pixels > 16 && out_pixels <= 64)))))
         return PATH_OWN;
-    if (out_pixels <= 16 && (eq != EQ_FWD || !s->bf16 || amx)) return PATH_GEMM;
+    if (own && BLK == 8 && !s->bf16 && eq != EQ_FWD && out_pixels <= (eq == EQ_UPD ? 64 : 16)) return PATH_OWN;
+    if (out_pixels <= 16 && (eq != EQ_FWD || (!s->bf16 && BLK == 16) || amx)) return PATH_GEMM;
     if (s->bf16 && amx && eq == EQ_UPD && out_pixels <= 64) return PATH_GEMM;
     if (image && eq == EQ_BWD && !s->bf16 && avx512) return PATH_GEMM;
     if (which == BWD_DATA && !s->transposed && s->S == 1 && s->P < s->K && !s->bf16 &&

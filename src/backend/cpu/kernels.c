@@ -5,7 +5,11 @@
 // 83-98 % in fp32: the forward and the input gradient in fp32 and bf16, the
 // weight gradient in fp32 and bf16; and the input gradient of such a
 // convolution whose input is an image (1-3 plain channels: the generator's
-// last layer, the critic's first). Which pass runs here is dnnl.c's rule.
+// last layer, the critic's first). The fp32 forward, input gradient and
+// weight gradient also have an AVX2 form on the 8-channel blocked layout
+// (the backend's on a CPU without AVX-512), for the small outputs where
+// oneDNN's AVX2 kernels and matrix products are slow (below: "AVX2 form").
+// Which pass runs here is dnnl.c's rule.
 //
 // On the equivalent convolution (cpu_conv_equivalent, cpu.h) X (N, C, H, W)
 // -> Y (N, OC, OH, OW), H = 2 OH, W = 2 OW, weights w (OC, C, 4, 4).
@@ -27,7 +31,8 @@
 // and 6 broadcasts of dY. The tiles of one input block and kernel row sum
 // sample after sample into a thread's buffer (the size of their part of dw),
 // which is then added into dw. The bf16 form (below) takes two output pixels
-// per step with vdpbf16ps.
+// per step with vdpbf16ps; the AVX2 form, on 8-channel blocks, tiles of 3
+// output channels (12 sums) with the X vectors read by the multiply-adds.
 //
 // Each output element is summed by one thread in a fixed order, whatever the
 // thread count: the same bits with 1 or 2 threads.
@@ -46,20 +51,29 @@ enum { SLOT_DOT = 4 };  // the one-pixel kernels' scratch slot, when weights are
 
 enum { SLOT_PACK = 4 };  // a scratch slot gemm.c and plain.c leave free (cpu.h)
 
-// This CPU and shape: AVX-512, 16-channel blocks on both sides, 4x4 / 2 / 1, even sizes.
-static int own_shape(const CpuConvEq *e) {
-    static int avx512 = -1;
-    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f");
-    return avx512 && BLK == 16 && e->K == 4 && e->S == 2 && e->P == 1 && e->H == 2 * e->OH &&
-           e->W == 2 * e->OW && e->OC % 16 == 0 && cpu_blocked(e->C, e->H, e->W) &&
-           cpu_blocked(e->OC, e->OH, e->OW);
+// The block the own kernels run on here: 16 (AVX-512 kernels) when the
+// backend blocks by 16 on an AVX-512 CPU, 8 (AVX2 kernels, fp32) when it
+// blocks by 8 on a CPU with AVX2 and FMA, else 0 (none)
+static int own_block(void) {
+    static int avx512 = -1, avx2 = -1;
+    if (avx512 < 0)
+        avx512 = __builtin_cpu_supports("avx512f"),
+        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return BLK == 16 && avx512 ? 16 : BLK == 8 && avx2 ? 8 : 0;
 }
 
-// AVX-512 BF16 (vdpbf16ps) on this CPU
+// This CPU and shape: blocks on both sides (own_block), 4x4 / 2 / 1, even sizes.
+static int own_shape(const CpuConvEq *e) {
+    const int B = own_block();
+    return B && e->K == 4 && e->S == 2 && e->P == 1 && e->H == 2 * e->OH && e->W == 2 * e->OW && e->OC % B == 0 &&
+           cpu_blocked(e->C, e->H, e->W) && cpu_blocked(e->OC, e->OH, e->OW);
+}
+
+// AVX-512 BF16 (vdpbf16ps) on this CPU, and the backend's blocks of 16 the bf16 kernels run on
 static int has_bf16(void) {
     static int bf16 = -1;
     if (bf16 < 0) bf16 = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw");
-    return bf16;
+    return bf16 && own_block() == 16;
 }
 int cpu_own_bf16(void) { return has_bf16(); }
 
@@ -94,7 +108,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void tile_store(
 }
 
 int cpu_own_can_upd(const CpuConvEq *e) {
-    return own_shape(e) && e->C % 16 == 0 && e->OW >= 2;
+    return own_shape(e) && e->C % BLK == 0 && e->OW >= 2;
 }
 
 // One output pixel of a tile: acc[kw][o] += x[kw] * dY of output channel o at
@@ -150,27 +164,70 @@ __attribute__((target("avx512f"))) static void upd_batch(float *a, const float *
     tile_store(a, acc);
 }
 
-// dw (OC, C, 4, 4) += a group's sums: input block cb, kernel row kh, tiles of
-// TILE_OC output channels (vectors kw-major)
-static void add_group(float *dw, const float *gs, int C, int OC, int cb, int kh) {
+// dw (OC, C, 4, 4) += a group's sums: input block cb (B channels), kernel
+// row kh, tiles of TO output channels (vectors of B, kw-major)
+static void add_group(float *dw, const float *gs, int C, int OC, int cb, int kh, int B, int TO) {
     for (int oc = 0; oc < OC; oc++) {
-        const float *sv = gs + (size_t)(oc / TILE_OC) * 4 * TILE_OC * 16 + (oc % TILE_OC) * 16;
-        for (int l = 0; l < 16; l++) {
-            float *d = dw + (((size_t)oc * C + cb * 16 + l) * 4 + kh) * 4;
-            for (int kw = 0; kw < 4; kw++) d[kw] += sv[(size_t)kw * TILE_OC * 16 + l];
+        const float *sv = gs + (size_t)(oc / TO) * 4 * TO * B + (oc % TO) * B;
+        for (int l = 0; l < B; l++) {
+            float *d = dw + (((size_t)oc * C + cb * B + l) * 4 + kh) * 4;
+            for (int kw = 0; kw < 4; kw++) d[kw] += sv[(size_t)kw * TO * B + l];
         }
     }
 }
 
+// The AVX2 form on blocks of 8 channels (vectors of 8): tiles of 4 kw x
+// TILE_OC8 output channels, 12 sums in registers; the X vectors are read
+// from memory by the multiply-adds (16 registers hold no more than the sums,
+// the broadcasts and one X vector).
+enum { TILE_OC8 = 3 };
+
+// output pixel ow of a row: X at iw = 2 ow - 1 + kw (xr + 8 iw), kw in [k0, k1)
+__attribute__((target("avx2,fma"), always_inline)) static inline void upd_pixel8(__m256 acc[4][TILE_OC8],
+                                                                                 const float *xr,
+                                                                                 const float *const *yp, int ow,
+                                                                                 int k0, int k1) {
+#pragma GCC unroll 4
+    for (int o = 0; o < TILE_OC8; o++) {
+        const __m256 v = _mm256_broadcast_ss(yp[o] + ow * 8);
+#pragma GCC unroll 4
+        for (int kw = k0; kw < k1; kw++)
+            acc[kw][o] = _mm256_fmadd_ps(_mm256_load_ps(xr + (size_t)(2 * ow - 1 + kw) * 8), v, acc[kw][o]);
+    }
+}
+
+// upd_batch on 8-channel blocks
+__attribute__((target("avx2,fma"))) static void upd_batch8(float *a, const float *xs, size_t xstep,
+                                                          const float *const *ys, size_t ystep, int S, int H, int W,
+                                                          int OH, int OW, int kh) {
+    __m256 acc[4][TILE_OC8];
+    for (int t = 0; t < 4; t++)
+        for (int o = 0; o < TILE_OC8; o++) acc[t][o] = _mm256_load_ps(a + (t * TILE_OC8 + o) * 8);
+    for (int s = 0; s < S; s++)
+        for (int oh = 0; oh < OH; oh++) {
+            const int ih = 2 * oh - 1 + kh;
+            if (ih < 0 || ih >= H) continue;
+            const float *yp[TILE_OC8];
+            for (int o = 0; o < TILE_OC8; o++) yp[o] = ys[o] + s * ystep + (size_t)oh * OW * 8;
+            const float *xr = xs + s * xstep + (size_t)ih * W * 8;
+            upd_pixel8(acc, xr, yp, 0, 1, 4);  // the side pixels have no kw 0 (iw -1) and 3 (iw W)
+            for (int ow = 1; ow < OW - 1; ow++) upd_pixel8(acc, xr, yp, ow, 0, 4);
+            upd_pixel8(acc, xr, yp, OW - 1, 0, 3);
+        }
+    for (int t = 0; t < 4; t++)
+        for (int o = 0; o < TILE_OC8; o++) _mm256_store_ps(a + (t * TILE_OC8 + o) * 8, acc[t][o]);
+}
+
 void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
-    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / 16;
-    const int chunks = (OC + TILE_OC - 1) / TILE_OC, groups = CB * 4;
-    const size_t tile_floats = 4 * TILE_OC * 16, group_floats = (size_t)chunks * tile_floats;
+    const int B = own_block(), TO = B == 16 ? TILE_OC : TILE_OC8;
+    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / B;
+    const int chunks = (OC + TO - 1) / TO, groups = CB * 4;
+    const size_t tile_floats = (size_t)4 * TO * B, group_floats = (size_t)chunks * tile_floats;
     // a group is the tiles of one input block and kernel row (all output
     // channels): summed over the samples in a buffer of its own (one per
     // thread), then added into dw; a group's tiles read the same rows of X,
     // in batches of samples whose input blocks fit in L2
-    const int S = samples_per_batch((size_t)H * W * 16 * sizeof(float));
+    const int S = samples_per_batch((size_t)H * W * B * sizeof(float));
     float *sums = cpu_scratch(SLOT_PACK, (size_t)omp_get_max_threads() * group_floats);
 #pragma omp parallel
     {
@@ -182,16 +239,17 @@ void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const 
             for (int n0 = 0; n0 < e->N; n0 += S)
                 for (int ch = 0; ch < chunks; ch++) {
                     const float *ys[TILE_OC];
-                    for (int o = 0; o < TILE_OC; o++) {
+                    for (int o = 0; o < TO; o++) {
                         // past the last output channel (the last chunk's tail): a real one, summed and dropped
-                        const int oc = ch * TILE_OC + o < OC ? ch * TILE_OC + o : OC - 1;
-                        ys[o] = dy + ((size_t)n0 * (OC / 16) + oc / 16) * OH * OW * 16 + oc % 16;
+                        const int oc = ch * TO + o < OC ? ch * TO + o : OC - 1;
+                        ys[o] = dy + ((size_t)n0 * (OC / B) + oc / B) * OH * OW * B + oc % B;
                     }
-                    upd_batch(gs + (size_t)ch * tile_floats, x + ((size_t)n0 * CB + cb) * H * W * 16,
-                              (size_t)CB * H * W * 16, ys, (size_t)OC * OH * OW, e->N - n0 < S ? e->N - n0 : S, H, W,
-                              OH, OW, kh);
+                    (B == 16 ? upd_batch : upd_batch8)(gs + (size_t)ch * tile_floats,
+                                                       x + ((size_t)n0 * CB + cb) * H * W * B, (size_t)CB * H * W * B,
+                                                       ys, (size_t)OC * OH * OW, e->N - n0 < S ? e->N - n0 : S, H, W,
+                                                       OH, OW, kh);
                 }
-            add_group(dw, gs, C, OC, cb, kh);
+            add_group(dw, gs, C, OC, cb, kh, B, TO);
         }
     }
 }
@@ -328,8 +386,8 @@ void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, c
                                        dy2 + ((size_t)t * e->N + n0) * ystep, ystep, ns, W, OH, OW,
                                        kh0 + 2 * k);
             }
-            add_group(dw, gs, C, OC, cb, kh0);
-            add_group(dw, gs + kh_floats, C, OC, cb, kh0 + 2);
+            add_group(dw, gs, C, OC, cb, kh0, 16, TILE_OC);
+            add_group(dw, gs + kh_floats, C, OC, cb, kh0 + 2, 16, TILE_OC);
         }
     }
 }
@@ -368,63 +426,72 @@ void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, c
 enum { FWD_PX = 8, SLOT_PAD = 0 };  // a tile's pixels; the padded copies' slot (gemm.c's and plain.c's, free here)
 enum { FWD_ZERO, FWD_BIAS, FWD_LOAD };  // what a tile's sums start from
 
-static int fwd_q(int OW) { return OW >= 8 ? 8 : OW >= 4 ? 4 : 2; }  // a tile's pixels per row: 8, 4 or 2
+// The AVX2 form (blocks of 8 channels, vectors of 8) runs tiles of 6
+// output pixels in the grid's row-major order (a tile may wrap to the next
+// row; the last one has the 1-5 left) and 16 output channels: 12 sums in
+// registers, per step 2 weight vectors and 6 broadcasts; the weights of a
+// tap [8 c][16 oc]. So any grid fits.
+enum { FWD_PX8 = 6 };
+
+static int fwd_q(int OW) { return OW >= 8 ? 8 : OW >= 4 ? 4 : 2; }  // AVX-512: a tile's pixels per row, 8, 4 or 2
 
 // the tiles fit an OH x OW grid
 static int grid_fits(int OH, int OW) {
     const int q = fwd_q(OW);
-    return OW % q == 0 && OH % (FWD_PX / q) == 0;
+    return BLK == 8 || (OW % q == 0 && OH % (FWD_PX / q) == 0);
 }
 
 int cpu_own_can_fwd(const CpuConvEq *e) {
-    return own_shape(e) && e->C % 16 == 0 && e->OC % 32 == 0 && grid_fits(e->OH, e->OW);
+    return own_shape(e) && e->C % BLK == 0 && e->OC % (2 * BLK) == 0 && grid_fits(e->OH, e->OW);
 }
 
 int cpu_own_can(const CpuConvEq *e) {
-    return own_shape(e) && e->C % 32 == 0 && grid_fits(e->OH, e->OW);
+    return own_shape(e) && e->C % (2 * BLK) == 0 && grid_fits(e->OH, e->OW);
 }
 
-// Where weight (reduced channel l of 16, output lane o of 32) of a packed
-// 16 x 32 block goes: fp32 [l][o], bf16 [l / 2][o][l % 2]
-static size_t packed_at(int l, int o, int bf16) {
-    return bf16 ? ((size_t)(l / 2) * 32 + o) * 2 + l % 2 : (size_t)l * 32 + o;
+// Where weight (reduced channel l of B, output lane o of 2B) of a packed
+// B x 2B block goes: fp32 [l][o], bf16 (B = 16) [l / 2][o][l % 2]
+static size_t packed_at(int l, int o, int B, int bf16) {
+    return bf16 ? ((size_t)(l / 2) * 2 * B + o) * 2 + l % 2 : (size_t)l * 2 * B + o;
 }
 static void put(void *p, size_t i, float v, int bf16) {
     if (bf16) ((uint16_t *)p)[i] = cpu_to_bf16(v);
     else ((float *)p)[i] = v;
 }
 
-// w (OC, C, 4, 4) -> [OC/32][C/16][kh][kw][16 c][32 oc]
+// w (OC, C, 4, 4) -> [OC/2B][C/B][kh][kw][B c][2B oc] (B = BLK)
 static void pack_fwd_as(void *pw, const float *w, int C, int OC, int bf16) {
-    const int CB = C / 16;
+    const int B = BLK, CB = C / B;
 #pragma omp parallel for collapse(2) schedule(static)
-    for (int ot = 0; ot < OC / 32; ot++)
+    for (int ot = 0; ot < OC / (2 * B); ot++)
         for (int cb = 0; cb < CB; cb++)
-            for (int o = 0; o < 32; o++) {  // reading w in order; the chunk written stays in L1
-                const float *s = w + (((size_t)ot * 32 + o) * C + cb * 16) * 16;
-                const size_t d = ((size_t)ot * CB + cb) * 16 * 16 * 32;
-                for (int l = 0; l < 16; l++)
-                    for (int k = 0; k < 16; k++) put(pw, d + k * 16 * 32 + packed_at(l, o, bf16), s[l * 16 + k], bf16);
+            for (int o = 0; o < 2 * B; o++) {  // reading w in order; the chunk written stays in L1
+                const float *s = w + (((size_t)ot * 2 * B + o) * C + cb * B) * 16;
+                const size_t d = ((size_t)ot * CB + cb) * 16 * B * 2 * B;
+                for (int l = 0; l < B; l++)
+                    for (int k = 0; k < 16; k++)
+                        put(pw, d + (size_t)k * B * 2 * B + packed_at(l, o, B, bf16), s[l * 16 + k], bf16);
             }
 }
 
 // output blocks of the input gradient's chunk
 static int bwd_g(int OB) { return OB % 4 == 0 ? 4 : OB % 2 == 0 ? 2 : 1; }
 
-// w (OC, C, 4, 4) -> [C/32][OC/16/G][a][b][G][tap][16 oc][32 c]
+// w (OC, C, 4, 4) -> [C/2B][OC/B/G][a][b][G][tap][B oc][2B c] (B = BLK)
 static void pack_bwd_as(void *pw, const float *w, int C, int OC, int bf16) {
-    const int OB = OC / 16, G = bwd_g(OB);
+    const int B = BLK, OB = OC / B, G = bwd_g(OB);
+    const size_t blk = (size_t)B * 2 * B;  // a tap's B x 2B weights
 #pragma omp parallel for collapse(2) schedule(static)
-    for (int ct = 0; ct < C / 32; ct++)
+    for (int ct = 0; ct < C / (2 * B); ct++)
         for (int ob = 0; ob < OB; ob++)
-            for (int l = 0; l < 16; l++)
-                for (int c = 0; c < 32; c++) {
-                    const float *s = w + ((size_t)(ob * 16 + l) * C + ct * 32 + c) * 16;
-                    const size_t d = (((size_t)ct * (OB / G) + ob / G) * 4 * G + ob % G) * 4 * 16 * 32 + packed_at(l, c, bf16);
+            for (int l = 0; l < B; l++)
+                for (int c = 0; c < 2 * B; c++) {
+                    const float *s = w + ((size_t)(ob * B + l) * C + ct * 2 * B + c) * 16;
+                    const size_t d = (((size_t)ct * (OB / G) + ob / G) * 4 * G + ob % G) * 4 * blk + packed_at(l, c, B, bf16);
                     for (int k = 0; k < 16; k++) {
                         const int kh = k / 4, kw = k % 4, a = 1 - kh % 2, b = 1 - kw % 2;
                         const int t = (kh / 2) * 2 + kw / 2;  // tap_k(a, kh / 2) = kh
-                        put(pw, d + (size_t)((a * 2 + b) * G * 4 + t) * 16 * 32, s[k], bf16);
+                        put(pw, d + (size_t)((a * 2 + b) * G * 4 + t) * blk, s[k], bf16);
                     }
                 }
 }
@@ -434,21 +501,22 @@ static void pack_fwd_bf16(void *pw, const float *w, int C, int OC) { pack_fwd_as
 static void pack_bwd(void *pw, const float *w, int C, int OC) { pack_bwd_as(pw, w, C, OC, 0); }
 static void pack_bwd_bf16(void *pw, const float *w, int C, int OC) { pack_bwd_as(pw, w, C, OC, 1); }
 
-// One sample's blocks (B of H x W x 16) -> blocks of (H + 2) x (W + 2) x 16,
-// zero borders; bf16: rounded to bf16
+// One sample's blocks (B of H x W x BLK) -> blocks of (H + 2) x (W + 2) x
+// BLK, zero borders; bf16 (BLK 16): rounded to bf16
 static void pad_sample(void *dv, const float *x, int B, int H, int W) {
     float *d = dv;
-    const size_t row = ((size_t)W + 2) * 16, plane = (size_t)(H + 2) * row;
+    const int L = BLK;
+    const size_t row = ((size_t)W + 2) * L, plane = (size_t)(H + 2) * row;
     for (int cb = 0; cb < B; cb++) {
         float *p = d + cb * plane;
-        const float *s = x + (size_t)cb * H * W * 16;
+        const float *s = x + (size_t)cb * H * W * L;
         memset(p, 0, row * sizeof(float));
         memset(p + (H + 1) * row, 0, row * sizeof(float));
         for (int i = 0; i < H; i++) {
             float *r = p + (i + 1) * row;
-            memset(r, 0, 16 * sizeof(float));
-            memcpy(r + 16, s + (size_t)i * W * 16, (size_t)W * 16 * sizeof(float));
-            memset(r + row - 16, 0, 16 * sizeof(float));
+            memset(r, 0, L * sizeof(float));
+            memcpy(r + L, s + (size_t)i * W * L, (size_t)W * L * sizeof(float));
+            memset(r + row - L, 0, L * sizeof(float));
         }
     }
 }
@@ -554,14 +622,55 @@ tile8_bf16(float *y, size_t yr, const int YQ, size_t ob1, const uint16_t *xp, si
     tile_end(s, y, yr, YQ, ob1, Q, act, slope);
 }
 
+// tile8 on blocks of 8 (AVX2): NP pixels of a GW-wide grid from pixel p0
+// in row-major order, 2 blocks of 8 output channels, the tap's weights at
+// pw + 128 k (8 c x 16 oc)
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+tile_avx2(float *y, size_t yr, const int YQ, size_t ob1, const float *xp, size_t xr, const int XQ, const long *toff,
+          int nk, const float *pw, int GW, int p0, const int NP, int start, const float *b, int act, float slope) {
+    long xo[FWD_PX8], yo[FWD_PX8];
+    __m256 s[FWD_PX8][2];
+#pragma GCC unroll 6
+    for (int p = 0; p < NP; p++) {
+        const int i = (p0 + p) / GW, j = (p0 + p) % GW;
+        xo[p] = (long)i * (long)xr + j * XQ, yo[p] = (long)i * (long)yr + j * YQ;
+        s[p][0] = start == FWD_LOAD ? _mm256_load_ps(y + yo[p])
+                  : start == FWD_BIAS ? _mm256_loadu_ps(b) : _mm256_setzero_ps();
+        s[p][1] = start == FWD_LOAD ? _mm256_load_ps(y + yo[p] + ob1)
+                  : start == FWD_BIAS ? _mm256_loadu_ps(b + 8) : _mm256_setzero_ps();
+    }
+    for (int k = 0; k < nk; k++) {
+        const float *xt = xp + toff[k], *wt = pw + k * 8 * 16;
+#pragma GCC unroll 8
+        for (int l = 0; l < 8; l++) {
+            const __m256 w0 = _mm256_load_ps(wt + l * 16), w1 = _mm256_load_ps(wt + l * 16 + 8);
+#pragma GCC unroll 6
+            for (int p = 0; p < NP; p++) {
+                const __m256 v = _mm256_broadcast_ss(xt + xo[p] + l);
+                s[p][0] = _mm256_fmadd_ps(v, w0, s[p][0]);
+                s[p][1] = _mm256_fmadd_ps(v, w1, s[p][1]);
+            }
+        }
+    }
+    const __m256 zero = _mm256_setzero_ps(), ks = _mm256_set1_ps(slope);
+#pragma GCC unroll 6
+    for (int p = 0; p < NP; p++)
+        for (int o = 0; o < 2; o++) {
+            __m256 v = s[p][o];
+            if (act)  // as tile_end
+                v = _mm256_blendv_ps(slope == 0.0f ? zero : _mm256_mul_ps(v, ks), v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ));
+            _mm256_store_ps(y + yo[p] + o * ob1, v);
+        }
+}
+
 // The tiles of a GH x GW grid (arguments as tile8's; xp and pw of the form's element)
 typedef void (*Tiles)(float *, size_t, size_t, const void *, size_t, const long *, int, const void *, int, int, int,
                       const float *, int, float);
-#define DEF_TILES(NAME, TILE, T, ISA, Q, XQ, YQ)                                                                  \
+#define DEF_TILES(NAME, TILE, T, ISA, PX, Q, XQ, YQ)                                                              \
     __attribute__((target(ISA))) static void NAME(float *y, size_t yr, size_t ob1, const void *xp, size_t xr,      \
                                                   const long *toff, int nk, const void *pw, int GH, int GW,        \
                                                   int start, const float *b, int act, float slope) {               \
-        for (int i = 0; i < GH; i += FWD_PX / Q)                                                                   \
+        for (int i = 0; i < GH; i += PX / Q)                                                                       \
             for (int j = 0; j < GW; j += Q)                                                                        \
                 TILE(y + i * yr + j * YQ, yr, YQ, ob1, (const T *)xp + i * xr + j * XQ, xr, XQ, toff, nk,         \
                      (const T *)pw, Q, start, b, act, slope);                                                      \
@@ -569,27 +678,51 @@ typedef void (*Tiles)(float *, size_t, size_t, const void *, size_t, const long 
 // forward: input pixels 2 apart, output pixels next to each other; input gradient: the other way round
 #define FP32 "avx512f"
 #define BF16 "avx512f,avx512bw,avx512bf16"
-DEF_TILES(fwd_tiles8, tile8, float, FP32, 8, 32, 16)
-DEF_TILES(fwd_tiles4, tile8, float, FP32, 4, 32, 16)
-DEF_TILES(fwd_tiles2, tile8, float, FP32, 2, 32, 16)
-DEF_TILES(bwd_tiles8, tile8, float, FP32, 8, 16, 32)
-DEF_TILES(bwd_tiles4, tile8, float, FP32, 4, 16, 32)
-DEF_TILES(bwd_tiles2, tile8, float, FP32, 2, 16, 32)
-DEF_TILES(fwd_tiles8_bf16, tile8_bf16, uint16_t, BF16, 8, 32, 16)
-DEF_TILES(fwd_tiles4_bf16, tile8_bf16, uint16_t, BF16, 4, 32, 16)
-DEF_TILES(fwd_tiles2_bf16, tile8_bf16, uint16_t, BF16, 2, 32, 16)
-DEF_TILES(bwd_tiles8_bf16, tile8_bf16, uint16_t, BF16, 8, 16, 32)
-DEF_TILES(bwd_tiles4_bf16, tile8_bf16, uint16_t, BF16, 4, 16, 32)
-DEF_TILES(bwd_tiles2_bf16, tile8_bf16, uint16_t, BF16, 2, 16, 32)
+#define AVX2 "avx2,fma"
+DEF_TILES(fwd_tiles8, tile8, float, FP32, 8, 8, 32, 16)
+DEF_TILES(fwd_tiles4, tile8, float, FP32, 8, 4, 32, 16)
+DEF_TILES(fwd_tiles2, tile8, float, FP32, 8, 2, 32, 16)
+DEF_TILES(bwd_tiles8, tile8, float, FP32, 8, 8, 16, 32)
+DEF_TILES(bwd_tiles4, tile8, float, FP32, 8, 4, 16, 32)
+DEF_TILES(bwd_tiles2, tile8, float, FP32, 8, 2, 16, 32)
+DEF_TILES(fwd_tiles8_bf16, tile8_bf16, uint16_t, BF16, 8, 8, 32, 16)
+DEF_TILES(fwd_tiles4_bf16, tile8_bf16, uint16_t, BF16, 8, 4, 32, 16)
+DEF_TILES(fwd_tiles2_bf16, tile8_bf16, uint16_t, BF16, 8, 2, 32, 16)
+DEF_TILES(bwd_tiles8_bf16, tile8_bf16, uint16_t, BF16, 8, 8, 16, 32)
+DEF_TILES(bwd_tiles4_bf16, tile8_bf16, uint16_t, BF16, 8, 4, 16, 32)
+DEF_TILES(bwd_tiles2_bf16, tile8_bf16, uint16_t, BF16, 8, 2, 16, 32)
+#define DEF_TILES_AVX2(NAME, XQ, YQ)                                                                               \
+    __attribute__((target(AVX2))) static void NAME(float *y, size_t yr, size_t ob1, const void *xp, size_t xr,     \
+                                                   const long *toff, int nk, const void *pw, int GH, int GW,       \
+                                                   int start, const float *b, int act, float slope) {              \
+        const int n = GH * GW;                                                                                     \
+        int p0 = 0;                                                                                                \
+        for (; p0 + FWD_PX8 <= n; p0 += FWD_PX8)                                                                   \
+            tile_avx2(y, yr, YQ, ob1, xp, xr, XQ, toff, nk, pw, GW, p0, FWD_PX8, start, b, act, slope);           \
+        switch (n - p0) {                                                                                          \
+        case 5: tile_avx2(y, yr, YQ, ob1, xp, xr, XQ, toff, nk, pw, GW, p0, 5, start, b, act, slope); break;      \
+        case 4: tile_avx2(y, yr, YQ, ob1, xp, xr, XQ, toff, nk, pw, GW, p0, 4, start, b, act, slope); break;      \
+        case 3: tile_avx2(y, yr, YQ, ob1, xp, xr, XQ, toff, nk, pw, GW, p0, 3, start, b, act, slope); break;      \
+        case 2: tile_avx2(y, yr, YQ, ob1, xp, xr, XQ, toff, nk, pw, GW, p0, 2, start, b, act, slope); break;      \
+        case 1: tile_avx2(y, yr, YQ, ob1, xp, xr, XQ, toff, nk, pw, GW, p0, 1, start, b, act, slope); break;      \
+        }                                                                                                          \
+    }
+DEF_TILES_AVX2(fwd_tiles_avx2, 16, 8)
+DEF_TILES_AVX2(bwd_tiles_avx2, 8, 16)
 #undef FP32
 #undef BF16
+#undef AVX2
 
 // [form][pass][Q 8, 4, 2]
 static const Tiles tiles_of[2][2][3] = {
     {{fwd_tiles8, fwd_tiles4, fwd_tiles2}, {bwd_tiles8, bwd_tiles4, bwd_tiles2}},
     {{fwd_tiles8_bf16, fwd_tiles4_bf16, fwd_tiles2_bf16}, {bwd_tiles8_bf16, bwd_tiles4_bf16, bwd_tiles2_bf16}},
 };
-static Tiles tiles_for(int bf16, int bwd, int Q) { return tiles_of[bf16][bwd][Q == 8 ? 0 : Q == 4 ? 1 : 2]; }
+// the tiles of the backend's block (AVX2 on blocks of 8) for a grid OW wide
+static Tiles tiles_for(int bf16, int bwd, int OW) {
+    const int Q = fwd_q(OW);
+    return BLK == 8 ? (bwd ? bwd_tiles_avx2 : fwd_tiles_avx2) : tiles_of[bf16][bwd][Q == 8 ? 0 : Q == 4 ? 1 : 2];
+}
 
 // Samples per group: at least 8 tiles (`tiles` per sample) per chunk of
 // weights (more samples per group measured no faster)
@@ -632,15 +765,16 @@ static int pad_group(char *pad, int *padded, int g, int S, int N, const float *s
 
 void cpu_own_forward(float *y, const float *x, const float *w, const float *b, const CpuConvEq *e, int acc, int act,
                      float slope, int bf16) {
-    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / 16, OT = OC / 32;
+    const int B = BLK, px = B == 16 ? FWD_PX : FWD_PX8;
+    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / B, OT = OC / (2 * B);
     const size_t el = bf16 ? sizeof(uint16_t) : sizeof(float);
-    const size_t prow = ((size_t)W + 2) * 16, plane = (size_t)(H + 2) * prow, samp = (size_t)CB * plane;
-    const int S = tile_group(OH * OW / FWD_PX, e->N), groups = (e->N + S - 1) / S;
-    const size_t ysamp = (size_t)OC * OH * OW, yrow = (size_t)OW * 16, ob1 = (size_t)OH * OW * 16;
+    const size_t prow = ((size_t)W + 2) * B, plane = (size_t)(H + 2) * prow, samp = (size_t)CB * plane;
+    const int S = tile_group((OH * OW + px - 1) / px, e->N), groups = (e->N + S - 1) / S;
+    const size_t ysamp = (size_t)OC * OH * OW, yrow = (size_t)OW * B, ob1 = (size_t)OH * OW * B;
     const char *pw = packed(w, C, OC, bf16 ? pack_fwd_bf16 : pack_fwd, bf16);
     long toff[16];
-    for (int k = 0; k < 16; k++) toff[k] = (long)(k / 4) * (long)prow + (k % 4) * 16;
-    const Tiles run = tiles_for(bf16, 0, fwd_q(OW));
+    for (int k = 0; k < 16; k++) toff[k] = (long)(k / 4) * (long)prow + (k % 4) * B;
+    const Tiles run = tiles_for(bf16, 0, OW);
     char *pads = (char *)cpu_scratch(SLOT_PAD, (size_t)omp_get_max_threads() * S * samp);
     const int items = groups * OT;
 #pragma omp parallel
@@ -653,30 +787,31 @@ void cpu_own_forward(float *y, const float *x, const float *w, const float *b, c
             const int ns = pad_group(pad, &padded, g, S, e->N, x, (size_t)C * H * W, samp, CB, H, W, bf16);
             for (int cb = 0; cb < CB; cb++) {
                 const int start = cb > 0 || acc ? FWD_LOAD : b ? FWD_BIAS : FWD_ZERO;
-                const char *pc = pw + ((size_t)ot * CB + cb) * 16 * 16 * 32 * el;
+                const char *pc = pw + ((size_t)ot * CB + cb) * 16 * B * 2 * B * el;
                 for (int s = 0; s < ns; s++)
                     run(y + (size_t)(n0 + s) * ysamp + (size_t)ot * 2 * ob1, yrow, ob1,
                         pad + (s * samp + cb * plane) * el, 2 * prow, toff, 16, pc, OH, OW, start,
-                        b ? b + ot * 32 : NULL, act && cb == CB - 1, slope);
+                        b ? b + ot * 2 * B : NULL, act && cb == CB - 1, slope);
             }
         }
     }
 }
 
 void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc, int bf16) {
-    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, OB = OC / 16, CT = C / 32;
+    const int B = BLK, px = B == 16 ? FWD_PX : FWD_PX8;
+    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, OB = OC / B, CT = C / (2 * B);
     const size_t el = bf16 ? sizeof(uint16_t) : sizeof(float);
-    const size_t prow = ((size_t)OW + 2) * 16, plane = (size_t)(OH + 2) * prow, samp = (size_t)OB * plane;
-    const int S = tile_group(OH * OW / FWD_PX * 4, e->N), groups = (e->N + S - 1) / S, G = bwd_g(OB);
-    const size_t xsamp = (size_t)C * H * W, ob1 = (size_t)H * W * 16;
+    const size_t prow = ((size_t)OW + 2) * B, plane = (size_t)(OH + 2) * prow, samp = (size_t)OB * plane;
+    const int S = tile_group((OH * OW + px - 1) / px * 4, e->N), groups = (e->N + S - 1) / S, G = bwd_g(OB);
+    const size_t xsamp = (size_t)C * H * W, ob1 = (size_t)H * W * B;
     const char *pw = packed(w, C, OC, bf16 ? pack_bwd_bf16 : pack_bwd, bf16);
     long toff[4][4 * 4];  // parity (a, b), block g, tap t: dY at (i + tap_d(a, t / 2), j + tap_d(b, t % 2)) from the padded centre
     for (int ab = 0; ab < 4; ab++)
         for (int g = 0; g < G; g++)
             for (int t = 0; t < 4; t++)
                 toff[ab][g * 4 + t] = (long)g * (long)plane + (long)(1 + tap_d(ab / 2, t / 2)) * (long)prow +
-                                      (1 + tap_d(ab % 2, t % 2)) * 16;
-    const Tiles run = tiles_for(bf16, 1, fwd_q(OW));
+                                      (1 + tap_d(ab % 2, t % 2)) * B;
+    const Tiles run = tiles_for(bf16, 1, OW);
     char *pads = (char *)cpu_scratch(SLOT_PAD, (size_t)omp_get_max_threads() * S * samp);
     const int items = groups * CT;
 #pragma omp parallel
@@ -691,10 +826,10 @@ void cpu_own_backward_data(float *dx, const float *dy, const float *w, const Cpu
                 const int start = ob > 0 || acc ? FWD_LOAD : FWD_ZERO;
                 for (int ab = 0; ab < 4; ab++)
                     for (int s = 0; s < ns; s++)
-                        run(dx + (size_t)(n0 + s) * xsamp + (size_t)ct * 2 * ob1 + ((ab / 2) * W + ab % 2) * 16,
-                            2 * (size_t)W * 16, ob1, pad + (s * samp + ob * plane) * el, prow, toff[ab], 4 * G,
-                            pw + (((size_t)ct * (OB / G) + ob / G) * 4 + ab) * G * 4 * 16 * 32 * el, OH, OW, start,
-                            NULL, 0, 0.0f);
+                        run(dx + (size_t)(n0 + s) * xsamp + (size_t)ct * 2 * ob1 + ((ab / 2) * W + ab % 2) * B,
+                            2 * (size_t)W * B, ob1, pad + (s * samp + ob * plane) * el, prow, toff[ab], 4 * G,
+                            pw + (((size_t)ct * (OB / G) + ob / G) * 4 + ab) * G * 4 * B * 2 * B * el, OH, OW,
+                            start, NULL, 0, 0.0f);
             }
         }
     }
