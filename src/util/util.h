@@ -89,7 +89,10 @@ double fk_seconds(void);
 // buffers (the backend's scratch as it grows, oneDNN's) come from the heap,
 // and the holes they leave raise the peak memory (oneDNN held to AVX2: 410 ->
 // 316 MB at 64 px, 1,222 -> 1,148 at 128; AVX-512 unchanged; the same speed).
-// Nothing on other C libraries.
+// The price: a buffer of 1 MB or more allocated per call comes as fresh
+// pages every time; oneDNN's AVX2 matrix product allocates 2.5 MB per thread
+// and call, which is why the AVX2 rule keeps it off the large passes
+// (dnnl.c). Nothing on other C libraries.
 void fk_tune_malloc(void);
 
 #endif
