@@ -124,9 +124,11 @@ CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
 CONV_PATHS := $(if $(filter 1,$(DNNL)),$(if $(filter 1,$(FORCED)),dnnl gemm own $(if $(filter 1,$(XSMM)),xsmm)))
 CONV_ISAS := $(if $(filter 1,$(DNNL)),$(if $(filter 1,$(FORCED)),$(if $(filter avx512f,$(CPU_FLAGS)),AVX2) \
                  $(if $(filter amx_tile,$(CPU_FLAGS)),AVX512_CORE_BF16)))
-# fakeit's own kernels in their AVX2 form (8-channel blocks) forced
-# everywhere they can run, on an AVX-512 CPU (elsewhere the own run above is it)
+# The forced convolution runs, each a setting of the environment (its
+# assignments joined by ':'): each path, and fakeit's own kernels in their
+# AVX2 form (8-channel blocks) on an AVX-512 CPU (elsewhere the own run is it)
 OWN_AVX2 := $(if $(filter own,$(CONV_PATHS)),$(if $(filter avx512f,$(CPU_FLAGS)),$(if $(filter avx2,$(CPU_FLAGS)),1)))
+CONV_RUNS := $(addprefix FAKEIT_CPU_CONV=,$(CONV_PATHS)) $(if $(OWN_AVX2),FAKEIT_CPU_CONV=own:FAKEIT_CPU_BLOCK=8)
 # test-unit's shell tests of the program (SCRIPTS=0: its C test programs alone)
 SCRIPTS ?= 1
 
@@ -218,13 +220,10 @@ test-unit: test-build
 	$(BUILD)/test_gradcheck
 	$(if $(BLOCKS),,$(BUILD)/test_backends)
 	$(foreach b,$(BLOCKS),FAKEIT_CPU_BLOCK=$(b) $(BUILD)/test_backends && ) true
-	$(foreach e,$(CONV_PATHS),FAKEIT_CPU_CONV=$(e) $(BUILD)/test_backends cpu conv && \
-	    FAKEIT_CPU_CONV=$(e) $(BUILD)/test_gradcheck cpu && \
-	    FAKEIT_CPU_CONV=$(e) $(BUILD)/test_oracle tests/fixtures/engine.safetensors cpu && ) true
+	$(foreach r,$(CONV_RUNS),$(subst :, ,$(r)) $(BUILD)/test_backends cpu conv && \
+	    $(subst :, ,$(r)) $(BUILD)/test_gradcheck cpu && \
+	    $(subst :, ,$(r)) $(BUILD)/test_oracle tests/fixtures/engine.safetensors cpu && ) true
 	$(foreach i,$(CONV_ISAS),ONEDNN_MAX_CPU_ISA=$(i) $(BUILD)/test_backends cpu && ) true
-	$(if $(OWN_AVX2),FAKEIT_CPU_CONV=own FAKEIT_CPU_BLOCK=8 $(BUILD)/test_backends cpu conv)
-	$(if $(OWN_AVX2),FAKEIT_CPU_CONV=own FAKEIT_CPU_BLOCK=8 $(BUILD)/test_gradcheck cpu)
-	$(if $(OWN_AVX2),FAKEIT_CPU_CONV=own FAKEIT_CPU_BLOCK=8 $(BUILD)/test_oracle tests/fixtures/engine.safetensors cpu)
 	$(BUILD)/test_oracle tests/fixtures/engine.safetensors
 	$(BUILD)/test_data
 	$(BUILD)/test_train

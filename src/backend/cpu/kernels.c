@@ -724,6 +724,12 @@ static Tiles tiles_for(int bf16, int bwd, int OW) {
     return BLK == 8 ? (bwd ? bwd_tiles_avx2 : fwd_tiles_avx2) : tiles_of[bf16][bwd][Q == 8 ? 0 : Q == 4 ? 1 : 2];
 }
 
+// Tiles of the backend's form over an OH x OW grid (the AVX2 form's last one partial)
+static int grid_tiles(int OH, int OW) {
+    const int px = BLK == 16 ? FWD_PX : FWD_PX8;
+    return (OH * OW + px - 1) / px;
+}
+
 // Samples per group: at least 8 tiles (`tiles` per sample) per chunk of
 // weights (more samples per group measured no faster)
 static int tile_group(int tiles, int N) {
@@ -765,11 +771,11 @@ static int pad_group(char *pad, int *padded, int g, int S, int N, const float *s
 
 void cpu_own_forward(float *y, const float *x, const float *w, const float *b, const CpuConvEq *e, int acc, int act,
                      float slope, int bf16) {
-    const int B = BLK, px = B == 16 ? FWD_PX : FWD_PX8;
+    const int B = BLK;
     const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / B, OT = OC / (2 * B);
     const size_t el = bf16 ? sizeof(uint16_t) : sizeof(float);
     const size_t prow = ((size_t)W + 2) * B, plane = (size_t)(H + 2) * prow, samp = (size_t)CB * plane;
-    const int S = tile_group((OH * OW + px - 1) / px, e->N), groups = (e->N + S - 1) / S;
+    const int S = tile_group(grid_tiles(OH, OW), e->N), groups = (e->N + S - 1) / S;
     const size_t ysamp = (size_t)OC * OH * OW, yrow = (size_t)OW * B, ob1 = (size_t)OH * OW * B;
     const char *pw = packed(w, C, OC, bf16 ? pack_fwd_bf16 : pack_fwd, bf16);
     long toff[16];
@@ -798,11 +804,11 @@ void cpu_own_forward(float *y, const float *x, const float *w, const float *b, c
 }
 
 void cpu_own_backward_data(float *dx, const float *dy, const float *w, const CpuConvEq *e, int acc, int bf16) {
-    const int B = BLK, px = B == 16 ? FWD_PX : FWD_PX8;
+    const int B = BLK;
     const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, OB = OC / B, CT = C / (2 * B);
     const size_t el = bf16 ? sizeof(uint16_t) : sizeof(float);
     const size_t prow = ((size_t)OW + 2) * B, plane = (size_t)(OH + 2) * prow, samp = (size_t)OB * plane;
-    const int S = tile_group((OH * OW + px - 1) / px * 4, e->N), groups = (e->N + S - 1) / S, G = bwd_g(OB);
+    const int S = tile_group(grid_tiles(OH, OW) * 4, e->N), groups = (e->N + S - 1) / S, G = bwd_g(OB);
     const size_t xsamp = (size_t)C * H * W, ob1 = (size_t)H * W * B;
     const char *pw = packed(w, C, OC, bf16 ? pack_bwd_bf16 : pack_bwd, bf16);
     long toff[4][4 * 4];  // parity (a, b), block g, tap t: dY at (i + tap_d(a, t / 2), j + tap_d(b, t % 2)) from the padded centre
