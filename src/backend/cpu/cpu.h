@@ -40,6 +40,7 @@ void cpu_plain_to_blocked(float *dst, const float *src, int N, int C, int HW, in
 // its weight gradient that one's with input and output gradient swapped.
 typedef struct {
     int N, C, H, W, OC, OH, OW, K, S, P;
+    int transposed;  // of a transposed convolution: its forward pass is this one's input gradient
 } CpuConvEq;
 CpuConvEq cpu_conv_equivalent(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P);
 

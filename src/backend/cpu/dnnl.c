@@ -110,8 +110,10 @@ typedef struct {
     dnnl_primitive_t reorder;  // user -> prim (input) or prim -> user (output), NULL if direct
     size_t off;                // its primitive-layout buffer, at this offset in the arena
     size_t bytes;              // of that buffer
-    // bf16 weights: converted into a copy kept for them (cpu_weight_copy)
-    // when they lie in a declared parameter block, else into the arena
+    // bf16 weights of a forward pass: converted into a copy kept for them
+    // (cpu_weight_copy) when they lie in a declared parameter block, else
+    // (and for an input gradient, which runs about once per optimiser step
+    // where the forward runs 2 to 6 times) into the arena per call
     int kept;
     size_t user_floats;
 } Arg;
@@ -119,6 +121,7 @@ typedef struct {
 typedef struct Prim {
     struct Prim *next;
     int key[15];
+    int forward;  // a convolution's forward pass (conv_prim): its bf16 weights are kept (Arg)
     dnnl_primitive_t p;
     Arg args[MAX_ARGS];
     int n_args;
@@ -140,7 +143,7 @@ static void add_arg(Prim *pr, int id, int dir, dnnl_memory_desc_t user, const dn
         return;
     }
     a->bytes = dnnl_memory_desc_get_size(prim);
-    a->kept = id == DNNL_ARG_WEIGHTS && dir == ARG_IN && prim->data_type == dnnl_bf16;
+    a->kept = id == DNNL_ARG_WEIGHTS && dir == ARG_IN && prim->data_type == dnnl_bf16 && pr->forward;
     a->user_floats = dnnl_memory_desc_get_size(&user) / sizeof(float);
     a->off = pr->arena_bytes;
     pr->arena_bytes += (a->bytes + 63) / 64 * 64;  // kept weights too: for weights outside a declared block
@@ -373,6 +376,7 @@ static Prim *conv_prim(const ConvShape *s, int which, int with_bias, int act, fl
     dnnl_primitive_desc_t fpd, pd;
     if (which == FWD) {
         pr = prim_new(key, &fd, NULL, &pd, act, slope);
+        pr->forward = 1;
         add_arg(pr, DNNL_ARG_SRC, ARG_IN, md_act(s->N, s->C, s->H, s->W), pd_md(pd, dnnl_query_src_md));
         add_arg(pr, DNNL_ARG_WEIGHTS, ARG_IN, md_weights(s), pd_md(pd, dnnl_query_weights_md));
         if (with_bias) add_arg(pr, DNNL_ARG_BIAS, ARG_IN, md_tag(1, s->bia, dnnl_x), dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1));
@@ -464,8 +468,14 @@ static int xsmm_can(const ConvShape *s) {
 // - layers with an image side (fewer than 16 channels: the critic's first,
 //   the generator's last) run in fp32 even in bf16, where the conversions
 //   cost more than the bf16 products save, except for their input-gradient
-//   kind on AMX; that kind runs as a matrix product on AVX-512 in fp32
-//   (oneDNN runs it at an eighth of the peak), not on AVX2 where oneDNN wins;
+//   kind on AMX and their forward kind without it where the output is more
+//   than a pixel (the critic's first forward, the generator's last input
+//   gradient: oneDNN's bf16 kernel 0.74-0.86 ms against 1.12-1.26 in fp32 on
+//   the AMD host, 2026-12-07; the other two kinds 2.4-5.1 against 1.2-1.5;
+//   the critic's last layer, one output pixel, stays on the fp32 dot
+//   product below, 2.1 against 4-16 ms in bf16); the input-gradient kind runs
+//   as a matrix product on AVX-512 in fp32 (oneDNN runs it at an eighth of
+//   the peak), not on AVX2 where oneDNN wins;
 // - the own kernels also for the fp32 forward and input gradient of the
 //   equivalent convolution wherever they can run (4x4, stride 2, outputs 8k
 //   wide or 2 or 4 wide): the critic's forwards and input gradients and the
@@ -480,8 +490,12 @@ static int xsmm_can(const ConvShape *s) {
 //   oneDNN (5.9-6.0 against 5.9-6.1) except on the critic's input gradient,
 //   which added to dX then (7.3-7.5 against 6.4; written, as Net now has it,
 //   5.63 against 5.67, and the forwards 5.35-5.37 against 5.54-5.72: inside
-//   the host's noise, so not taken), and at 4x4 it loses (7.1-9.1
-//   against oneDNN's forward 6.0-6.2 and the product's input gradient 8.0);
+//   the host's noise, so not taken); at 4x4 (the critic's 256 -> 512, the
+//   generator's mirror) the input-gradient kind too, since the packed bf16
+//   weights are kept whatever their size and packed by gathers (kernels.c):
+//   6.0-6.2 ms against the product's 6.95-7.1 (bench_conv, the weights
+//   rewritten before each call, 2026-12-07), not the forward kind (6.15
+//   against oneDNN's 5.3);
 // - the fp32 input gradient of a stride-1 convolution with channel blocks on
 //   both sides (the super-resolution net's body) as oneDNN's forward
 //   convolution of the output gradient with the weights transposed and
@@ -525,7 +539,7 @@ static int conv_path(int which, ConvShape *s) {
     if (isa < 0) dn_init(), isa = (int)dnnl_get_effective_cpu_isa();
     const int amx = (isa & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
     const int avx512 = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
-    s->bf16 = use_bf16 && (!image || (amx && eq == EQ_BWD));
+    s->bf16 = use_bf16 && (!image || (amx ? eq == EQ_BWD : eq == EQ_FWD && out_pixels > 1));
     const int own = s->bf16 && eq == EQ_UPD ? cpu_own_can_upd_bf16(&s->eq)
                     : (s->bf16 && !cpu_own_bf16()) ? 0
                     : eq == EQ_BWD ? cpu_own_can(&s->eq) || (!s->bf16 && cpu_own_can_image(&s->eq))
@@ -543,7 +557,8 @@ static int conv_path(int which, ConvShape *s) {
     const double macs = (double)s->N * out_pixels * s->C * s->OC * s->K * s->K;
     if (macs < 33554432.0) return PATH_DNNL;
     if (out_pixels == 1) return PATH_GEMM;
-    if (own && avx512 && BLK == 16 && (!s->bf16 || (!amx && (eq == EQ_UPD || (out_pixels > 16 && out_pixels <= 64)))))
+    if (own && avx512 && BLK == 16 &&
+        (!s->bf16 || (!amx && (eq == EQ_UPD || (out_pixels <= 64 && (eq == EQ_BWD || out_pixels > 16))))))
         return PATH_OWN;
     if (own && BLK == 8 && !s->bf16 && eq != EQ_FWD && out_pixels <= (eq == EQ_UPD ? 64 : 16)) return PATH_OWN;
     if (out_pixels <= 16 && (eq != EQ_FWD || (!s->bf16 && BLK == 16) || amx)) return PATH_GEMM;

@@ -51,8 +51,8 @@ static inline void put1(void *m, size_t i, float v, int bf16) {
 
 CpuConvEq cpu_conv_equivalent(int transposed, int N, int C, int H, int W, int OC, int K, int S, int P) {
     if (!transposed)
-        return (CpuConvEq){N, C, H, W, OC, conv_out_size(H, K, S, P), conv_out_size(W, K, S, P), K, S, P};
-    return (CpuConvEq){N, OC, convt_out_size(H, K, S, P), convt_out_size(W, K, S, P), C, H, W, K, S, P};
+        return (CpuConvEq){N, C, H, W, OC, conv_out_size(H, K, S, P), conv_out_size(W, K, S, P), K, S, P, 0};
+    return (CpuConvEq){N, OC, convt_out_size(H, K, S, P), convt_out_size(W, K, S, P), C, H, W, K, S, P, 1};
 }
 
 typedef CpuConvEq Eq;

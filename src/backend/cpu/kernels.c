@@ -287,21 +287,29 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static inline __m512i pai
 }
 
 // dY (N, OC/16, OH OW, 16) -> pairs of pixels 2p, 2p + 1 in the tiles' order
-// (tiles, N, OH OW / 2, TILE_OC), the last tile's missing output channels zero
+// (tiles, N, OH OW / 2, TILE_OC), the last tile's missing output channels
+// zero. A block's 16 lanes (output channels) fall in 3 or 4 tiles, each a
+// run of lanes stored by one masked store at its place in the tile's row.
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pair_dy(uint32_t *d, const float *dy, int N, int OC,
                                                                              size_t pairs) {
     const int OB = OC / 16, tiles = (OC + TILE_OC - 1) / TILE_OC;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < N; n++)
         for (int ob = 0; ob < OB; ob++) {
-            uint32_t v[16] __attribute__((aligned(64)));
+            const int t0 = ob * 16 / TILE_OC, t1 = (ob * 16 + 15) / TILE_OC;
+            __mmask16 mask[4];
+            ptrdiff_t at[4];  // lane l of tile t's run goes to at[t - t0] + l + p TILE_OC
+            for (int t = t0; t <= t1; t++) {
+                const int lo = (t * TILE_OC > ob * 16 ? t * TILE_OC : ob * 16) - ob * 16;
+                const int hi = (t * TILE_OC + TILE_OC < ob * 16 + 16 ? t * TILE_OC + TILE_OC : ob * 16 + 16) - ob * 16;
+                mask[t - t0] = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+                at[t - t0] = ((ptrdiff_t)t * N + n) * (ptrdiff_t)pairs * TILE_OC + ob * 16 - t * TILE_OC;
+            }
+            const float *s = dy + ((size_t)n * OB + ob) * pairs * 32;
             for (size_t p = 0; p < pairs; p++) {
-                const float *s = dy + (((size_t)n * OB + ob) * pairs + p) * 32;
-                _mm512_store_si512(v, pair_bf16(_mm512_load_ps(s), _mm512_load_ps(s + 16)));
-                for (int l = 0; l < 16; l++) {
-                    const int oc = ob * 16 + l;
-                    d[(((size_t)(oc / TILE_OC) * N + n) * pairs + p) * TILE_OC + oc % TILE_OC] = v[l];
-                }
+                const __m512i v = pair_bf16(_mm512_load_ps(s + p * 32), _mm512_load_ps(s + p * 32 + 16));
+                for (int t = 0; t <= t1 - t0; t++)
+                    _mm512_mask_storeu_epi32(d + at[t] + (ptrdiff_t)p * TILE_OC, mask[t], v);
             }
         }
     if (OC % TILE_OC)
@@ -459,9 +467,46 @@ static void put(void *p, size_t i, float v, int bf16) {
     else ((float *)p)[i] = v;
 }
 
+// One tap's packed 16 x 32 block at d (fp32 [l][o], bf16 [l / 2][o][l % 2])
+// of weight (l, o) at s + l ls + o os, by gathers of 16 lanes o; bf16 pairs
+// rounded by pair_bf16 (to nearest even, as cpu_to_bf16). The scalar loops
+// below (kept for blocks of 8) took 1.7-2.7 ms for the 2 M weights of the
+// critic's 256 -> 512 in bf16, which a kernel repacks every optimiser step.
+__attribute__((target("avx512f"))) static inline __m512i gather_at(int os) {
+    return _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                              _mm512_set1_epi32(os));
+}
+__attribute__((target("avx512f"))) static void pack_tap16(void *d, const float *s, int ls, int os) {
+    const __m512i idx = gather_at(os);
+    for (int q = 0; q < 2; q++)
+        for (int l = 0; l < 16; l++)
+            _mm512_store_ps((float *)d + l * 32 + q * 16,
+                            _mm512_i32gather_ps(idx, s + (size_t)q * 16 * os + (size_t)l * ls, 4));
+}
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pack_tap16_bf16(void *d, const float *s, int ls,
+                                                                                     int os) {
+    const __m512i idx = gather_at(os);
+    for (int q = 0; q < 2; q++)
+        for (int j = 0; j < 8; j++) {
+            const float *sq = s + (size_t)q * 16 * os + (size_t)2 * j * ls;
+            _mm512_store_si512((uint16_t *)d + (j * 32 + q * 16) * 2,
+                               pair_bf16(_mm512_i32gather_ps(idx, sq, 4), _mm512_i32gather_ps(idx, sq + ls, 4)));
+        }
+}
+
 // w (OC, C, 4, 4) -> [OC/2B][C/B][kh][kw][B c][2B oc] (B = BLK)
 static void pack_fwd_as(void *pw, const float *w, int C, int OC, int bf16) {
     const int B = BLK, CB = C / B;
+    if (B == 16) {
+        const size_t el = bf16 ? sizeof(uint16_t) : sizeof(float);
+#pragma omp parallel for collapse(2) schedule(static)
+        for (int ot = 0; ot < OC / 32; ot++)
+            for (int cb = 0; cb < CB; cb++)
+                for (int k = 0; k < 16; k++)
+                    (bf16 ? pack_tap16_bf16 : pack_tap16)((char *)pw + (((size_t)ot * CB + cb) * 16 + k) * 512 * el,
+                                                          w + ((size_t)ot * 32 * C + cb * 16) * 16 + k, 16, C * 16);
+        return;
+    }
 #pragma omp parallel for collapse(2) schedule(static)
     for (int ot = 0; ot < OC / (2 * B); ot++)
         for (int cb = 0; cb < CB; cb++)
@@ -481,6 +526,20 @@ static int bwd_g(int OB) { return OB % 4 == 0 ? 4 : OB % 2 == 0 ? 2 : 1; }
 static void pack_bwd_as(void *pw, const float *w, int C, int OC, int bf16) {
     const int B = BLK, OB = OC / B, G = bwd_g(OB);
     const size_t blk = (size_t)B * 2 * B;  // a tap's B x 2B weights
+    if (B == 16) {
+        const size_t el = bf16 ? sizeof(uint16_t) : sizeof(float);
+#pragma omp parallel for collapse(2) schedule(static)
+        for (int ct = 0; ct < C / 32; ct++)
+            for (int ob = 0; ob < OB; ob++)
+                for (int ab = 0; ab < 4; ab++)
+                    for (int t = 0; t < 4; t++) {
+                        const int k = tap_k(ab / 2, t / 2) * 4 + tap_k(ab % 2, t % 2);
+                        const size_t d = ((((size_t)ct * (OB / G) + ob / G) * 4 + ab) * G + ob % G) * 4 + t;
+                        (bf16 ? pack_tap16_bf16 : pack_tap16)((char *)pw + d * blk * el,
+                                                              w + ((size_t)ob * 16 * C + ct * 32) * 16 + k, C * 16, 16);
+                    }
+        return;
+    }
 #pragma omp parallel for collapse(2) schedule(static)
     for (int ct = 0; ct < C / (2 * B); ct++)
         for (int ob = 0; ob < OB; ob++)
@@ -739,17 +798,25 @@ static int tile_group(int tiles, int N) {
 
 // The weights packed by `pack` (its address stands for the layout): kept
 // from one use to the next (cpu_weight_copy) when w lies in a declared
-// parameter block and is at most KEEP_BYTES, else packed per call into a
-// scratch slot. A kept copy per kind (forward, input gradient) of the large
-// layers would cost more memory than the reference's (size 128: 2 x 32 MB
-// for each 512 <-> 1024 layer, 1,288 MB against PyTorch's 1,172), and their
-// packing is a few percent of their pass (256 -> 512: 0.5 of 11.6 ms).
+// parameter block and, in fp32, is at most KEEP_BYTES, else packed per call
+// into a scratch slot. A kept fp32 copy per kind (forward, input gradient)
+// of the large layers would cost more memory than the reference's (size
+// 128: 2 x 32 MB for each 512 <-> 1024 layer, 1,288 MB against PyTorch's
+// 1,172), and their packing is a few percent of their pass (256 -> 512:
+// 0.5 of 11.6 ms). In bf16 (half the size) the copy for the layer's forward
+// pass (`fwd`) is kept at any size: every forward between two optimiser
+// steps reads it (the critic's 2 or 3, the generator's 6); the critic's
+// 256 -> 512 repacked per call costs 0.8 ms of a 6 ms pass. The input
+// gradient's, read about once per step, is packed per call above
+// KEEP_BYTES, as dnnl.c converts its bf16 weights (size 128: 1,171 MB in
+// bf16 against 1,188 with both kept).
 enum { KEEP_BYTES = 2 << 20 };
 typedef void (*Pack)(void *, const float *, int, int);
-static const void *packed(const float *w, int C, int OC, Pack pack, int bf16) {
+static const void *packed(const float *w, int C, int OC, Pack pack, int bf16, int fwd) {
     const size_t nw = (size_t)OC * C * 16, bytes = nw * (bf16 ? sizeof(uint16_t) : sizeof(float));
     int stale = 1;
-    void *pw = bytes <= KEEP_BYTES ? cpu_weight_copy(w, nw, (const void *)pack, bytes, &stale) : NULL;
+    void *pw = bytes <= KEEP_BYTES || (bf16 && fwd) ? cpu_weight_copy(w, nw, (const void *)pack, bytes, &stale)
+                                                     : NULL;
     if (!pw) pw = cpu_scratch(SLOT_PACK, nw);
     if (stale) pack(pw, w, C, OC);
     return pw;
@@ -777,7 +844,7 @@ void cpu_own_forward(float *y, const float *x, const float *w, const float *b, c
     const size_t prow = ((size_t)W + 2) * B, plane = (size_t)(H + 2) * prow, samp = (size_t)CB * plane;
     const int S = tile_group(grid_tiles(OH, OW), e->N), groups = (e->N + S - 1) / S;
     const size_t ysamp = (size_t)OC * OH * OW, yrow = (size_t)OW * B, ob1 = (size_t)OH * OW * B;
-    const char *pw = packed(w, C, OC, bf16 ? pack_fwd_bf16 : pack_fwd, bf16);
+    const char *pw = packed(w, C, OC, bf16 ? pack_fwd_bf16 : pack_fwd, bf16, !e->transposed);
     long toff[16];
     for (int k = 0; k < 16; k++) toff[k] = (long)(k / 4) * (long)prow + (k % 4) * B;
     const Tiles run = tiles_for(bf16, 0, OW);
@@ -810,7 +877,7 @@ void cpu_own_backward_data(float *dx, const float *dy, const float *w, const Cpu
     const size_t prow = ((size_t)OW + 2) * B, plane = (size_t)(OH + 2) * prow, samp = (size_t)OB * plane;
     const int S = tile_group(grid_tiles(OH, OW) * 4, e->N), groups = (e->N + S - 1) / S, G = bwd_g(OB);
     const size_t xsamp = (size_t)C * H * W, ob1 = (size_t)H * W * B;
-    const char *pw = packed(w, C, OC, bf16 ? pack_bwd_bf16 : pack_bwd, bf16);
+    const char *pw = packed(w, C, OC, bf16 ? pack_bwd_bf16 : pack_bwd, bf16, e->transposed);
     long toff[4][4 * 4];  // parity (a, b), block g, tap t: dY at (i + tap_d(a, t / 2), j + tap_d(b, t % 2)) from the padded centre
     for (int ab = 0; ab < 4; ab++)
         for (int g = 0; g < G; g++)
