@@ -6,7 +6,9 @@
 # For each configuration it prints fakeit's line (build/bench_speed), PyTorch's
 # line (bench/torch_wgan.py, Debian's /usr/bin/python3 and python3-torch, same
 # thread count) and a ratio line; the machine's FMA peak comes first
-# (build/bench_peak). Configurations: the reference (64x64, batch 64) at 2 and
+# (build/bench_peak), and each ratio line's fakeit_of_peak is against the
+# mean of a peak measured right before and one right after fakeit's run (the
+# host's clock drifts by several percent within minutes). Configurations: the reference (64x64, batch 64) at 2 and
 # 1 threads, then 32x32 and 128x128, then batch 16 and 256 (2 threads).
 # Then the reference configuration with --precision bf16 (its ratio to fp32:
 # the median of three alternated pairs; or the line saying why this build or
@@ -40,22 +42,25 @@ fi
 for s in 32 64 128; do ./fakeit prepare "$tmp/bikes" -o "$tmp/bikes$s.fkd" --size "$s" > /dev/null; done
 
 build/bench_peak 2 | tee "$tmp/peak"
-peak() { sed -n "s/^peak threads=$1 .*gflops=//p" "$tmp/peak"; }
 isa=$(sed -n 's/^peak threads=1 isa=\([^ ]*\).*/\1/p' "$tmp/peak")
 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<< "$1"; }
+# peak_now THREADS: the FMA peak of that many threads, measured now (60 ms)
+peak_now() { build/bench_peak "$1" | sed -n "s/^peak threads=$1 .*gflops=//p"; }
 
 # run SIZE BATCH THREADS ITERS: one configuration, both programs, a ratio line
 run() {
-    local size=$1 batch=$2 threads=$3 n=$4 fk pt
+    local size=$1 batch=$2 threads=$3 n=$4 fk pt before peak
+    before=$(peak_now "$threads")
     fk=$(build/bench_speed "$tmp/bikes$size.fkd" --batch "$batch" --threads "$threads" --iters "$n")
+    peak=$(( (before + $(peak_now "$threads")) / 2 ))
     pt=$($py bench/torch_wgan.py "$tmp/bikes$size.fkd" --batch "$batch" --threads "$threads" --iters "$n")
     echo "$fk"
     echo "$pt"
     awk -v fs="$(field "$fk" sec_per_iter)" -v ps="$(field "$pt" sec_per_iter)" \
         -v fi="$(field "$fk" sample_img_per_s)" -v pi="$(field "$pt" sample_img_per_s)" \
         -v fm="$(field "$fk" peak_rss_mb)" -v pm="$(field "$pt" peak_rss_mb)" \
-        -v fg="$(field "$fk" gflop_per_iter)" -v peak="$(peak "$threads")" \
+        -v fg="$(field "$fk" gflop_per_iter)" -v peak="$peak" \
         -v cfg="size=$size batch=$batch threads=$threads" 'BEGIN {
             printf "ratio %s train_speedup=%.2f sample_speedup=%.2f mem_ratio=%.2f", cfg, ps / fs, fi / pi, fm / pm
             printf " fakeit_gflops=%.0f pytorch_gflops=%.0f fma_peak=%.0f fakeit_of_peak=%.0f%%\n", \
@@ -98,14 +103,16 @@ if [ "$isa" = avx512 ]; then
             f, peak, 100 * f / peak }'
 fi
 # the super-resolution net, fp32 then bf16
+before=$(peak_now 2)
 sr_fk=$(build/bench_sr_speed --threads 2)
+sr_peak=$(( (before + $(peak_now 2)) / 2 ))
 sr_pt=$($py bench/torch_sr.py --threads 2)
 echo "$sr_fk"
 echo "$sr_pt"
 awk -v fs="$(field "$sr_fk" sec_per_step)" -v ps="$(field "$sr_pt" sec_per_step)" \
     -v fu="$(field "$sr_fk" upscale_mpx_per_s)" -v pu="$(field "$sr_pt" upscale_mpx_per_s)" \
     -v fm="$(field "$sr_fk" peak_rss_mb)" -v pm="$(field "$sr_pt" peak_rss_mb)" \
-    -v fg="$(field "$sr_fk" gflop_per_step)" -v peak="$(peak 2)" 'BEGIN {
+    -v fg="$(field "$sr_fk" gflop_per_step)" -v peak="$sr_peak" 'BEGIN {
         printf "ratio sr threads=2 train_speedup=%.2f upscale_speedup=%.2f mem_ratio=%.2f fakeit_of_peak=%.0f%%\n", \
             ps / fs, fu / pu, fm / pm, 100 * fg / fs / peak }'
 if sr_bf=$(build/bench_sr_speed --threads 2 --precision bf16 2>&1); then

@@ -180,8 +180,8 @@ static const int conv_cases[][9] = {
     // its input gradient with an image on the input side: one channel,
     // rows of 8 pixels and a remainder
     {2, 1, 12, 20, 32, 4, 2, 1, 1},
-    // its bf16 weight gradient (pairs of output pixels): an even width, an
-    // odd height, 32 input channels, 80 outputs (not a multiple of its 6)
+    // its bf16 weight gradient (pairs of samples): an odd batch, an odd
+    // height, 32 input channels, 80 outputs (not a multiple of its 6)
     {3, 32, 6, 12, 80, 4, 2, 1, 1},
     // stride 1 above the 2^25 multiply-adds under which the CPU backend's
     // rule keeps oneDNN's primitives: its input gradient as the forward of

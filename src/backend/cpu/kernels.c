@@ -257,27 +257,29 @@ void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const 
 // ---------------------------------------------------------------------------
 // weight gradient, bf16 operands (AVX-512 BF16)
 //
-// The same tiles, on operands rounded to bf16 (to nearest even, as oneDNN
-// rounds them) with fp32 sums: vdpbf16ps adds to each of 16 fp32 sums the
-// products of two bf16 pairs, so a step takes two output pixels ow = 2j and
-// 2j + 1 (OW even) at once. Pixel ow reads X at iw = 2 ow - 1 + kw, so the
-// pair reads iw and iw + 2: X is rewritten into rows of pairs, lane c of
-// pair q holding (X[c][q - 1], X[c][q + 1]), zero outside the row (the
-// padding); dY once per call into pairs of neighbouring pixels in the tiles'
-// order, (tiles of TILE_OC output channels, N, OH OW / 2, TILE_OC), so a
-// tile reads its dY in one stream and a step's 6 broadcasts are 24
-// consecutive bytes. Per step: 4 X vectors, 6 broadcasts, 24 vdpbf16ps (48
-// pixel-taps).
+// The same tiles and pixel steps as upd_row, on operands rounded to bf16 (to
+// nearest even, as oneDNN rounds them) with fp32 sums: vdpbf16ps adds to
+// each of 16 fp32 sums the products of two bf16 pairs, and a pair is two
+// samples, 2m and 2m + 1 (the last one's partner zero when N is odd). X is
+// rewritten into rows of sample pairs, lane c of pixel iw holding
+// (X[2m][c][ih][iw], X[2m + 1][c][ih][iw]); dY once per call into sample
+// pairs in the tiles' order, (tiles of TILE_OC output channels, N / 2, OH
+// OW, TILE_OC), so a tile reads its dY in one stream and a step's 6
+// broadcasts are 24 consecutive bytes. Per step (an output pixel of two
+// samples): 2 new X vectors (the other two are the previous pixel's), 6
+// broadcasts, 24 vdpbf16ps (48 pixel-taps). Against pairs of neighbouring
+// output pixels (each X vector rewritten twice, 4 loaded per step, an even
+// width), the rewrite writes half as much and the steps load half the X.
 //
 // A group is one input block and the kernel rows of one parity (kh0 and
 // kh0 + 2 read input rows ih = 2 r - 1 + kh0, r = oh and oh + 1), so each
-// input row is rewritten once per call. Samples go in batches whose rows of
-// pairs stay in L2 (about 128 KB), and a tile sums a whole batch in
-// registers: at 4x4 outputs a sample is only 8 steps per kernel row.
+// input row is rewritten once per call. Sample pairs go in batches whose
+// rows stay in L2 (about 128 KB), and a tile sums a whole batch in
+// registers.
 
 enum { SLOT_DY2 = 0, SLOT_X2 = 1 };  // gemm.c's and plain.c's slots, free while this runs (cpu.h)
 
-int cpu_own_can_upd_bf16(const CpuConvEq *e) { return has_bf16() && cpu_own_can_upd(e) && e->OW % 2 == 0; }
+int cpu_own_can_upd_bf16(const CpuConvEq *e) { return has_bf16() && cpu_own_can_upd(e); }
 
 // lane l: bf16(lo[l]) in the low half, bf16(hi[l]) in the high half
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) static inline __m512i pair_bf16(__m512 lo, __m512 hi) {
@@ -286,15 +288,15 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static inline __m512i pai
     return _mm512_permutexvar_epi16(mix, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
 }
 
-// dY (N, OC/16, OH OW, 16) -> pairs of pixels 2p, 2p + 1 in the tiles' order
-// (tiles, N, OH OW / 2, TILE_OC), the last tile's missing output channels
-// zero. A block's 16 lanes (output channels) fall in 3 or 4 tiles, each a
-// run of lanes stored by one masked store at its place in the tile's row.
+// dY (N, OC/16, OHW, 16) -> sample pairs in the tiles' order (tiles, M =
+// (N + 1) / 2, OHW, TILE_OC), the last tile's missing output channels zero.
+// A block's 16 lanes (output channels) fall in 3 or 4 tiles, each a run of
+// lanes stored by one masked store at its place in the tile's row.
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pair_dy(uint32_t *d, const float *dy, int N, int OC,
-                                                                             size_t pairs) {
-    const int OB = OC / 16, tiles = (OC + TILE_OC - 1) / TILE_OC;
+                                                                             size_t OHW) {
+    const int OB = OC / 16, tiles = (OC + TILE_OC - 1) / TILE_OC, M = (N + 1) / 2;
 #pragma omp parallel for collapse(2) schedule(static)
-    for (int n = 0; n < N; n++)
+    for (int m = 0; m < M; m++)
         for (int ob = 0; ob < OB; ob++) {
             const int t0 = ob * 16 / TILE_OC, t1 = (ob * 16 + 15) / TILE_OC;
             __mmask16 mask[4];
@@ -303,96 +305,111 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pair_dy(uint3
                 const int lo = (t * TILE_OC > ob * 16 ? t * TILE_OC : ob * 16) - ob * 16;
                 const int hi = (t * TILE_OC + TILE_OC < ob * 16 + 16 ? t * TILE_OC + TILE_OC : ob * 16 + 16) - ob * 16;
                 mask[t - t0] = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
-                at[t - t0] = ((ptrdiff_t)t * N + n) * (ptrdiff_t)pairs * TILE_OC + ob * 16 - t * TILE_OC;
+                at[t - t0] = ((ptrdiff_t)t * M + m) * (ptrdiff_t)OHW * TILE_OC + ob * 16 - t * TILE_OC;
             }
-            const float *s = dy + ((size_t)n * OB + ob) * pairs * 32;
-            for (size_t p = 0; p < pairs; p++) {
-                const __m512i v = pair_bf16(_mm512_load_ps(s + p * 32), _mm512_load_ps(s + p * 32 + 16));
+            const float *s0 = dy + ((size_t)2 * m * OB + ob) * OHW * 16;
+            const float *s1 = 2 * m + 1 < N ? s0 + (size_t)OB * OHW * 16 : NULL;
+            for (size_t p = 0; p < OHW; p++) {
+                const __m512i v = pair_bf16(_mm512_load_ps(s0 + p * 16), s1 ? _mm512_load_ps(s1 + p * 16)
+                                                                            : _mm512_setzero_ps());
                 for (int t = 0; t <= t1 - t0; t++)
                     _mm512_mask_storeu_epi32(d + at[t] + (ptrdiff_t)p * TILE_OC, mask[t], v);
             }
         }
     if (OC % TILE_OC)
-        for (int n = 0; n < N; n++)
-            for (size_t p = 0; p < pairs; p++)
+        for (int m = 0; m < M; m++)
+            for (size_t p = 0; p < OHW; p++)
                 for (int o = OC % TILE_OC; o < TILE_OC; o++)
-                    d[(((size_t)(tiles - 1) * N + n) * pairs + p) * TILE_OC + o] = 0;
+                    d[(((size_t)(tiles - 1) * M + m) * OHW + p) * TILE_OC + o] = 0;
 }
 
-// Rows of pairs of one sample's input block xs (H x W x 16): input row
-// ih = 2 r - 1 + kh0 at d + r W 16, r in [0, OH]; rows outside X are skipped
-__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pair_x(uint32_t *d, const float *xs, int H, int W,
-                                                                            int OH, int kh0) {
-    const __m512 zero = _mm512_setzero_ps();
+// Rows of sample pairs of input block cb of samples n and n + 1 (zero past
+// N): input row ih = 2 r - 1 + kh0 at d + r W 16, r in [0, OH]; rows outside
+// X are skipped
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pair_x(uint32_t *d, const float *x, int n, int N,
+                                                                            int CB, int cb, int H, int W, int OH,
+                                                                            int kh0) {
+    const size_t plane = (size_t)H * W * 16;
+    const float *x0 = x + ((size_t)n * CB + cb) * plane, *x1 = n + 1 < N ? x0 + (size_t)CB * plane : NULL;
     for (int r = 0; r <= OH; r++) {
         const int ih = 2 * r - 1 + kh0;
         if (ih < 0 || ih >= H) continue;
-        const float *xr = xs + (size_t)ih * W * 16;
+        const size_t row = (size_t)ih * W * 16;
         uint32_t *dr = d + (size_t)r * W * 16;
-        for (int q = 0; q < W; q++) {
-            const __m512 lo = q >= 1 ? _mm512_load_ps(xr + (size_t)(q - 1) * 16) : zero;
-            const __m512 hi = q + 1 < W ? _mm512_load_ps(xr + (size_t)(q + 1) * 16) : zero;
-            _mm512_store_si512(dr + (size_t)q * 16, pair_bf16(lo, hi));
-        }
+        for (int q = 0; q < W; q++)
+            _mm512_store_si512(dr + (size_t)q * 16,
+                               pair_bf16(_mm512_load_ps(x0 + row + (size_t)q * 16),
+                                         x1 ? _mm512_load_ps(x1 + row + (size_t)q * 16) : _mm512_setzero_ps()));
     }
 }
 
-// One tile (kernel row kh, 6 output channels) over S samples: its 4 x 6 sums
-// from and back to a; sample s's rows of pairs at x2 + s xstep (pair_x, kh0
-// = kh % 2), its dY pairs of the tile at ys + s ystep
+// one pixel step: acc[kw][o] += x[kw] . (dY pair of output channel o at yp[o]), kw in [k0, k1)
+__attribute__((target("avx512f,avx512bw,avx512bf16"), always_inline)) static inline void
+upd_pair(__m512 acc[4][TILE_OC], const __m512bh *x, const uint32_t *yp, int k0, int k1) {
+#pragma GCC unroll 8
+    for (int o = 0; o < TILE_OC; o++) {
+        const __m512bh v = (__m512bh)_mm512_set1_epi32((int)yp[o]);
+#pragma GCC unroll 4
+        for (int kw = k0; kw < k1; kw++) acc[kw][o] = _mm512_dpbf16_ps(acc[kw][o], x[kw], v);
+    }
+}
+
+// One tile (kernel row kh, 6 output channels) over P sample pairs: its 4 x 6
+// sums from and back to a; pair s's rows at x2 + s xstep (pair_x, kh0 =
+// kh % 2), its dY of the tile at ys + s ystep. Pixel ow reads X at
+// iw = 2 ow - 1 + kw, as upd_row.
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void upd_batch_bf16(float *a, const uint32_t *x2,
                                                                                     size_t xstep, const uint32_t *ys,
-                                                                                    size_t ystep, int S, int W, int OH,
+                                                                                    size_t ystep, int P, int W, int OH,
                                                                                     int OW, int kh) {
     __m512 acc[4][TILE_OC];
     tile_load(acc, a);
-    const int J = OW / 2, oh0 = kh == 0 ? 1 : 0, oh1 = kh == 3 ? OH - 1 : OH;  // rows inside X
-    for (int s = 0; s < S; s++)
+    const int oh0 = kh == 0 ? 1 : 0, oh1 = kh == 3 ? OH - 1 : OH;  // rows inside X
+    for (int s = 0; s < P; s++)
         for (int oh = oh0; oh < oh1; oh++) {
             const uint32_t *xr = x2 + s * xstep + (size_t)(oh + kh / 2) * W * 16;
-            const uint32_t *yp = ys + s * ystep + (size_t)oh * J * TILE_OC;
-            for (int j = 0; j < J; j++) {
-                __m512bh x[4];
-#pragma GCC unroll 4
-                for (int kw = 0; kw < 4; kw++) x[kw] = (__m512bh)_mm512_load_si512(xr + (size_t)(4 * j + kw) * 16);
-#pragma GCC unroll 8
-                for (int o = 0; o < TILE_OC; o++) {
-                    const __m512bh v = (__m512bh)_mm512_set1_epi32((int)yp[j * TILE_OC + o]);
-#pragma GCC unroll 4
-                    for (int kw = 0; kw < 4; kw++) acc[kw][o] = _mm512_dpbf16_ps(acc[kw][o], x[kw], v);
-                }
+            const uint32_t *yp = ys + s * ystep + (size_t)oh * OW * TILE_OC;
+            __m512bh x[4];
+            x[1] = (__m512bh)_mm512_load_si512(xr), x[2] = (__m512bh)_mm512_load_si512(xr + 16);
+            x[3] = (__m512bh)_mm512_load_si512(xr + 32);
+            upd_pair(acc, x, yp, 1, 4);
+            for (int ow = 1; ow < OW - 1; ow++) {
+                x[0] = x[2], x[1] = x[3];
+                x[2] = (__m512bh)_mm512_load_si512(xr + (size_t)(2 * ow + 1) * 16);
+                x[3] = (__m512bh)_mm512_load_si512(xr + (size_t)(2 * ow + 2) * 16);
+                upd_pair(acc, x, yp + (size_t)ow * TILE_OC, 0, 4);
             }
+            x[0] = x[2], x[1] = x[3], x[2] = (__m512bh)_mm512_load_si512(xr + (size_t)(2 * OW - 1) * 16);
+            upd_pair(acc, x, yp + (size_t)(OW - 1) * TILE_OC, 0, 3);
         }
     tile_store(a, acc);
 }
 
 void cpu_own_backward_weights_bf16(float *dw, const float *dy, const float *x, const CpuConvEq *e) {
-    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / 16;
+    const int C = e->C, OC = e->OC, H = e->H, W = e->W, OH = e->OH, OW = e->OW, CB = C / 16, M = (e->N + 1) / 2;
     const int tiles = (OC + TILE_OC - 1) / TILE_OC, groups = CB * 2, nt_max = omp_get_max_threads();
     const size_t tile_floats = 4 * TILE_OC * 16, kh_floats = (size_t)tiles * tile_floats;
-    const size_t pairs = (size_t)OH * OW / 2, ystep = pairs * TILE_OC, xstep = (size_t)(OH + 1) * W * 16;
-    const int batch = samples_per_batch(xstep * sizeof(uint32_t)), S = batch < e->N ? batch : e->N;
-    uint32_t *dy2 = (uint32_t *)cpu_scratch(SLOT_DY2, (size_t)tiles * e->N * ystep);
-    uint32_t *x2all = (uint32_t *)cpu_scratch(SLOT_X2, (size_t)nt_max * S * xstep);
+    const size_t OHW = (size_t)OH * OW, ystep = OHW * TILE_OC, xstep = (size_t)(OH + 1) * W * 16;
+    const int batch = samples_per_batch(xstep * sizeof(uint32_t)), P = batch < M ? batch : M;
+    uint32_t *dy2 = (uint32_t *)cpu_scratch(SLOT_DY2, (size_t)tiles * M * ystep);
+    uint32_t *x2all = (uint32_t *)cpu_scratch(SLOT_X2, (size_t)nt_max * P * xstep);
     float *sums = cpu_scratch(SLOT_PACK, (size_t)nt_max * 2 * kh_floats);
-    pair_dy(dy2, dy, e->N, OC, pairs);
+    pair_dy(dy2, dy, e->N, OC, OHW);
 #pragma omp parallel
     {
         const int nt = omp_get_num_threads(), id = omp_get_thread_num();
         float *gs = sums + (size_t)id * 2 * kh_floats;
-        uint32_t *x2 = x2all + (size_t)id * S * xstep;
+        uint32_t *x2 = x2all + (size_t)id * P * xstep;
         for (int g = (int)((long)groups * id / nt); g < (int)((long)groups * (id + 1) / nt); g++) {
             const int kh0 = g % 2, cb = g / 2;
             memset(gs, 0, 2 * kh_floats * sizeof(float));
-            for (int n0 = 0; n0 < e->N; n0 += S) {
-                const int ns = e->N - n0 < S ? e->N - n0 : S;
-                for (int s = 0; s < ns; s++)
-                    pair_x(x2 + s * xstep, x + ((size_t)(n0 + s) * CB + cb) * H * W * 16, H, W, OH, kh0);
+            for (int m0 = 0; m0 < M; m0 += P) {
+                const int mp = M - m0 < P ? M - m0 : P;
+                for (int s = 0; s < mp; s++) pair_x(x2 + s * xstep, x, 2 * (m0 + s), e->N, CB, cb, H, W, OH, kh0);
                 for (int k = 0; k < 2; k++)
                     for (int t = 0; t < tiles; t++)
                         upd_batch_bf16(gs + k * kh_floats + (size_t)t * tile_floats, x2, xstep,
-                                       dy2 + ((size_t)t * e->N + n0) * ystep, ystep, ns, W, OH, OW,
-                                       kh0 + 2 * k);
+                                       dy2 + ((size_t)t * M + m0) * ystep, ystep, mp, W, OH, OW, kh0 + 2 * k);
             }
             add_group(dw, gs, C, OC, cb, kh0, 16, TILE_OC);
             add_group(dw, gs + kh_floats, C, OC, cb, kh0 + 2, 16, TILE_OC);
