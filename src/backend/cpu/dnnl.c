@@ -112,8 +112,9 @@ typedef struct {
     size_t bytes;              // of that buffer
     // bf16 weights of a forward pass: converted into a copy kept for them
     // (cpu_weight_copy) when they lie in a declared parameter block, else
-    // (and for an input gradient, which runs about once per optimiser step
-    // where the forward runs 2 to 6 times) into the arena per call
+    // into the arena per call, as an input gradient's are (run 1 or 2 times
+    // per optimiser step where the forward runs 2 to 6; their copies would
+    // add to the memory at 128 px, kernels.c's `packed`)
     int kept;
     size_t user_floats;
 } Arg;

@@ -30,8 +30,8 @@
 // pixel two new X vectors (the other two are the previous pixel's, stride 2)
 // and 6 broadcasts of dY. The tiles of one input block and kernel row sum
 // sample after sample into a thread's buffer (the size of their part of dw),
-// which is then added into dw. The bf16 form (below) takes two output pixels
-// per step with vdpbf16ps; the AVX2 form, on 8-channel blocks, tiles of 3
+// which is then added into dw. The bf16 form (below) takes two samples per
+// step with vdpbf16ps; the AVX2 form, on 8-channel blocks, tiles of 3
 // output channels (12 sums) with the X vectors read by the multiply-adds.
 //
 // Each output element is summed by one thread in a fixed order, whatever the
@@ -821,12 +821,12 @@ static int tile_group(int tiles, int N) {
 // 128: 2 x 32 MB for each 512 <-> 1024 layer, 1,288 MB against PyTorch's
 // 1,172), and their packing is a few percent of their pass (256 -> 512:
 // 0.5 of 11.6 ms). In bf16 (half the size) the copy for the layer's forward
-// pass (`fwd`) is kept at any size: every forward between two optimiser
-// steps reads it (the critic's 2 or 3, the generator's 6); the critic's
-// 256 -> 512 repacked per call costs 0.8 ms of a 6 ms pass. The input
-// gradient's, read about once per step, is packed per call above
-// KEEP_BYTES, as dnnl.c converts its bf16 weights (size 128: 1,171 MB in
-// bf16 against 1,188 with both kept).
+// pass (`fwd`) is kept at any size: the forwards between two optimiser
+// steps read it (the critic's 2, the generator's 6); the critic's 256 -> 512
+// repacked per call costs 0.8 ms of a 6 ms pass. The input gradient's (the
+// critic's 2 per step, the generator's 1) is kept up to KEEP_BYTES, as in
+// fp32: kept at any size, bf16 at 128 px took 1,188 MB against 1,177
+// (PyTorch's fp32 run 1,170-1,182), for one repack per critic step saved.
 enum { KEEP_BYTES = 2 << 20 };
 typedef void (*Pack)(void *, const float *, int, int);
 static const void *packed(const float *w, int C, int OC, Pack pack, int bf16, int fwd) {
