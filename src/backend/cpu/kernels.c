@@ -263,8 +263,8 @@ void cpu_own_backward_weights(float *dw, const float *dy, const float *x, const 
 // samples, 2m and 2m + 1 (the last one's partner zero when N is odd). X is
 // rewritten into rows of sample pairs, lane c of pixel iw holding
 // (X[2m][c][ih][iw], X[2m + 1][c][ih][iw]); dY once per call into sample
-// pairs in the tiles' order, (tiles of TILE_OC output channels, N / 2, OH
-// OW, TILE_OC), so a tile reads its dY in one stream and a step's 6
+// pairs in the tiles' order, (tiles of TILE_OC output channels, (N + 1) / 2,
+// OH OW, TILE_OC), so a tile reads its dY in one stream and a step's 6
 // broadcasts are 24 consecutive bytes. Per step (an output pixel of two
 // samples): 2 new X vectors (the other two are the previous pixel's), 6
 // broadcasts, 24 vdpbf16ps (48 pixel-taps). Against pairs of neighbouring
