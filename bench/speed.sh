@@ -8,8 +8,9 @@
 # thread count) and a ratio line; the machine's FMA peak comes first
 # (build/bench_peak), and each ratio line's fakeit_of_peak is against the
 # mean of a peak measured right before and one right after fakeit's run (the
-# host's clock drifts by several percent within minutes). Configurations: the reference (64x64, batch 64) at 2 and
-# 1 threads, then 32x32 and 128x128, then batch 16 and 256 (2 threads).
+# host's clock drifts by several percent within minutes). Configurations:
+# the reference (64x64, batch 64) at 2 and 1 threads, then 32x32 and
+# 128x128, then batch 16 and 256 (2 threads).
 # Then the reference configuration with --precision bf16 (its ratio to fp32:
 # the median of three alternated pairs; or the line saying why this build or
 # CPU cannot). On an AVX-512 CPU, the

@@ -474,21 +474,12 @@ int cpu_own_can(const CpuConvEq *e) {
     return own_shape(e) && e->C % (2 * BLK) == 0 && grid_fits(e->OH, e->OW);
 }
 
-// Where weight (reduced channel l of B, output lane o of 2B) of a packed
-// B x 2B block goes: fp32 [l][o], bf16 (B = 16) [l / 2][o][l % 2]
-static size_t packed_at(int l, int o, int B, int bf16) {
-    return bf16 ? ((size_t)(l / 2) * 2 * B + o) * 2 + l % 2 : (size_t)l * 2 * B + o;
-}
-static void put(void *p, size_t i, float v, int bf16) {
-    if (bf16) ((uint16_t *)p)[i] = cpu_to_bf16(v);
-    else ((float *)p)[i] = v;
-}
-
 // One tap's packed 16 x 32 block at d (fp32 [l][o], bf16 [l / 2][o][l % 2])
 // of weight (l, o) at s + l ls + o os, by gathers of 16 lanes o; bf16 pairs
-// rounded by pair_bf16 (to nearest even, as cpu_to_bf16). The scalar loops
-// below (kept for blocks of 8) took 1.7-2.7 ms for the 2 M weights of the
-// critic's 256 -> 512 in bf16, which a kernel repacks every optimiser step.
+// rounded by pair_bf16 (to nearest even, as cpu_to_bf16). Scalar loops took
+// 1.7-2.7 ms for the 2 M weights of the critic's 256 -> 512 in bf16, which a
+// kernel repacks every optimiser step; they remain for blocks of 8 (the AVX2
+// form: fp32 only, [l][o] per tap).
 __attribute__((target("avx512f"))) static inline __m512i gather_at(int os) {
     return _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                               _mm512_set1_epi32(os));
@@ -531,8 +522,7 @@ static void pack_fwd_as(void *pw, const float *w, int C, int OC, int bf16) {
                 const float *s = w + (((size_t)ot * 2 * B + o) * C + cb * B) * 16;
                 const size_t d = ((size_t)ot * CB + cb) * 16 * B * 2 * B;
                 for (int l = 0; l < B; l++)
-                    for (int k = 0; k < 16; k++)
-                        put(pw, d + (size_t)k * B * 2 * B + packed_at(l, o, B, bf16), s[l * 16 + k], bf16);
+                    for (int k = 0; k < 16; k++) ((float *)pw)[d + ((size_t)k * B + l) * 2 * B + o] = s[l * 16 + k];
             }
 }
 
@@ -563,11 +553,11 @@ static void pack_bwd_as(void *pw, const float *w, int C, int OC, int bf16) {
             for (int l = 0; l < B; l++)
                 for (int c = 0; c < 2 * B; c++) {
                     const float *s = w + ((size_t)(ob * B + l) * C + ct * 2 * B + c) * 16;
-                    const size_t d = (((size_t)ct * (OB / G) + ob / G) * 4 * G + ob % G) * 4 * blk + packed_at(l, c, B, bf16);
+                    const size_t d = (((size_t)ct * (OB / G) + ob / G) * 4 * G + ob % G) * 4 * blk + (size_t)l * 2 * B + c;
                     for (int k = 0; k < 16; k++) {
                         const int kh = k / 4, kw = k % 4, a = 1 - kh % 2, b = 1 - kw % 2;
                         const int t = (kh / 2) * 2 + kw / 2;  // tap_k(a, kh / 2) = kh
-                        put(pw, d + (size_t)((a * 2 + b) * G * 4 + t) * blk, s[k], bf16);
+                        ((float *)pw)[d + (size_t)((a * 2 + b) * G * 4 + t) * blk] = s[k];
                     }
                 }
 }
